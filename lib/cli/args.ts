@@ -1,0 +1,226 @@
+import { parseArgs } from "node:util";
+import { flagName } from "../config/resolve.ts";
+import { LLM_APIS, type RunConfigInput } from "../config/schema.ts";
+import { ConfigError } from "../errors.ts";
+
+type Kind = "string" | "int" | "number" | "json" | "boolean";
+
+/** A `deno task bench` flag: its config field, value kind and help text. */
+interface FlagSpec {
+  field: keyof RunConfigInput;
+  kind: Kind;
+  help: string;
+  arg?: string;
+}
+
+/** Every flag of `deno task bench`, in help order. */
+export const BENCH_FLAGS: FlagSpec[] = [
+  {
+    field: "model",
+    kind: "string",
+    arg: "NAME",
+    help: "model name sent in each request (default with sim: llm-bench-sim)",
+  },
+  {
+    field: "llmApi",
+    kind: "string",
+    arg: LLM_APIS.join("|"),
+    help: "wire protocol; sim = built-in simulated endpoint (default: openai when a base URL is set, else sim)",
+  },
+  {
+    field: "baseUrl",
+    kind: "string",
+    arg: "URL",
+    help: "OpenAI-compatible base URL incl. /v1 (env OPENAI_API_BASE); key from env OPENAI_API_KEY",
+  },
+  {
+    field: "endpoint",
+    kind: "string",
+    arg: "chat|completions",
+    help: "/chat/completions with messages or /completions with a raw prompt (default chat)",
+  },
+  {
+    field: "mode",
+    kind: "string",
+    arg: "stream|batch",
+    help: "stream = server-sent events; batch = one JSON response (default stream)",
+  },
+  { field: "meanInputTokens", kind: "int", arg: "N", help: "mean prompt length in tokens (default 550)" },
+  { field: "stddevInputTokens", kind: "number", arg: "N", help: "standard deviation of prompt length (default 150)" },
+  {
+    field: "meanOutputTokens",
+    kind: "int",
+    arg: "N",
+    help: "mean output length requested as max_tokens (default 150)",
+  },
+  { field: "stddevOutputTokens", kind: "number", arg: "N", help: "standard deviation of output length (default 20)" },
+  {
+    field: "numConcurrentRequests",
+    kind: "int",
+    arg: "N",
+    help: "requests in flight at once, closed loop (default 8)",
+  },
+  {
+    field: "maxNumCompletedRequests",
+    kind: "int",
+    arg: "N",
+    help: "stop after this many requests have finished (default 40)",
+  },
+  {
+    field: "timeoutS",
+    kind: "number",
+    arg: "SECONDS",
+    help: "stop the run after this long; requests in flight are aborted and recorded (default 600)",
+  },
+  { field: "resultsDir", kind: "string", arg: "DIR", help: "folder for results files (default data/results)" },
+  {
+    field: "additionalSamplingParams",
+    kind: "json",
+    arg: "JSON",
+    help: "object merged into every request body, e.g. '{\"temperature\": 0}'",
+  },
+  { field: "seed", kind: "int", arg: "N", help: "seed of the request sampler; same seed, same requests (default 0)" },
+  {
+    field: "tokenizer",
+    kind: "string",
+    arg: "PATH",
+    help: "Hugging Face tokenizer.json to count tokens with (default: bundled Llama 3)",
+  },
+  {
+    field: "ignoreEos",
+    kind: "boolean",
+    help: "send ignore_eos: true so the server generates exactly max_tokens (vLLM, SGLang, SambaNova)",
+  },
+  {
+    field: "includeUsage",
+    kind: "boolean",
+    help: "ask for stream_options.include_usage (default on; --no-include-usage for servers that reject it)",
+  },
+  {
+    field: "sim",
+    kind: "json",
+    arg: "JSON",
+    help: 'simulated endpoint\'s serving model, e.g. \'{"maxBatch": 16, "decodeBaseMs": 20}\'',
+  },
+];
+
+function toNumber(raw: string): number | string {
+  const n = raw.trim() === "" ? NaN : Number(raw);
+  return Number.isNaN(n) ? raw : n;
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** Result of parsing the command line. */
+export type ParsedArgs = { help: true } | { help: false; config: RunConfigInput };
+
+/**
+ * Parses `deno task bench` arguments into a run configuration (not yet validated against the schema; that happens
+ * in `parseRunConfig`). Throws a {@link ConfigError} with one line for unknown flags, missing values and bad JSON.
+ */
+export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENCH_FLAGS): ParsedArgs {
+  const names = new Map(flags.map((f) => [flagName(f.field).slice(2), f]));
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    help: { type: "boolean", short: "h" },
+  };
+  for (const [name, f] of names) {
+    options[name] = { type: f.kind === "boolean" ? "boolean" : "string" };
+    if (f.kind === "boolean") options[`no-${name}`] = { type: "boolean" };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+  } catch (e) {
+    const msg = (e as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(msg)?.[1];
+    if (unknown) {
+      const bare = unknown.replace(/^-+/, "").split("=")[0];
+      const close = [...names.keys()].map((n) => [n, editDistance(n, bare)] as const).sort((a, b) => a[1] - b[1])[0];
+      const hint = close && close[1] <= 3 ? ` Did you mean --${close[0]}?` : "";
+      throw new ConfigError(`Unknown flag ${unknown}.${hint} Run with --help for the flags.`);
+    }
+    const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(msg)?.[1];
+    if (missing) throw new ConfigError(`${missing}: needs a value (see --help)`);
+    const positional = /Unexpected argument '([^']+)'/.exec(msg)?.[1];
+    if (positional) throw new ConfigError(`Unexpected argument '${positional}': every option is a --flag (see --help)`);
+    throw new ConfigError(msg.split("\n")[0]);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) return { help: true };
+  const config: Record<string, unknown> = {};
+  for (const [name, f] of names) {
+    const raw = values[name];
+    if (f.kind === "boolean") {
+      if (values[`no-${name}`]) config[f.field] = false;
+      else if (raw) config[f.field] = true;
+      continue;
+    }
+    if (raw === undefined) continue;
+    const text = raw as string;
+    switch (f.kind) {
+      case "string":
+        config[f.field] = text;
+        break;
+      case "int":
+      case "number":
+        config[f.field] = toNumber(text);
+        break;
+      case "json": {
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch (e) {
+          throw new ConfigError(
+            `--${name}: not valid JSON (${
+              (e as Error).message.split("\n")[0]
+            }); expected an object like '{"temperature": 0.7}'`,
+          );
+        }
+        if (value === null || typeof value !== "object" || Array.isArray(value)) {
+          throw new ConfigError(`--${name}: expected a JSON object like '{"temperature": 0.7}' (got ${text})`);
+        }
+        config[f.field] = value;
+        break;
+      }
+    }
+  }
+  return { help: false, config: config as RunConfigInput };
+}
+
+/** The `--help` text. */
+export function benchHelp(flags: FlagSpec[] = BENCH_FLAGS): string {
+  const rows = flags.map((f) => [`${flagName(f.field)}${f.arg ? ` ${f.arg}` : ""}`, f.help]);
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return [
+    "llm-bench — benchmark an LLM inference endpoint: time to first token, inter-token latency, end-to-end latency,",
+    "throughput, errors, under concurrent streaming load.",
+    "",
+    "Usage: deno task bench [flags]",
+    "",
+    "With no endpoint configured it runs against the built-in SIMULATED endpoint (labelled as such everywhere).",
+    "A .env file in the working folder is read (OPENAI_API_BASE, OPENAI_API_KEY).",
+    "",
+    "Flags:",
+    ...rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`),
+    `  ${"-h, --help".padEnd(w)}  show this help`,
+    "",
+    "Examples:",
+    "  deno task bench",
+    "  deno task bench --num-concurrent-requests 16 --max-num-completed-requests 100",
+    "  deno task bench --llm-api openai --base-url http://127.0.0.1:8000/v1 --model meta-llama/Llama-3.1-8B-Instruct \\",
+    "    --mean-input-tokens 1000 --mean-output-tokens 200 --num-concurrent-requests 8 --ignore-eos",
+    "",
+    "Results: <results-dir>/<stem>_individual_responses.jsonl (one record per request, written as each finishes)",
+    "         <results-dir>/<stem>_summary.json (configuration without secrets, environment, every statistic)",
+    "Exit codes: 0 done · 1 run failed · 2 bad flags or configuration · 130 interrupted (Ctrl-C)",
+  ].join("\n");
+}

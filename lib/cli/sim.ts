@@ -1,0 +1,95 @@
+/**
+ * `deno task sim`: serves the simulated endpoint on its own, for benchmarking it from another process.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { ConfigError } from "../errors.ts";
+import { loadCorpus } from "../sampler/corpus.ts";
+import { loadTokenizer } from "../sampler/tokenizer.ts";
+import { SimParamsSchema } from "../simulator/params.ts";
+import { startSimServer } from "../simulator/server.ts";
+import { formatConfigIssues } from "../config/resolve.ts";
+
+const HELP = `deno task sim — serve llm-bench's SIMULATED OpenAI-compatible endpoint on 127.0.0.1
+
+Usage: deno task sim [--port N] [--host ADDR] [--params JSON] [--api-key KEY]
+
+  --port N        port to listen on (default 8000; 0 = any free port)
+  --host ADDR     address to bind (default 127.0.0.1)
+  --params JSON   serving-model parameters, e.g. '{"maxBatch": 16, "decodeBaseMs": 20, "jitter": 0}'
+                  fields: model, prefillBaseMs, prefillTokensPerS, decodeBaseMs, decodePerSeqMs, maxBatch, jitter,
+                  seed, defaultMaxTokens (see README "Simulated endpoint")
+  --api-key KEY   require this bearer token (default: none; env SIM_API_KEY)
+
+Paths: POST /v1/chat/completions, POST /v1/completions (stream or not), GET /v1/models
+Stop with Ctrl-C.`;
+
+async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        port: { type: "string", default: "8000" },
+        host: { type: "string", default: "127.0.0.1" },
+        params: { type: "string", default: "{}" },
+        "api-key": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    console.error(`error: ${(e as Error).message.split("\n")[0]} (see --help)`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`error: --port: expected an integer 0–65535 (got ${JSON.stringify(values.port)})`);
+    return 2;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(values.params!);
+  } catch (e) {
+    console.error(`error: --params: not valid JSON (${(e as Error).message.split("\n")[0]})`);
+    return 2;
+  }
+  const parsed = SimParamsSchema.safeParse(raw);
+  if (!parsed.success) {
+    console.error(`error: ${formatConfigIssues(parsed.error, raw).replace("Invalid configuration", "--params")}`);
+    return 2;
+  }
+  try {
+    const tokenizer = await loadTokenizer();
+    const server = startSimServer({
+      params: parsed.data,
+      tokenizer,
+      corpus: await loadCorpus(),
+      port,
+      hostname: values.host,
+      apiKey: values["api-key"] ?? Deno.env.get("SIM_API_KEY"),
+    });
+    console.log(`llm-bench SIMULATED endpoint serving model "${server.params.model}" at ${server.baseUrl}`);
+    console.log(`serving model: ${JSON.stringify(server.params)}`);
+    const stop = () => server.close().then(() => Deno.exit(0));
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+    return await new Promise<number>(() => {});
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`error: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof Deno.errors.AddrInUse) {
+      console.error(`error: --port: ${port} is already in use; pick another or --port 0`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,99 @@
+import type { z } from "zod";
+import { ConfigError } from "../errors.ts";
+import { type RunConfig, type RunConfigInput, RunConfigSchema } from "./schema.ts";
+
+const FLAG_NAMES: Record<string, string> = { timeoutS: "--timeout", sim: "--sim-params" };
+
+/** The CLI flag a config field is set with: `meanInputTokens` → `--mean-input-tokens`. */
+export function flagName(field: string): string {
+  return FLAG_NAMES[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const key of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return `expected ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}`;
+    case "too_small":
+      return `must be ${issue.inclusive === false ? ">" : "≥"} ${issue.minimum}`;
+    case "too_big":
+      return `must be ${issue.inclusive === false ? "<" : "≤"} ${issue.maximum}`;
+    case "invalid_value":
+      return `accepted values: ${issue.values.map(String).join(", ")}`;
+    case "unrecognized_keys":
+      return `unknown option${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
+    case "invalid_format":
+      return issue.message.startsWith("Invalid") ? `must be a valid ${issue.format}` : issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/**
+ * Turns a zod error into one line naming the flag, what was wrong, the value given and what is accepted. Values of
+ * fields whose name mentions a key are never echoed.
+ */
+export function formatConfigIssues(error: z.ZodError, input: unknown): string {
+  const parts = error.issues.map((issue) => {
+    const [head, ...rest] = issue.path.map(String);
+    const name = head === undefined ? "config" : flagName(head) + (rest.length ? ` ${rest.join(".")}` : "");
+    const value = valueAt(input, issue.path);
+    const secret = issue.path.some((p) => /key|token|secret/i.test(String(p)) && !/tokens/i.test(String(p)));
+    const shown = value === undefined || secret || issue.code === "unrecognized_keys"
+      ? ""
+      : ` (got ${typeof value === "number" && Number.isNaN(value) ? "a non-number" : JSON.stringify(value)})`;
+    return `${name}: ${describeIssue(issue)}${shown}`;
+  });
+  return `Invalid configuration: ${parts.join("; ")}`;
+}
+
+/** Parses a run configuration with its defaults, or throws a {@link ConfigError} with a one-line message. */
+export function parseRunConfig(input: RunConfigInput): RunConfig {
+  const result = RunConfigSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(formatConfigIssues(result.error, input));
+  return result.data;
+}
+
+/**
+ * Fills a run configuration from the environment where the caller left fields unset: `OPENAI_API_BASE` and
+ * `OPENAI_API_KEY`. With a base URL and no `llmApi`, the API is `openai`; with neither, the simulated endpoint.
+ */
+export function applyEnv(input: RunConfigInput, env: Record<string, string>): RunConfigInput {
+  const out: RunConfigInput = { ...input };
+  const api = out.llmApi ?? (out.baseUrl !== undefined || env.OPENAI_API_BASE ? "openai" : "sim");
+  out.llmApi = api;
+  if (api === "openai") {
+    if (out.baseUrl === undefined && env.OPENAI_API_BASE) out.baseUrl = env.OPENAI_API_BASE;
+    if (out.apiKey === undefined && env.OPENAI_API_KEY) out.apiKey = env.OPENAI_API_KEY;
+  }
+  return out;
+}
+
+/** Removes credentials from a URL (user:password@ and key-like query parameters). */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    for (const name of [...u.searchParams.keys()]) {
+      if (/key|token|secret|auth/i.test(name)) u.searchParams.set(name, "[redacted]");
+    }
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return "[unparseable URL]";
+  }
+}
+
+/** The configuration as results files record it: no API key, no credentials in URLs. */
+export function publicConfig(config: RunConfig): Record<string, unknown> {
+  const { apiKey: _apiKey, ...rest } = config;
+  return { ...rest, ...(rest.baseUrl ? { baseUrl: safeUrl(rest.baseUrl) } : {}), apiKeySet: Boolean(config.apiKey) };
+}

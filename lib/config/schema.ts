@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { SimParamsSchema } from "../simulator/params.ts";
+
+/** Wire protocols llm-bench can speak. `sim` starts the built-in simulated endpoint in-process. */
+export const LLM_APIS = ["sim", "openai"] as const;
+/** One of {@link LLM_APIS}. */
+export type LlmApi = typeof LLM_APIS[number];
+
+/** Default model name used against the simulated endpoint. */
+export const SIM_MODEL = "llm-bench-sim";
+
+/**
+ * A benchmark run's configuration. `RunConfigInput` is what a caller passes; `RunConfig` is the resolved config with
+ * every default filled in — the defaults live here and nowhere else.
+ */
+export const RunConfigSchema = z.object({
+  /** Wire protocol; `sim` = built-in simulated endpoint. @default "sim" */
+  llmApi: z.enum(LLM_APIS).default("sim"),
+  /** Model name sent in each request. Required for real endpoints. @default "llm-bench-sim" with `sim` */
+  model: z.string().trim().min(1, "must not be empty").optional(),
+  /** Base URL of an OpenAI-compatible API, up to and including `/v1`. */
+  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+  /** API key (sent as a bearer token; never written anywhere). */
+  apiKey: z.string().optional(),
+  /** `chat` = /chat/completions with messages, `completions` = /completions with a raw prompt. @default "chat" */
+  endpoint: z.enum(["chat", "completions"]).default("chat"),
+  /** `stream` = server-sent events, `batch` = one JSON response per request. @default "stream" */
+  mode: z.enum(["stream", "batch"]).default("stream"),
+  /** Mean input (prompt) tokens per request. @default 550 */
+  meanInputTokens: z.int().min(1).max(2_000_000).default(550),
+  /** Standard deviation of input tokens. @default 150 */
+  stddevInputTokens: z.number().min(0).default(150),
+  /** Mean output tokens requested per request (`max_tokens`). @default 150 */
+  meanOutputTokens: z.int().min(1).max(2_000_000).default(150),
+  /** Standard deviation of output tokens. @default 20 */
+  stddevOutputTokens: z.number().min(0).default(20),
+  /** Requests in flight at once (closed loop). @default 8 */
+  numConcurrentRequests: z.int().min(1).max(100_000).default(8),
+  /** Stop after this many requests have finished. @default 40 */
+  maxNumCompletedRequests: z.int().min(1).default(40),
+  /** Stop the whole run after this many seconds; requests in flight are aborted and recorded. @default 600 */
+  timeoutS: z.number().positive().default(600),
+  /** Folder for results files. @default "data/results" */
+  resultsDir: z.string().min(1).default("data/results"),
+  /** Extra fields merged into every request body (e.g. temperature). @default {} */
+  additionalSamplingParams: z.record(z.string(), z.unknown()).default({}),
+  /** Seed of the request sampler: the same seed gives the same requests. @default 0 */
+  seed: z.int().min(0).max(2 ** 32 - 1).default(0),
+  /** Path of a Hugging Face tokenizer.json; the bundled Llama 3 tokenizer when absent. */
+  tokenizer: z.string().min(1).optional(),
+  /** Send `ignore_eos: true` so servers that accept it generate exactly `max_tokens`. @default false */
+  ignoreEos: z.boolean().default(false),
+  /** Ask for `stream_options.include_usage`; turn off for servers that reject it. @default true */
+  includeUsage: z.boolean().default(true),
+  /** Serving-model parameters of the simulated endpoint (only with `llmApi: "sim"`). */
+  sim: SimParamsSchema.default(SimParamsSchema.parse({})),
+}).strict().superRefine((cfg, ctx) => {
+  if (cfg.llmApi !== "sim" && cfg.model === undefined) {
+    ctx.addIssue({ code: "custom", path: ["model"], message: `is required with --llm-api ${cfg.llmApi}` });
+  }
+  if (cfg.llmApi !== "sim" && cfg.baseUrl === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["baseUrl"],
+      message: `is required with --llm-api ${cfg.llmApi} (or set OPENAI_API_BASE)`,
+    });
+  }
+}).transform((cfg) => {
+  const model = cfg.model ?? cfg.sim.model;
+  // The simulated endpoint serves whatever model the run names.
+  return { ...cfg, model, sim: cfg.llmApi === "sim" ? { ...cfg.sim, model } : cfg.sim };
+});
+
+/** What a caller passes to configure a run. */
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+/** A resolved run configuration, defaults filled in. */
+export type RunConfig = z.output<typeof RunConfigSchema>;

@@ -1,0 +1,56 @@
+import { RequestError } from "../errors.ts";
+import type { FetchLike } from "./types.ts";
+
+/** A `fetch` bound to one pooled keep-alive HTTP client, and the means to close it. */
+export interface PooledFetch {
+  fetch: FetchLike;
+  close(): void;
+}
+
+/**
+ * One keep-alive connection pool for a whole run (Deno's native HTTP client), so requests reuse connections
+ * instead of opening one each.
+ */
+export function createPooledFetch(): PooledFetch {
+  const client = Deno.createHttpClient({ poolIdleTimeout: 60_000 });
+  return {
+    fetch: (input, init) => fetch(input, { ...init, client } as RequestInit),
+    close: () => client.close(),
+  };
+}
+
+/** Reads at most `limit` characters of a response body for an error message, then cancels the rest. */
+export async function bodyExcerpt(res: Response, limit = 300): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    while (text.length < limit) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // An excerpt is best effort: the status code already says what failed.
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  text = text.replace(/\s+/g, " ").trim();
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}
+
+/** Maps an exception from fetch or a body read to a {@link RequestError}. */
+export function toRequestError(e: unknown, signal: AbortSignal | undefined, endpoint: string): RequestError {
+  if (e instanceof RequestError) return e;
+  if (signal?.aborted) {
+    const reason = signal.reason;
+    if (reason instanceof DOMException && reason.name === "TimeoutError") {
+      return new RequestError("TIMEOUT", "Request timed out", { cause: e });
+    }
+    const why = reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "aborted";
+    return new RequestError("ABORTED", `Request aborted: ${why}`, { cause: e });
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return new RequestError("CONNECTION", `Cannot reach ${endpoint}: ${message.split("\n")[0]}`, { cause: e });
+}

@@ -1,0 +1,199 @@
+import { RequestError } from "../errors.ts";
+import type { RequestSpec } from "../sampler/sampler.ts";
+import { bodyExcerpt, createPooledFetch, toRequestError } from "./http.ts";
+import { createSseDecoder, type TimedSseEvent } from "./sse.ts";
+import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
+
+/** Options of the OpenAI-compatible connector. */
+export interface OpenAIConnectorOptions {
+  /** Base URL up to and including `/v1`, e.g. `http://127.0.0.1:8000/v1`. */
+  baseUrl: string;
+  /** Model name sent in each request. */
+  model: string;
+  /** Bearer token; omitted from the request when absent. */
+  apiKey?: string;
+  /** `chat` → `/chat/completions`, `completions` → `/completions`. @default "chat" */
+  endpoint?: "chat" | "completions";
+  /** `stream` (SSE) or `batch` (one JSON body). @default "stream" */
+  mode?: "stream" | "batch";
+  /** Ask for `stream_options.include_usage`. @default true */
+  includeUsage?: boolean;
+  /** Send `ignore_eos: true`. @default false */
+  ignoreEos?: boolean;
+  /** Fields merged last into every request body. @default {} */
+  extraBody?: Record<string, unknown>;
+  /** The HTTP client; one pooled keep-alive client is created when absent. */
+  fetch?: FetchLike;
+  /** Protocol label for results. @default "openai" */
+  api?: string;
+}
+
+interface ChunkChoice {
+  delta?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null };
+  message?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null };
+  text?: string | null;
+  finish_reason?: string | null;
+}
+
+interface Chunk {
+  choices?: ChunkChoice[];
+  usage?: Usage | null;
+  error?: { message?: string; code?: string | number; type?: string } | string;
+}
+
+function serverError(error: NonNullable<Chunk["error"]>): RequestError {
+  const message = typeof error === "string" ? error : error.message ?? JSON.stringify(error);
+  return new RequestError("SERVER_ERROR_EVENT", `Server sent an error: ${message.slice(0, 300)}`);
+}
+
+/** Turns one parsed chunk into events (none, a delta, a usage, or both). */
+function chunkEvents(chunk: Chunk, t: number, out: StreamEvent[]): void {
+  if (chunk.error) throw serverError(chunk.error);
+  const choice = chunk.choices?.[0];
+  if (choice) {
+    const part = choice.delta ?? choice.message;
+    const content = part ? part.content ?? "" : choice.text ?? "";
+    const reasoning = part ? part.reasoning_content ?? part.reasoning ?? "" : "";
+    out.push({ type: "delta", t, content, reasoning, finishReason: choice.finish_reason ?? null });
+  }
+  if (chunk.usage) out.push({ type: "usage", t, usage: chunk.usage });
+}
+
+function parseChunk(ev: TimedSseEvent): Chunk {
+  try {
+    return JSON.parse(ev.data);
+  } catch {
+    throw new RequestError("STREAM_PARSE", `Cannot parse stream event as JSON: ${ev.data.slice(0, 120)}`);
+  }
+}
+
+/**
+ * Creates the connector for OpenAI-compatible servers (vLLM, SGLang, TGI, llama.cpp, Ollama, OpenAI, the simulated
+ * endpoint): chat or plain completions, streamed as SSE or as one JSON body.
+ */
+export function createOpenAIConnector(options: OpenAIConnectorOptions): Connector {
+  const base = options.baseUrl.replace(/\/+$/, "");
+  const endpointKind = options.endpoint ?? "chat";
+  const url = `${base}${endpointKind === "chat" ? "/chat/completions" : "/completions"}`;
+  const stream = (options.mode ?? "stream") === "stream";
+  const pooled = options.fetch ? undefined : createPooledFetch();
+  const doFetch = options.fetch ?? pooled!.fetch;
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+  };
+  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+
+  const body = (spec: RequestSpec): string => {
+    const b: Record<string, unknown> = { model: options.model, max_tokens: spec.maxTokens, stream };
+    if (endpointKind === "chat") b.messages = [{ role: "user", content: spec.prompt }];
+    else b.prompt = spec.prompt;
+    if (stream && (options.includeUsage ?? true)) b.stream_options = { include_usage: true };
+    if (options.ignoreEos) b.ignore_eos = true;
+    return JSON.stringify({ ...b, ...options.extraBody });
+  };
+
+  async function* run(spec: RequestSpec, sendOptions: SendOptions = {}): AsyncGenerator<StreamEvent> {
+    const { signal } = sendOptions;
+    const payload = body(spec);
+    const t0 = performance.now();
+    let res: Response;
+    try {
+      res = await doFetch(url, { method: "POST", headers, body: payload, signal });
+    } catch (e) {
+      throw toRequestError(e, signal, url);
+    }
+    const tResponse = performance.now();
+    yield { type: "start", t: t0 };
+    yield { type: "response", t: tResponse, status: res.status };
+    if (!res.ok) {
+      const excerpt = await bodyExcerpt(res);
+      throw new RequestError(
+        res.status === 429 ? "RATE_LIMITED" : "HTTP_STATUS",
+        `HTTP ${res.status} ${res.statusText}${excerpt ? `: ${excerpt}` : ""}`,
+        { httpStatus: res.status, bodyExcerpt: excerpt },
+      );
+    }
+    if (!res.body) throw new RequestError("BAD_RESPONSE", "Response has no body");
+    const reader = res.body.getReader();
+    let tLast = tResponse;
+    let finished = false;
+    const pending: StreamEvent[] = [];
+    try {
+      if (stream) {
+        const sse = createSseDecoder();
+        let sawDone = false;
+        const handle = (events: TimedSseEvent[]) => {
+          for (const ev of events) {
+            if (ev.data === "[DONE]") {
+              sawDone = true;
+              continue;
+            }
+            chunkEvents(parseChunk(ev), ev.t, pending);
+          }
+        };
+        for (;;) {
+          const { value, done } = await reader.read();
+          const t = performance.now();
+          if (done) break;
+          tLast = t;
+          handle(sse.push(value, t));
+          for (let i = 0; i < pending.length; i++) yield pending[i];
+          pending.length = 0;
+        }
+        // Reading on after [DONE] to the body's end hands the connection back to the pool.
+        handle(sse.end(tLast));
+        for (const ev of pending) yield ev;
+      } else {
+        const chunks: Uint8Array[] = [];
+        for (;;) {
+          const { value, done } = await reader.read();
+          const t = performance.now();
+          if (done) break;
+          tLast = t;
+          chunks.push(value);
+        }
+        const text = new TextDecoder().decode(concat(chunks));
+        let parsed: Chunk;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new RequestError("BAD_RESPONSE", `Response is not JSON: ${text.slice(0, 120)}`);
+        }
+        chunkEvents(parsed, tLast, pending);
+        for (const ev of pending) yield ev;
+      }
+      finished = true;
+    } catch (e) {
+      throw toRequestError(e, signal, url);
+    } finally {
+      if (!finished) reader.cancel().catch(() => {});
+      else reader.releaseLock();
+    }
+    yield { type: "end", t: tLast };
+  }
+
+  return {
+    api: options.api ?? "openai",
+    endpoint: url,
+    stream: run,
+    close() {
+      pooled?.close();
+      return Promise.resolve();
+    },
+    [Symbol.asyncDispose]() {
+      return this.close();
+    },
+  };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

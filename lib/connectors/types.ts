@@ -1,0 +1,44 @@
+import type { RequestSpec } from "../sampler/sampler.ts";
+
+/** Token usage as the server reports it (OpenAI `usage` block, plus any vendor fields). */
+export interface Usage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  [field: string]: unknown;
+}
+
+/**
+ * What a connector reports while a request runs. Every `t` is `performance.now()`: `start` just before the request is
+ * handed to the HTTP client, `response` when the headers arrived, `delta` and `usage` when the `read()` that completed
+ * the event resolved (stamped before decoding or parsing), `end` at the arrival of the last byte.
+ */
+export type StreamEvent =
+  | { type: "start"; t: number }
+  | { type: "response"; t: number; status: number }
+  | { type: "delta"; t: number; content: string; reasoning: string; finishReason: string | null }
+  | { type: "usage"; t: number; usage: Usage }
+  | { type: "end"; t: number };
+
+/** Options for one request. */
+export interface SendOptions {
+  /** Aborts the request; the connector stops reading and the body is cancelled. */
+  signal?: AbortSignal;
+}
+
+/**
+ * One wire protocol. It turns a {@link RequestSpec} into timestamped {@link StreamEvent}s and knows nothing of
+ * metrics. A failure is thrown as a `RequestError` with a stable code.
+ */
+export interface Connector extends AsyncDisposable {
+  /** The protocol, e.g. `openai`. */
+  readonly api: string;
+  /** Where requests go, without credentials. */
+  readonly endpoint: string;
+  stream(spec: RequestSpec, options?: SendOptions): AsyncGenerator<StreamEvent>;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}
+
+/** The `fetch` shape a connector uses; tests and benchmarks can swap it. */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;

@@ -1,0 +1,53 @@
+/**
+ * The small set of domain errors. Bad configuration throws {@link ConfigError} before any request is sent; a failed
+ * request never throws out of the runner — it becomes a record whose `error.code` is one of {@link RequestErrorCode}.
+ * @module
+ */
+
+/** Stable codes carried by failed request records. */
+export type RequestErrorCode =
+  | "HTTP_STATUS"
+  | "RATE_LIMITED"
+  | "CONNECTION"
+  | "TIMEOUT"
+  | "ABORTED"
+  | "STREAM_PARSE"
+  | "SERVER_ERROR_EVENT"
+  | "BAD_RESPONSE"
+  | "EMPTY_RESPONSE";
+
+/** A configuration value that cannot be used; its message is one line meant for the person who typed it. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  readonly code = "CONFIG";
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** A request that failed; the runner turns it into an error record. */
+export class RequestError extends Error {
+  override name = "RequestError";
+  readonly code: RequestErrorCode;
+  readonly httpStatus?: number;
+  readonly bodyExcerpt?: string;
+  constructor(
+    code: RequestErrorCode,
+    message: string,
+    options?: ErrorOptions & { httpStatus?: number; bodyExcerpt?: string },
+  ) {
+    super(message, options);
+    this.code = code;
+    if (options?.httpStatus !== undefined) this.httpStatus = options.httpStatus;
+    if (options?.bodyExcerpt !== undefined) this.bodyExcerpt = options.bodyExcerpt;
+  }
+}
+
+/** Removes every occurrence of the given secrets from a text (error messages, excerpts). */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) out = out.split(secret).join("[redacted]");
+  }
+  return out;
+}

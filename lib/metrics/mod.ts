@@ -1,0 +1,4 @@
+export * from "./statistics.ts";
+export * from "./trace.ts";
+export * from "./request_metrics.ts";
+export * from "./summary.ts";

@@ -1,0 +1,47 @@
+import { mean, quantileSorted, sampleStandardDeviation } from "simple-statistics";
+import type { Statistics } from "../results/schema.ts";
+
+const QUANTILES = [["p5", 0.05], ["p25", 0.25], ["p50", 0.5], ["p75", 0.75], ["p90", 0.9], ["p95", 0.95], [
+  "p99",
+  0.99,
+]] as const;
+
+/**
+ * Describes a sample: count, mean, sample standard deviation (n − 1), min, p5 … p99 (linear interpolation, numpy's
+ * default "type 7"), max. Non-finite values are ignored; an empty sample gives `count: 0` and `null` elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { describe } from "./statistics.ts";
+ * describe([1, 2, 3, 4]).p25; // 1.75
+ * ```
+ */
+export function describe(values: readonly (number | null | undefined)[]): Statistics {
+  const xs = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+  xs.sort((a, b) => a - b);
+  if (xs.length === 0) {
+    return {
+      count: 0,
+      mean: null,
+      stddev: null,
+      min: null,
+      p5: null,
+      p25: null,
+      p50: null,
+      p75: null,
+      p90: null,
+      p95: null,
+      p99: null,
+      max: null,
+    };
+  }
+  const out = {
+    count: xs.length,
+    mean: mean(xs),
+    stddev: xs.length > 1 ? sampleStandardDeviation(xs) : null,
+    min: xs[0],
+  } as Statistics;
+  for (const [name, p] of QUANTILES) out[name] = quantileSorted(xs, p);
+  out.max = xs[xs.length - 1];
+  return out;
+}

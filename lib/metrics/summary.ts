@@ -1,0 +1,105 @@
+import type { MetricField, RequestRecord, RunSummary, Statistics } from "../results/schema.ts";
+import { describe } from "./statistics.ts";
+
+/** The context of a run that the summary records beside its statistics. */
+export interface SummaryContext {
+  config: Record<string, unknown>;
+  startedAt: string;
+  stopReason: RunSummary["run"]["stopReason"];
+  tokenizer: string;
+  endpoint: RunSummary["endpoint"];
+  environment?: RunSummary["environment"];
+}
+
+/** The label every summary of the simulated endpoint carries. */
+export const SIMULATED_LABEL =
+  "SIMULATED ENDPOINT — numbers come from llm-bench's built-in simulator, not a model server";
+
+/** Deno/V8 versions, OS, CPU count and start time of this process. */
+export function environmentInfo(startTime = new Date().toISOString()): RunSummary["environment"] {
+  return {
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+    os: `${Deno.build.os} ${Deno.osRelease()}`,
+    arch: Deno.build.arch,
+    cpuCount: navigator.hardwareConcurrency,
+    startTime,
+  };
+}
+
+/** The per-request values of one metric over successful records (inter-token latency pools every gap). */
+export function metricValues(records: readonly RequestRecord[], field: MetricField): number[] {
+  const ok = records.filter((r) => r.status === "ok");
+  if (field === "interTokenLatencyMs") return ok.flatMap((r) => r.interTokenLatenciesMs);
+  return ok.map((r) => r[field]).filter((v): v is number => v !== null);
+}
+
+const FIELDS: readonly MetricField[] = [
+  "ttftMs",
+  "e2eMs",
+  "interTokenLatencyMs",
+  "tpotMs",
+  "outputTokensPerS",
+  "decodeTokensPerS",
+  "ttfbMs",
+  "inputTokens",
+  "outputTokens",
+  "tokensPerEvent",
+];
+
+/**
+ * Summarizes a run's records (DESIGN.md §2): statistics of every per-request metric over successful requests; run
+ * wall time = last completion − first send; total output throughput = Σ output tokens of successful requests / wall
+ * time; request throughput = successful requests / wall time; error rate = failed / started (requests aborted by the run's
+ * own stop are started but not failed).
+ */
+export function summarize(records: readonly RequestRecord[], context: SummaryContext): RunSummary {
+  const ok = records.filter((r) => r.status === "ok");
+  const failed = records.filter((r) => r.status === "error");
+  const aborted = records.filter((r) => r.status === "aborted");
+  let firstSend: number | null = null;
+  let lastEnd: number | null = null;
+  for (const r of records) {
+    if (firstSend === null || r.startOffsetMs < firstSend) firstSend = r.startOffsetMs;
+    if (lastEnd === null || r.endOffsetMs > lastEnd) lastEnd = r.endOffsetMs;
+  }
+  const wallS = firstSend !== null && lastEnd !== null && lastEnd > firstSend ? (lastEnd - firstSend) / 1000 : null;
+  const outTokens = ok.reduce((n, r) => n + (r.outputTokens ?? 0), 0);
+  const byCode: Record<string, number> = {};
+  for (const r of failed) byCode[r.error?.code ?? "UNKNOWN"] = (byCode[r.error?.code ?? "UNKNOWN"] ?? 0) + 1;
+
+  const metrics = {} as Record<MetricField, Statistics>;
+  for (const field of FIELDS) metrics[field] = describe(metricValues(records, field));
+
+  const simulated = context.endpoint.simulated;
+  return {
+    schemaVersion: 1,
+    simulated,
+    label: simulated ? SIMULATED_LABEL : `${context.endpoint.api} endpoint ${context.endpoint.url}`,
+    config: context.config,
+    environment: context.environment ?? environmentInfo(context.startedAt),
+    tokenizer: context.tokenizer,
+    endpoint: context.endpoint,
+    run: {
+      startedAt: context.startedAt,
+      stopReason: context.stopReason,
+      wallTimeS: wallS,
+      requestsStarted: records.length,
+      requestsSucceeded: ok.length,
+      requestsFailed: failed.length,
+      requestsAborted: aborted.length,
+    },
+    throughput: {
+      outputTokensPerS: wallS ? outTokens / wallS : null,
+      requestsPerS: wallS ? ok.length / wallS : null,
+      requestsPerMin: wallS ? (ok.length / wallS) * 60 : null,
+    },
+    errors: {
+      rate: records.length > 0 ? failed.length / records.length : null,
+      count: failed.length,
+      byCode,
+    },
+    metrics,
+  };
+}

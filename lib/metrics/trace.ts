@@ -1,0 +1,64 @@
+import type { StreamEvent, Usage } from "../connectors/types.ts";
+
+/**
+ * The raw timings of one request, gathered from its connector's events. All times are `performance.now()` ms;
+ * `textTimes` holds the arrival of every event that carried generated text (content or reasoning).
+ */
+export interface RequestTrace {
+  t0: number | null;
+  tResponse: number | null;
+  httpStatus: number | null;
+  textTimes: number[];
+  emptyEvents: number;
+  content: string;
+  reasoning: string;
+  usage: Usage | null;
+  finishReason: string | null;
+  tEnd: number | null;
+}
+
+/** An empty trace to fill with {@link addEvent}. */
+export function newTrace(): RequestTrace {
+  return {
+    t0: null,
+    tResponse: null,
+    httpStatus: null,
+    textTimes: [],
+    emptyEvents: 0,
+    content: "",
+    reasoning: "",
+    usage: null,
+    finishReason: null,
+    tEnd: null,
+  };
+}
+
+/** Adds one connector event to a trace. Role-only and empty deltas are counted but carry no text time. */
+export function addEvent(trace: RequestTrace, ev: StreamEvent): void {
+  switch (ev.type) {
+    case "delta":
+      if (ev.content !== "" || ev.reasoning !== "") {
+        trace.textTimes.push(ev.t);
+        trace.content += ev.content;
+        trace.reasoning += ev.reasoning;
+      } else {
+        trace.emptyEvents++;
+      }
+      if (ev.finishReason !== null) trace.finishReason = ev.finishReason;
+      break;
+    case "usage":
+      trace.usage = ev.usage;
+      trace.emptyEvents++;
+      break;
+    case "start":
+      trace.t0 = ev.t;
+      break;
+    case "response":
+      trace.tResponse = ev.t;
+      trace.httpStatus = ev.status;
+      break;
+    case "end":
+      trace.tEnd = ev.t;
+      break;
+  }
+}

@@ -1,0 +1,1 @@
+export * from "./summary_table.ts";

@@ -1,0 +1,90 @@
+import type { MetricField, RunSummary, Statistics } from "../results/schema.ts";
+
+/** Display names and units of the per-request metrics, in table order. */
+export const METRIC_LABELS: Record<MetricField, string> = {
+  ttftMs: "Time to first token (ms)",
+  e2eMs: "End-to-end latency (ms)",
+  interTokenLatencyMs: "Inter-token latency (ms)",
+  tpotMs: "Time per output token (ms)",
+  outputTokensPerS: "Output throughput / request (tok/s)",
+  decodeTokensPerS: "Decode throughput / request (tok/s)",
+  ttfbMs: "Time to first byte (ms)",
+  inputTokens: "Input tokens",
+  outputTokens: "Output tokens",
+  tokensPerEvent: "Tokens per event",
+};
+
+/** Columns of the summary table. */
+export const TABLE_COLUMNS = ["mean", "p50", "p90", "p99", "min", "max", "stddev", "count"] as const;
+
+/** One row of the summary table: a metric's label and its statistics as display strings. */
+export interface SummaryRow {
+  field: MetricField;
+  label: string;
+  cells: Record<typeof TABLE_COLUMNS[number], string>;
+}
+
+/** Formats a number for tables: 3 significant decimals below 10, 1 decimal below 1000, none above. */
+export function formatNumber(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return "–";
+  const a = Math.abs(x);
+  if (a !== 0 && a < 10) return x.toFixed(3);
+  if (a < 1000) return x.toFixed(1);
+  return Math.round(x).toLocaleString("en-US");
+}
+
+/** The rows of the summary table, for the console, markdown and HTML alike. Metrics with no values are left out. */
+export function summaryRows(summary: RunSummary): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  for (const [field, label] of Object.entries(METRIC_LABELS) as [MetricField, string][]) {
+    const s: Statistics = summary.metrics[field];
+    if (s.count === 0) continue;
+    const cells = {} as SummaryRow["cells"];
+    for (const col of TABLE_COLUMNS) cells[col] = col === "count" ? String(s.count) : formatNumber(s[col]);
+    rows.push({ field, label, cells });
+  }
+  return rows;
+}
+
+/** The run's headline figures as label/value pairs. */
+export function headline(summary: RunSummary): [string, string][] {
+  const { run, throughput, errors } = summary;
+  const codes = Object.entries(errors.byCode).map(([c, n]) => `${c} × ${n}`).join(", ");
+  return [
+    [
+      "Requests",
+      `${run.requestsStarted} started · ${run.requestsSucceeded} ok · ${run.requestsFailed} failed · ${run.requestsAborted} aborted (stop: ${run.stopReason})`,
+    ],
+    ["Run wall time", run.wallTimeS === null ? "–" : `${formatNumber(run.wallTimeS)} s`],
+    ["Total output throughput", `${formatNumber(throughput.outputTokensPerS)} tok/s`],
+    [
+      "Request throughput",
+      `${formatNumber(throughput.requestsPerS)} req/s (${formatNumber(throughput.requestsPerMin)} req/min)`,
+    ],
+    ["Error rate", errors.rate === null ? "–" : `${(errors.rate * 100).toFixed(1)} %${codes ? ` (${codes})` : ""}`],
+  ];
+}
+
+/** The summary as a plain-text table for the console. */
+export function formatSummaryTable(summary: RunSummary): string {
+  const rows = summaryRows(summary);
+  const labelWidth = Math.max(6, ...rows.map((r) => r.label.length));
+  const widths = TABLE_COLUMNS.map((c) => Math.max(c.length, ...rows.map((r) => r.cells[c].length)));
+  const line = (label: string, cells: string[]) =>
+    label.padEnd(labelWidth) + "  " + cells.map((c, i) => c.padStart(widths[i])).join("  ");
+  const out: string[] = [];
+  if (summary.simulated) out.push(`*** ${summary.label} ***`);
+  out.push(
+    `model ${summary.endpoint.model} · api ${summary.endpoint.api} · ${summary.endpoint.url}`,
+    `tokenizer ${summary.tokenizer}`,
+    "",
+    line("metric", [...TABLE_COLUMNS]),
+    line("-".repeat(labelWidth), widths.map((w) => "-".repeat(w))),
+  );
+  for (const r of rows) out.push(line(r.label, TABLE_COLUMNS.map((c) => r.cells[c])));
+  out.push("");
+  const head = headline(summary);
+  const hw = Math.max(...head.map(([k]) => k.length));
+  for (const [k, v] of head) out.push(`${k.padEnd(hw)}  ${v}`);
+  return out.join("\n");
+}

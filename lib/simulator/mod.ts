@@ -1,0 +1,3 @@
+export * from "./params.ts";
+export * from "./serving_model.ts";
+export * from "./server.ts";
