@@ -12,6 +12,7 @@ export type RequestErrorCode =
   | "TIMEOUT"
   | "ABORTED"
   | "STREAM_PARSE"
+  | "INCOMPLETE_STREAM"
   | "SERVER_ERROR_EVENT"
   | "BAD_RESPONSE"
   | "EMPTY_RESPONSE";

@@ -138,7 +138,15 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    // `--timeout -5`: a negative number is a value, not a flag (the schema then says what is accepted).
+    const args = argv.flatMap((a, i) =>
+      /^-\d|^-\.\d/.test(a) && /^--[\w-]+$/.test(argv[i - 1] ?? "")
+        ? []
+        : /^--[\w-]+$/.test(a) && /^-\d|^-\.\d/.test(argv[i + 1] ?? "")
+        ? [`${a}=${argv[i + 1]}`]
+        : [a]
+    );
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: false });
   } catch (e) {
     const msg = (e as Error).message;
     const unknown = /Unknown option '([^']+)'/.exec(msg)?.[1];

@@ -1,6 +1,10 @@
 import { RequestError } from "../errors.ts";
 import type { FetchLike } from "./types.ts";
 
+/** Response header by which llm-bench's simulated endpoint marks its answers, so results say "simulated" even when
+ * it is reached as a plain OpenAI-compatible URL. */
+export const SIMULATED_HEADER = "x-llm-bench-simulated";
+
 /** A `fetch` bound to one pooled keep-alive HTTP client, and the means to close it. */
 export interface PooledFetch {
   fetch: FetchLike;

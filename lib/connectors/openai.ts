@@ -1,6 +1,6 @@
 import { RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
-import { bodyExcerpt, createPooledFetch, toRequestError } from "./http.ts";
+import { bodyExcerpt, createPooledFetch, SIMULATED_HEADER, toRequestError } from "./http.ts";
 import { createSseDecoder, type TimedSseEvent } from "./sse.ts";
 import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
 
@@ -105,7 +105,12 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
     }
     const tResponse = performance.now();
     yield { type: "start", t: t0 };
-    yield { type: "response", t: tResponse, status: res.status };
+    yield {
+      type: "response",
+      t: tResponse,
+      status: res.status,
+      simulated: res.headers.get(SIMULATED_HEADER) === "1",
+    };
     if (!res.ok) {
       const excerpt = await bodyExcerpt(res);
       throw new RequestError(
@@ -123,13 +128,16 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
       if (stream) {
         const sse = createSseDecoder();
         let sawDone = false;
+        let sawFinish = false;
         const handle = (events: TimedSseEvent[]) => {
           for (const ev of events) {
             if (ev.data === "[DONE]") {
               sawDone = true;
               continue;
             }
-            chunkEvents(parseChunk(ev), ev.t, pending);
+            const chunk = parseChunk(ev);
+            if (chunk.choices?.[0]?.finish_reason) sawFinish = true;
+            chunkEvents(chunk, ev.t, pending);
           }
         };
         for (;;) {
@@ -144,6 +152,9 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
         // Reading on after [DONE] to the body's end hands the connection back to the pool.
         handle(sse.end(tLast));
         for (const ev of pending) yield ev;
+        if (!sawDone && !sawFinish) {
+          throw new RequestError("INCOMPLETE_STREAM", "Stream ended before [DONE] and before any finish_reason");
+        }
       } else {
         const chunks: Uint8Array[] = [];
         for (;;) {

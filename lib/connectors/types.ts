@@ -10,12 +10,12 @@ export interface Usage {
 
 /**
  * What a connector reports while a request runs. Every `t` is `performance.now()`: `start` just before the request is
- * handed to the HTTP client, `response` when the headers arrived, `delta` and `usage` when the `read()` that completed
+ * handed to the HTTP client, `response` when the headers arrived (with whether the server says it is llm-bench's simulator), `delta` and `usage` when the `read()` that completed
  * the event resolved (stamped before decoding or parsing), `end` at the arrival of the last byte.
  */
 export type StreamEvent =
   | { type: "start"; t: number }
-  | { type: "response"; t: number; status: number }
+  | { type: "response"; t: number; status: number; simulated: boolean }
   | { type: "delta"; t: number; content: string; reasoning: string; finishReason: string | null }
   | { type: "usage"; t: number; usage: Usage }
   | { type: "end"; t: number };

@@ -15,6 +15,8 @@ export interface RequestTrace {
   usage: Usage | null;
   finishReason: string | null;
   tEnd: number | null;
+  /** The server marked its response as llm-bench's simulator. */
+  simulatedServer: boolean;
 }
 
 /** An empty trace to fill with {@link addEvent}. */
@@ -30,6 +32,7 @@ export function newTrace(): RequestTrace {
     usage: null,
     finishReason: null,
     tEnd: null,
+    simulatedServer: false,
   };
 }
 
@@ -56,6 +59,7 @@ export function addEvent(trace: RequestTrace, ev: StreamEvent): void {
     case "response":
       trace.tResponse = ev.t;
       trace.httpStatus = ev.status;
+      trace.simulatedServer = ev.simulated;
       break;
     case "end":
       trace.tEnd = ev.t;

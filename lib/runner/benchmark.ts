@@ -100,6 +100,8 @@ export async function benchmark(input: RunConfigInput, options: BenchmarkOptions
       },
       onProgress: options.onProgress,
     });
+    // A simulator reached by URL is still a simulator: its responses say so.
+    if (run.simulatedResponses > 0) endpoint.simulated = true;
     const summary = summarize(run.records, {
       config: publicConfig(config),
       startedAt: run.startedAt,

@@ -48,6 +48,8 @@ export interface RunResult {
   stopReason: "completed" | "timeout" | "interrupted";
   /** Wall-clock start, ISO 8601. */
   startedAt: string;
+  /** Responses that came from llm-bench's simulated endpoint (it marks them with a header). */
+  simulatedResponses: number;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
   const records: RequestRecord[] = [];
+  let simulatedResponses = 0;
   const progress: RunProgress = {
     finished: 0,
     succeeded: 0,
@@ -117,6 +120,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       record = buildRecord(trace, { spec, runStart, countTokens, streamed, error, failedAt });
     }
     progress.inFlight--;
+    if (trace.simulatedServer) simulatedResponses++;
     records.push(record);
     options.onRecord?.(record);
     progress.finished++;
@@ -136,5 +140,5 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
   }
-  return { records, stopReason, startedAt };
+  return { records, stopReason, startedAt, simulatedResponses };
 }

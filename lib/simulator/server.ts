@@ -2,6 +2,7 @@ import type { Tokenizer } from "../sampler/tokenizer.ts";
 import { createPrng } from "../sampler/prng.ts";
 import { type SimParams, type SimParamsInput, SimParamsSchema } from "./params.ts";
 import { createServingModel, type ServingModel } from "./serving_model.ts";
+import { SIMULATED_HEADER } from "../connectors/http.ts";
 
 /** Options of {@link startSimServer}. */
 export interface SimServerOptions {
@@ -202,7 +203,7 @@ export function startSimServer(options: SimServerOptions): SimServer {
       },
     });
     return new Response(body, {
-      headers: { "content-type": "text/event-stream", "cache-control": "no-cache", "x-llm-bench-simulated": "1" },
+      headers: { "content-type": "text/event-stream", "cache-control": "no-cache", [SIMULATED_HEADER]: "1" },
     });
   }
 
@@ -223,7 +224,7 @@ export function startSimServer(options: SimServerOptions): SimServer {
       model: c.model,
       choices: [choice],
       usage: usage(c, produced),
-    }, { "x-llm-bench-simulated": "1" });
+    }, { [SIMULATED_HEADER]: "1" });
   }
 
   function usage(c: Completion, produced: number) {

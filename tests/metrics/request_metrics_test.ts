@@ -23,7 +23,7 @@ const delta = (t: number, content: string, finishReason: string | null = null): 
 // t0 = 1000; headers at 1010; role-only chunk at 1020 (not text); text at 1100, 1110, 1130, 1160; usage and end 1170.
 const events: StreamEvent[] = [
   { type: "start", t: 1000 },
-  { type: "response", t: 1010, status: 200 },
+  { type: "response", t: 1010, status: 200, simulated: false },
   delta(1020, ""),
   delta(1100, " one"),
   delta(1110, " two"),
@@ -84,11 +84,17 @@ Deno.test("buildRecord() leaves TPOT and decode rate undefined for a one-token a
 
 Deno.test("buildRecord() in batch mode has E2E and throughput but no first-token timing", () => {
   const r = buildRecord(
-    traceOf([{ type: "start", t: 0 }, { type: "response", t: 400, status: 200 }, delta(400, "a b c"), {
-      type: "usage",
-      t: 400,
-      usage: { completion_tokens: 3, prompt_tokens: 5 },
-    }, { type: "end", t: 400 }]),
+    traceOf([
+      { type: "start", t: 0 },
+      { type: "response", t: 400, status: 200, simulated: false },
+      delta(400, "a b c"),
+      {
+        type: "usage",
+        t: 400,
+        usage: { completion_tokens: 3, prompt_tokens: 5 },
+      },
+      { type: "end", t: 400 },
+    ]),
     { spec: spec(), runStart: 0, countTokens: countWords, streamed: false },
   );
   assert.equal(r.e2eMs, 400);
@@ -112,13 +118,16 @@ Deno.test("buildRecord() counts reasoning deltas as generated text for TTFT", ()
 });
 
 Deno.test("buildRecord() of a failed request keeps its error and has no E2E", () => {
-  const r = buildRecord(traceOf([{ type: "start", t: 10 }, { type: "response", t: 20, status: 503 }]), {
-    spec: spec(),
-    runStart: 0,
-    countTokens: countWords,
-    error: { code: "HTTP_STATUS", message: "HTTP 503", httpStatus: 503 },
-    failedAt: 25,
-  });
+  const r = buildRecord(
+    traceOf([{ type: "start", t: 10 }, { type: "response", t: 20, status: 503, simulated: false }]),
+    {
+      spec: spec(),
+      runStart: 0,
+      countTokens: countWords,
+      error: { code: "HTTP_STATUS", message: "HTTP 503", httpStatus: 503 },
+      failedAt: 25,
+    },
+  );
   assert.equal(r.status, "error");
   assert.equal(r.error?.code, "HTTP_STATUS");
   assert.equal(r.httpStatus, 503);

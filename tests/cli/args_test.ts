@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { benchHelp, parseBenchArgs } from "../../lib/cli/args.ts";
+import { ConfigError } from "../../lib/errors.ts";
+
+Deno.test("parseBenchArgs() maps the original kit's flags onto the run config", () => {
+  const r = parseBenchArgs([
+    "--model",
+    "m",
+    "--mean-input-tokens",
+    "100",
+    "--stddev-input-tokens",
+    "0",
+    "--mean-output-tokens",
+    "20",
+    "--stddev-output-tokens",
+    "2.5",
+    "--num-concurrent-requests",
+    "4",
+    "--max-num-completed-requests",
+    "9",
+    "--timeout",
+    "30",
+    "--results-dir",
+    "out",
+    "--llm-api",
+    "openai",
+    "--mode",
+    "batch",
+    "--additional-sampling-params",
+    '{"temperature": 0}',
+    "--base-url",
+    "http://h/v1",
+    "--seed",
+    "3",
+    "--ignore-eos",
+    "--no-include-usage",
+  ]);
+  assert.equal(r.help, false);
+  assert.deepEqual(!r.help && r.config, {
+    model: "m",
+    meanInputTokens: 100,
+    stddevInputTokens: 0,
+    meanOutputTokens: 20,
+    stddevOutputTokens: 2.5,
+    numConcurrentRequests: 4,
+    maxNumCompletedRequests: 9,
+    timeoutS: 30,
+    resultsDir: "out",
+    llmApi: "openai",
+    mode: "batch",
+    additionalSamplingParams: { temperature: 0 },
+    baseUrl: "http://h/v1",
+    seed: 3,
+    ignoreEos: true,
+    includeUsage: false,
+  });
+});
+
+Deno.test("parseBenchArgs() rejects unknown flags with a suggestion, bad JSON and missing values", () => {
+  const cases: [string[], RegExp][] = [
+    [["--mean-input-token", "5"], /Unknown flag --mean-input-token\. Did you mean --mean-input-tokens\?/],
+    [["--frobnicate"], /Unknown flag --frobnicate\. Run with --help/],
+    [
+      ["--additional-sampling-params", "{temperature: 0}"],
+      /--additional-sampling-params: not valid JSON .*expected an object/,
+    ],
+    [["--additional-sampling-params", "[1]"], /--additional-sampling-params: expected a JSON object/],
+    [["--model"], /--model: needs a value/],
+    [["stray"], /Unexpected argument 'stray'/],
+  ];
+  for (const [argv, pattern] of cases) {
+    assert.throws(() => parseBenchArgs(argv), (e: Error) => {
+      assert.ok(e instanceof ConfigError, argv.join(" "));
+      assert.match(e.message, pattern);
+      return true;
+    });
+  }
+});
+
+Deno.test("parseBenchArgs() passes non-numbers through for the schema to name", () => {
+  const r = parseBenchArgs(["--num-concurrent-requests", "many"]);
+  assert.deepEqual(!r.help && r.config, { numConcurrentRequests: "many" });
+});
+
+Deno.test("--help lists every flag", () => {
+  assert.deepEqual(parseBenchArgs(["--help"]), { help: true });
+  const help = benchHelp();
+  for (
+    const flag of [
+      "--model",
+      "--mean-input-tokens",
+      "--num-concurrent-requests",
+      "--max-num-completed-requests",
+      "--timeout",
+      "--results-dir",
+      "--llm-api",
+      "--mode",
+      "--additional-sampling-params",
+      "--base-url",
+      "--seed",
+      "--tokenizer",
+    ]
+  ) {
+    assert.ok(help.includes(flag), flag);
+  }
+});

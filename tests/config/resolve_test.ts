@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { applyEnv, flagName, parseRunConfig, publicConfig, safeUrl } from "../../lib/config/resolve.ts";
+import { ConfigError } from "../../lib/errors.ts";
+
+Deno.test("parseRunConfig() fills defaults in one place and targets the simulator", () => {
+  const c = parseRunConfig({});
+  assert.equal(c.llmApi, "sim");
+  assert.equal(c.model, "llm-bench-sim");
+  assert.equal(c.meanInputTokens, 550);
+  assert.equal(c.numConcurrentRequests, 8);
+  assert.equal(c.mode, "stream");
+  assert.equal(c.sim.maxBatch, 64);
+  assert.equal(parseRunConfig({ model: "x" }).sim.model, "x"); // the simulator serves the run's model
+});
+
+Deno.test("parseRunConfig() errors are one line naming the flag, the value and what is accepted", () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ meanInputTokens: 0 }, /--mean-input-tokens: must be ≥ 1 \(got 0\)/],
+    [{ meanInputTokens: 1.5 }, /--mean-input-tokens: expected an integer \(got 1.5\)/],
+    [{ numConcurrentRequests: "abc" }, /--num-concurrent-requests: expected a number \(got "abc"\)/],
+    [{ mode: "fast" }, /--mode: accepted values: stream, batch \(got "fast"\)/],
+    [{ llmApi: "foo" }, /--llm-api: accepted values: sim, openai/],
+    [{ timeoutS: -1 }, /--timeout: must be > 0/],
+    [{ llmApi: "openai", baseUrl: "http://x/v1" }, /--model: is required with --llm-api openai/],
+    [{ llmApi: "openai", model: "m" }, /--base-url: is required with --llm-api openai/],
+    [{ baseUrl: "ftp://x" }, /--base-url: must be an http/],
+    [{ sim: { maxBatch: 0 } }, /--sim-params maxBatch: must be ≥ 1/],
+    [{ bogus: 1 }, /unknown option bogus/],
+  ];
+  for (const [input, pattern] of cases) {
+    assert.throws(() => parseRunConfig(input as never), (e: Error) => {
+      assert.ok(e instanceof ConfigError, `${JSON.stringify(input)}`);
+      assert.match(e.message, pattern);
+      assert.ok(!e.message.includes("\n"), "one line");
+      return true;
+    });
+  }
+});
+
+Deno.test("an API key is never echoed in a config error or in the public config", () => {
+  assert.throws(() => parseRunConfig({ apiKey: 12 as never }), (e: Error) => !e.message.includes("12"));
+  const c = parseRunConfig({
+    llmApi: "openai",
+    model: "m",
+    baseUrl: "http://u:pw@h/v1?api_key=abc",
+    apiKey: "sk-1234",
+  });
+  const pub = JSON.stringify(publicConfig(c));
+  assert.ok(!pub.includes("sk-1234"));
+  assert.ok(!pub.includes("pw"));
+  assert.ok(!pub.includes("abc"));
+  assert.equal(safeUrl("http://u:pw@h/v1?api_key=abc"), "http://h/v1?api_key=%5Bredacted%5D");
+});
+
+Deno.test("applyEnv() reads OPENAI_API_BASE/KEY and picks openai when a base URL is set", () => {
+  const env = { OPENAI_API_BASE: "http://h:1/v1", OPENAI_API_KEY: "k" };
+  assert.deepEqual(applyEnv({}, env), { llmApi: "openai", baseUrl: "http://h:1/v1", apiKey: "k" });
+  assert.deepEqual(applyEnv({}, {}), { llmApi: "sim" });
+  assert.equal(applyEnv({ llmApi: "sim" }, env).baseUrl, undefined);
+  assert.equal(applyEnv({ baseUrl: "http://other/v1" }, env).baseUrl, "http://other/v1");
+});
+
+Deno.test("flagName() maps config fields to CLI flags", () => {
+  assert.equal(flagName("meanInputTokens"), "--mean-input-tokens");
+  assert.equal(flagName("timeoutS"), "--timeout");
+  assert.equal(flagName("llmApi"), "--llm-api");
+});

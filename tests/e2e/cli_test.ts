@@ -1,0 +1,183 @@
+// The CLI run as a subprocess, the way a user runs it.
+import assert from "node:assert/strict";
+import { readRecords, readSummary } from "../../lib/results/files.ts";
+import { quirkyStream, startScriptedServer } from "../_helpers.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+async function bench(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `--config=${root}deno.json`, `${root}lib/cli/bench.ts`, ...args],
+    cwd: opts.cwd ?? (await Deno.makeTempDir()),
+    env: { NO_COLOR: "1", ...opts.env },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await cmd.output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
+}
+
+function filesFrom(stdout: string) {
+  const records = /^Records: (.+)$/m.exec(stdout)?.[1];
+  const summary = /^Summary: (.+)$/m.exec(stdout)?.[1];
+  assert.ok(records && summary, `no results paths in:\n${stdout}`);
+  return { records, summary };
+}
+
+Deno.test("deno task bench with no endpoint runs on the simulated endpoint, says so, and writes both files", async () => {
+  const cwd = await Deno.makeTempDir();
+  const r = await bench([
+    "--max-num-completed-requests",
+    "6",
+    "--num-concurrent-requests",
+    "3",
+    "--mean-output-tokens",
+    "20",
+  ], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /SIMULATED ENDPOINT/);
+  assert.match(r.stderr, /progress: 6\/6 done · 6 ok/);
+  assert.match(r.stdout, /\*\*\* SIMULATED ENDPOINT/);
+  assert.match(r.stdout, /Time to first token \(ms\)/);
+  assert.match(r.stdout, /Inter-token latency \(ms\)/);
+  assert.match(r.stdout, /Total output throughput/);
+  const files = filesFrom(r.stdout);
+  assert.ok(files.records.startsWith("data/results/llm-bench-sim_550_20_3_stream_"));
+  const summary = await readSummary(`${cwd}/${files.summary}`);
+  const records = await readRecords(`${cwd}/${files.records}`);
+  assert.equal(summary.simulated, true);
+  assert.match(summary.label, /SIMULATED/);
+  assert.equal(records.length, 6);
+  assert.equal(summary.run.requestsSucceeded, 6);
+  assert.equal(summary.metrics.ttftMs.count, 6);
+  assert.equal(summary.environment.deno, Deno.version.deno);
+});
+
+Deno.test("bad flags get one line naming the flag, exit code 2, no stack trace, nothing sent", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--num-concurrent-requests", "0"], /--num-concurrent-requests: must be ≥ 1 \(got 0\)/],
+    [["--mean-input-tokens", "lots"], /--mean-input-tokens: expected a number \(got "lots"\)/],
+    [["--mode", "fast"], /--mode: accepted values: stream, batch/],
+    [
+      ["--llm-api", "openai", "--model", "m"],
+      /--base-url: is required with --llm-api openai \(or set OPENAI_API_BASE\)/,
+    ],
+    [["--additional-sampling-params", "{oops"], /--additional-sampling-params: not valid JSON/],
+    [["--num-concurent-requests", "2"], /Did you mean --num-concurrent-requests\?/],
+    [["--timeout", "-5"], /--timeout: must be > 0/],
+    [["--tokenizer", "/no/such/tokenizer.json"], /--tokenizer: cannot read a tokenizer.json/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await bench(args);
+    assert.equal(r.code, 2, `${args.join(" ")}\n${r.stderr}`);
+    const lines = r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], pattern);
+    assert.doesNotMatch(r.stderr, /^\s+at /m);
+    assert.equal(r.stdout.includes("Records:"), false);
+  }
+});
+
+Deno.test("--help prints the flags and exits 0", async () => {
+  const r = await bench(["--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /--max-num-completed-requests N/);
+  assert.match(r.stdout, /--additional-sampling-params JSON/);
+});
+
+Deno.test("--llm-api openai works against `deno task sim` running as a separate process", async () => {
+  const sim = new Deno.Command(Deno.execPath(), {
+    args: ["task", "--config", `${root}deno.json`, "sim", "--port", "0", "--params", '{"model": "sim-8b"}'],
+    stdout: "piped",
+    stderr: "inherit",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  try {
+    const reader = sim.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let banner = "";
+    while (!/http:\/\/127\.0\.0\.1:\d+\/v1/.test(banner)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`sim exited: ${banner}`);
+      banner += value;
+    }
+    const baseUrl = /(http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(banner)![1];
+    const cwd = await Deno.makeTempDir();
+    const r = await bench([
+      "--llm-api",
+      "openai",
+      "--base-url",
+      baseUrl,
+      "--model",
+      "sim-8b",
+      "--mean-input-tokens",
+      "200",
+      "--mean-output-tokens",
+      "30",
+      "--num-concurrent-requests",
+      "2",
+      "--max-num-completed-requests",
+      "4",
+    ], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    const summary = await readSummary(`${cwd}/${filesFrom(r.stdout).summary}`);
+    assert.equal(summary.endpoint.api, "openai");
+    assert.equal(summary.run.requestsSucceeded, 4);
+    // reached by URL, the simulator is still labelled simulated (it marks its responses)
+    assert.equal(summary.simulated, true);
+    assert.match(r.stdout, /SIMULATED ENDPOINT/);
+    reader.releaseLock();
+  } finally {
+    sim.kill("SIGTERM");
+    await sim.status;
+    await sim.stdout.cancel().catch(() => {});
+  }
+});
+
+Deno.test("bench against a server of our own with role-only first chunk, usage-only last chunk and CRLF", async () => {
+  await using server = startScriptedServer((body) => ({
+    pieces: quirkyStream(Array.from({ length: body.max_tokens as number }, (_, i) => ` w${i}`)),
+  }));
+  const cwd = await Deno.makeTempDir();
+  // endpoint and key from .env in the working folder
+  await Deno.writeTextFile(`${cwd}/.env`, `OPENAI_API_BASE=${server.baseUrl}\nOPENAI_API_KEY=sk-test-KEY-0042\n`);
+  const r = await bench([
+    "--model",
+    "quirky",
+    "--mean-output-tokens",
+    "10",
+    "--stddev-output-tokens",
+    "0",
+    "--max-num-completed-requests",
+    "3",
+    "--num-concurrent-requests",
+    "1",
+  ], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  const files = filesFrom(r.stdout);
+  const summary = await readSummary(`${cwd}/${files.summary}`);
+  const records = await readRecords(`${cwd}/${files.records}`);
+  assert.equal(summary.simulated, false);
+  assert.equal(summary.endpoint.api, "openai");
+  for (const rec of records) {
+    assert.equal(rec.status, "ok");
+    assert.equal(rec.textEvents, 10);
+    assert.equal(rec.emptyEvents, 2); // role-only first chunk and usage-only last chunk
+    assert.equal(rec.outputTokenSource, "server");
+    assert.equal(rec.inputTokens, 11);
+    assert.ok(rec.ttftMs! > rec.ttfbMs!, "TTFT is taken at the first text, not at the role-only chunk");
+    assert.equal(rec.interTokenLatenciesMs.length, 9);
+  }
+  // the key reached the server but no file or output
+  assert.equal(server.received.length, 3);
+  for (
+    const text of [
+      r.stdout,
+      r.stderr,
+      await Deno.readTextFile(`${cwd}/${files.summary}`),
+      await Deno.readTextFile(`${cwd}/${files.records}`),
+    ]
+  ) {
+    assert.equal(text.includes("sk-test-KEY-0042"), false);
+  }
+});
