@@ -1,3 +1,4 @@
+import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from "undici";
 import { RequestError } from "../errors.ts";
 import type { FetchLike } from "./types.ts";
 
@@ -8,18 +9,21 @@ export const SIMULATED_HEADER = "x-llm-bench-simulated";
 /** A `fetch` bound to one pooled keep-alive HTTP client, and the means to close it. */
 export interface PooledFetch {
   fetch: FetchLike;
-  close(): void;
+  /** Closes every pooled connection. */
+  close(): Promise<void>;
 }
 
 /**
- * One keep-alive connection pool for a whole run (Deno's native HTTP client), so requests reuse connections
- * instead of opening one each.
+ * One keep-alive connection pool for a whole run, so requests reuse connections instead of opening one each.
+ * npm:undici's fetch over an `Agent`: on this machine it reads a stream of 1,000 SSE events with 2.5× less CPU than
+ * Deno's native fetch (benchmarks/http_client_bench.ts), with the same one-event-per-read granularity.
  */
 export function createPooledFetch(): PooledFetch {
-  const client = Deno.createHttpClient({ poolIdleTimeout: 60_000 });
+  const agent = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
   return {
-    fetch: (input, init) => fetch(input, { ...init, client } as RequestInit),
-    close: () => client.close(),
+    fetch: (input, init) =>
+      undiciFetch(input as string, { ...init, dispatcher: agent } as UndiciRequestInit) as unknown as Promise<Response>,
+    close: () => agent.destroy().catch(() => {}),
   };
 }
 

@@ -67,6 +67,53 @@ function parseChunk(ev: TimedSseEvent): Chunk {
   }
 }
 
+/** The per-chunk path of an OpenAI stream: bytes of one read in, timestamped events out. */
+export interface OpenAIStreamParser {
+  /** Feeds one read's bytes, stamped `t` when the read resolved; returns the events they completed. */
+  push(bytes: Uint8Array, t: number): StreamEvent[];
+  /** Ends the stream at `t`, flushing an event left without its blank line. */
+  end(t: number): StreamEvent[];
+  /** A `data: [DONE]` event was seen. */
+  readonly sawDone: boolean;
+  /** A chunk with a `finish_reason` was seen. */
+  readonly sawFinish: boolean;
+}
+
+/**
+ * Creates the parser of OpenAI-style SSE streams: SSE framing, then JSON per event, then content / reasoning deltas
+ * and usage. Each event keeps the time of the read that completed it. Throws `RequestError` on a chunk that is not
+ * JSON (`STREAM_PARSE`) and on an `error` object sent mid-stream (`SERVER_ERROR_EVENT`).
+ */
+export function createOpenAIStreamParser(): OpenAIStreamParser {
+  const sse = createSseDecoder();
+  let sawDone = false;
+  let sawFinish = false;
+  const handle = (events: TimedSseEvent[]): StreamEvent[] => {
+    if (events.length === 0) return [];
+    const out: StreamEvent[] = [];
+    for (const ev of events) {
+      if (ev.data === "[DONE]") {
+        sawDone = true;
+        continue;
+      }
+      const chunk = parseChunk(ev);
+      if (chunk.choices?.[0]?.finish_reason) sawFinish = true;
+      chunkEvents(chunk, ev.t, out);
+    }
+    return out;
+  };
+  return {
+    push: (bytes, t) => handle(sse.push(bytes, t)),
+    end: (t) => handle(sse.end(t)),
+    get sawDone() {
+      return sawDone;
+    },
+    get sawFinish() {
+      return sawFinish;
+    },
+  };
+}
+
 /**
  * Creates the connector for OpenAI-compatible servers (vLLM, SGLang, TGI, llama.cpp, Ollama, OpenAI, the simulated
  * endpoint): chat or plain completions, streamed as SSE or as one JSON body.
@@ -121,38 +168,26 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
     }
     if (!res.body) throw new RequestError("BAD_RESPONSE", "Response has no body");
     const reader = res.body.getReader();
+    // undici's body stream in Deno does not end a pending read() when the signal aborts; cancelling the reader does.
+    const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
+    signal?.addEventListener("abort", onAbort, { once: true });
     let tLast = tResponse;
     let finished = false;
-    const pending: StreamEvent[] = [];
     try {
       if (stream) {
-        const sse = createSseDecoder();
-        let sawDone = false;
-        let sawFinish = false;
-        const handle = (events: TimedSseEvent[]) => {
-          for (const ev of events) {
-            if (ev.data === "[DONE]") {
-              sawDone = true;
-              continue;
-            }
-            const chunk = parseChunk(ev);
-            if (chunk.choices?.[0]?.finish_reason) sawFinish = true;
-            chunkEvents(chunk, ev.t, pending);
-          }
-        };
+        const parser = createOpenAIStreamParser();
         for (;;) {
           const { value, done } = await reader.read();
           const t = performance.now();
           if (done) break;
           tLast = t;
-          handle(sse.push(value, t));
-          for (let i = 0; i < pending.length; i++) yield pending[i];
-          pending.length = 0;
+          const events = parser.push(value, t);
+          for (let i = 0; i < events.length; i++) yield events[i];
         }
+        signal?.throwIfAborted();
         // Reading on after [DONE] to the body's end hands the connection back to the pool.
-        handle(sse.end(tLast));
-        for (const ev of pending) yield ev;
-        if (!sawDone && !sawFinish) {
+        for (const ev of parser.end(tLast)) yield ev;
+        if (!parser.sawDone && !parser.sawFinish) {
           throw new RequestError("INCOMPLETE_STREAM", "Stream ended before [DONE] and before any finish_reason");
         }
       } else {
@@ -164,6 +199,7 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
           tLast = t;
           chunks.push(value);
         }
+        signal?.throwIfAborted();
         const text = new TextDecoder().decode(concat(chunks));
         let parsed: Chunk;
         try {
@@ -171,13 +207,15 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
         } catch {
           throw new RequestError("BAD_RESPONSE", `Response is not JSON: ${text.slice(0, 120)}`);
         }
-        chunkEvents(parsed, tLast, pending);
-        for (const ev of pending) yield ev;
+        const events: StreamEvent[] = [];
+        chunkEvents(parsed, tLast, events);
+        for (const ev of events) yield ev;
       }
       finished = true;
     } catch (e) {
       throw toRequestError(e, signal, url);
     } finally {
+      signal?.removeEventListener("abort", onAbort);
       if (!finished) reader.cancel().catch(() => {});
       else reader.releaseLock();
     }
@@ -188,9 +226,8 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
     api: options.api ?? "openai",
     endpoint: url,
     stream: run,
-    close() {
-      pooled?.close();
-      return Promise.resolve();
+    async close() {
+      await pooled?.close();
     },
     [Symbol.asyncDispose]() {
       return this.close();

@@ -9,7 +9,7 @@ import type { RequestRecord, RunSummary } from "../results/schema.ts";
 import { loadCorpus } from "../sampler/corpus.ts";
 import { createSampler } from "../sampler/sampler.ts";
 import { loadTokenizer, type Tokenizer } from "../sampler/tokenizer.ts";
-import { type SimServer, startSimServer } from "../simulator/server.ts";
+import { type SimWorker, startSimWorker } from "../simulator/worker.ts";
 import { runBenchmark, type RunProgress } from "./runner.ts";
 
 /** What a run is about to do, reported once before the first request. */
@@ -67,10 +67,11 @@ export async function benchmark(input: RunConfigInput, options: BenchmarkOptions
   using writer = files ? openRecordWriter(files.records) : undefined;
 
   const simulated = config.llmApi === "sim";
-  let sim: SimServer | undefined;
+  let sim: SimWorker | undefined;
   let connector: Connector | undefined;
   try {
-    if (simulated) sim = startSimServer({ params: config.sim, tokenizer, corpus });
+    // In its own worker thread, so serving never delays the client's timestamps.
+    if (simulated) sim = await startSimWorker({ params: config.sim, tokenizerPath: config.tokenizer });
     const baseUrl = sim ? sim.baseUrl : config.baseUrl!;
     connector = createOpenAIConnector({
       baseUrl,
