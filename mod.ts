@@ -19,3 +19,4 @@ export * from "./lib/metrics/mod.ts";
 export * from "./lib/results/mod.ts";
 export * from "./lib/runner/mod.ts";
 export * from "./lib/report/mod.ts";
+export * from "./lib/charts/mod.ts";

@@ -68,6 +68,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log("");
       console.log(`Records: ${result.files.records}`);
       console.log(`Summary: ${result.files.summary}`);
+      console.log(`Report:  ${result.files.report}`);
     }
     if (signalled) return signalled === "SIGINT" ? 130 : 143;
     if (result.summary.run.requestsSucceeded === 0) {

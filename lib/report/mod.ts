@@ -1,1 +1,2 @@
 export * from "./summary_table.ts";
+export * from "./html_report.ts";

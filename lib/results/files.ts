@@ -6,6 +6,8 @@ export interface RunFiles {
   stem: string;
   records: string;
   summary: string;
+  /** Self-contained HTML report with the summary table and charts. */
+  report: string;
 }
 
 /** Parts of the file stem (DESIGN.md §6). */
@@ -34,7 +36,12 @@ function uniqueSuffix(): string {
 /** Paths of a run's files in `dir`. */
 export function runFiles(dir: string, stem: string): RunFiles {
   const base = dir.replace(/\/+$/, "");
-  return { stem, records: `${base}/${stem}_individual_responses.jsonl`, summary: `${base}/${stem}_summary.json` };
+  return {
+    stem,
+    records: `${base}/${stem}_individual_responses.jsonl`,
+    summary: `${base}/${stem}_summary.json`,
+    report: `${base}/${stem}_report.html`,
+  };
 }
 
 /** Appends records to a JSONL file, one synchronous write per record: a record is on disk when `append` returns. */

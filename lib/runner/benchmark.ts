@@ -4,6 +4,7 @@ import type { RunConfig, RunConfigInput } from "../config/schema.ts";
 import { createOpenAIConnector } from "../connectors/openai.ts";
 import type { Connector } from "../connectors/types.ts";
 import { summarize } from "../metrics/summary.ts";
+import { runReportHtml } from "../report/html_report.ts";
 import { openRecordWriter, resultStem, type RunFiles, runFiles, writeSummary } from "../results/files.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
 import { loadCorpus } from "../sampler/corpus.ts";
@@ -110,7 +111,10 @@ export async function benchmark(input: RunConfigInput, options: BenchmarkOptions
       tokenizer: tokenizer.name,
       endpoint,
     });
-    if (files) await writeSummary(files.summary, summary);
+    if (files) {
+      await writeSummary(files.summary, summary);
+      await Deno.writeTextFile(files.report, runReportHtml(summary, run.records));
+    }
     return { config, summary, records: run.records, files };
   } finally {
     await connector?.close();

@@ -1,0 +1,222 @@
+import * as Plot from "@observablehq/plot";
+import { JSDOM } from "jsdom";
+import type { RequestRecord } from "../results/schema.ts";
+
+/** A chart ready to show: its title and a self-contained HTML fragment (a `<figure>` with inline SVG). */
+export interface Chart {
+  /** Stable name, e.g. `ttft-vs-input`. */
+  id: string;
+  title: string;
+  /** `<figure>` with the SVG, or a short note when there is no data. */
+  html: string;
+  /** True when there was nothing to draw; `html` then says so. */
+  empty: boolean;
+}
+
+/** Options shared by the chart builders. */
+export interface ChartOptions {
+  /** Width in px. @default 640 */
+  width?: number;
+  /** Height in px. @default 300 */
+  height?: number;
+  /** Added under the title (e.g. "SIMULATED ENDPOINT"). */
+  subtitle?: string;
+}
+
+/** A set of records with a label, for charts that compare runs. */
+export interface LabelledRun {
+  /** Group label, e.g. "concurrency 8". */
+  label: string;
+  records: readonly RequestRecord[];
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+
+function emptyChart(id: string, title: string, why: string): Chart {
+  return {
+    id,
+    title,
+    empty: true,
+    html: `<figure class="llm-bench-chart llm-bench-empty" data-chart="${id}"><h3>${escapeHtml(title)}</h3>` +
+      `<p>No data to draw: ${escapeHtml(why)}</p></figure>`,
+  };
+}
+
+function render(id: string, title: string, options: ChartOptions, plot: Plot.PlotOptions): Chart {
+  const { document } = new JSDOM("").window;
+  const figure = Plot.plot({
+    document,
+    width: options.width ?? 640,
+    height: options.height ?? 300,
+    marginLeft: 60,
+    style: { fontSize: "11px", background: "white", overflow: "visible" },
+    title,
+    subtitle: options.subtitle,
+    ...plot,
+  } as Plot.PlotOptions) as unknown as {
+    outerHTML: string;
+    getAttribute(n: string): string | null;
+    setAttribute(n: string, v: string): void;
+  };
+  figure.setAttribute("class", `${figure.getAttribute("class") ?? ""} llm-bench-chart`.trim());
+  figure.setAttribute("data-chart", id);
+  return { id, title, html: figure.outerHTML, empty: false };
+}
+
+const ok = (records: readonly RequestRecord[]) => records.filter((r) => r.status === "ok");
+
+/** Scatter of time to first token against input tokens (prefill cost and queueing show here). */
+export function ttftVsInputChart(records: readonly RequestRecord[], options: ChartOptions = {}): Chart {
+  const id = "ttft-vs-input";
+  const title = "Time to first token vs input tokens";
+  const data = ok(records).filter((r) => r.ttftMs !== null && r.inputTokens !== null);
+  if (data.length === 0) return emptyChart(id, title, "no successful streamed request with a first token");
+  return render(id, title, options, {
+    grid: true,
+    x: { label: "Input tokens →" },
+    y: { label: "↑ TTFT (ms)", zero: true },
+    marks: [Plot.dot(data, { x: "inputTokens", y: "ttftMs", stroke: "#4269d0", r: 3 })],
+  });
+}
+
+/** Scatter of end-to-end latency against output tokens. */
+export function e2eVsOutputChart(records: readonly RequestRecord[], options: ChartOptions = {}): Chart {
+  const id = "e2e-vs-output";
+  const title = "End-to-end latency vs output tokens";
+  const data = ok(records).filter((r) => r.e2eMs !== null && r.outputTokens !== null);
+  if (data.length === 0) return emptyChart(id, title, "no successful request");
+  return render(id, title, options, {
+    grid: true,
+    x: { label: "Output tokens →" },
+    y: { label: "↑ End-to-end latency (s)", zero: true, transform: (ms: number) => ms / 1000 },
+    marks: [Plot.dot(data, { x: "outputTokens", y: "e2eMs", stroke: "#efb118", r: 3 })],
+  });
+}
+
+/** Scatter of per-request output throughput against output tokens. */
+export function throughputVsOutputChart(records: readonly RequestRecord[], options: ChartOptions = {}): Chart {
+  const id = "throughput-vs-output";
+  const title = "Output throughput per request vs output tokens";
+  const data = ok(records).filter((r) => r.outputTokensPerS !== null && r.outputTokens !== null);
+  if (data.length === 0) return emptyChart(id, title, "no successful request");
+  return render(id, title, options, {
+    grid: true,
+    x: { label: "Output tokens →" },
+    y: { label: "↑ Output throughput (tokens/s)", zero: true },
+    marks: [Plot.dot(data, { x: "outputTokens", y: "outputTokensPerS", stroke: "#3ca951", r: 3 })],
+  });
+}
+
+/**
+ * Timeline of the run, one row per request: from send to first token (waiting: queue + prefill), then from first
+ * token to the end (streaming); failed and aborted requests in their own colours.
+ */
+export function timelineChart(records: readonly RequestRecord[], options: ChartOptions = {}): Chart {
+  const id = "timeline";
+  const title = "Requests across the run";
+  if (records.length === 0) return emptyChart(id, title, "no request was sent");
+  const sorted = [...records].sort((a, b) => a.startOffsetMs - b.startOffsetMs);
+  const segments: { row: number; from: number; to: number; phase: string }[] = [];
+  sorted.forEach((r, row) => {
+    const start = r.startOffsetMs / 1000;
+    const end = r.endOffsetMs / 1000;
+    if (r.status !== "ok") {
+      segments.push({ row, from: start, to: end, phase: r.status === "aborted" ? "aborted" : "failed" });
+    } else if (r.ttftMs !== null) {
+      const first = start + r.ttftMs / 1000;
+      segments.push({ row, from: start, to: first, phase: "waiting for first token" });
+      segments.push({ row, from: first, to: end, phase: "streaming" });
+    } else {
+      segments.push({ row, from: start, to: end, phase: "streaming" });
+    }
+  });
+  const rowHeight = sorted.length > 120 ? 2 : sorted.length > 60 ? 4 : 7;
+  return render(id, title, { height: Math.max(160, sorted.length * rowHeight + 70), ...options }, {
+    x: { label: "Time since run start (s) →", grid: true },
+    y: { axis: null },
+    color: {
+      domain: ["waiting for first token", "streaming", "failed", "aborted"],
+      range: ["#ff9d3c", "#4269d0", "#d62728", "#9e9e9e"],
+      legend: true,
+    },
+    marks: [Plot.barX(segments, { x1: "from", x2: "to", y: "row", fill: "phase", insetTop: 0.5, insetBottom: 0.5 })],
+  });
+}
+
+/** The per-request metrics that box plots can show, with axis labels carrying their unit. */
+export const BOX_METRICS = {
+  ttftMs: "TTFT (ms)",
+  e2eMs: "End-to-end latency (ms)",
+  tpotMs: "Time per output token (ms)",
+  interTokenLatencyMs: "Inter-token latency (ms)",
+  outputTokensPerS: "Output throughput per request (tokens/s)",
+} as const;
+/** One of {@link BOX_METRICS}. */
+export type BoxMetric = keyof typeof BOX_METRICS;
+
+function values(records: readonly RequestRecord[], metric: BoxMetric): number[] {
+  const rs = ok(records);
+  if (metric === "interTokenLatencyMs") return rs.flatMap((r) => r.interTokenLatenciesMs);
+  return rs.map((r) => r[metric]).filter((v): v is number => v !== null);
+}
+
+/** Box plot of one metric's distribution within a run (whiskers to 1.5 IQR, outliers as dots). */
+export function boxChart(records: readonly RequestRecord[], metric: BoxMetric, options: ChartOptions = {}): Chart {
+  const id = `box-${metric}`;
+  const title = `Distribution: ${BOX_METRICS[metric]}`;
+  const data = values(records, metric).map((v) => ({ v }));
+  if (data.length === 0) return emptyChart(id, title, "no values for this metric");
+  return render(id, title, { width: 640, height: 130, ...options }, {
+    x: { label: `${BOX_METRICS[metric]} →`, grid: true },
+    marks: [Plot.boxX(data, { x: "v", fill: "#a5b6e8", stroke: "#333" })],
+  });
+}
+
+/** Box plots of one metric, one box per run, to compare runs (by concurrency, model or any config field). */
+export function groupedBoxChart(
+  runs: readonly LabelledRun[],
+  metric: BoxMetric,
+  options: ChartOptions & { groupLabel?: string } = {},
+): Chart {
+  const id = `grouped-box-${metric}`;
+  const title = `${BOX_METRICS[metric]} by ${options.groupLabel ?? "run"}`;
+  const data = runs.flatMap((run) => values(run.records, metric).map((v) => ({ group: run.label, v })));
+  if (data.length === 0) return emptyChart(id, title, "no values for this metric in any run");
+  return render(id, title, options, {
+    grid: true,
+    x: { label: options.groupLabel ?? "run", domain: runs.map((r) => r.label) },
+    y: { label: `↑ ${BOX_METRICS[metric]}`, zero: true },
+    marks: [Plot.boxY(data, { x: "group", y: "v", fill: "#a5b6e8", stroke: "#333" })],
+  });
+}
+
+/** Line chart of a summary figure against a swept value (e.g. p50/p99 TTFT vs concurrency). */
+export function curveChart(
+  points: readonly { x: number; y: number | null; series: string }[],
+  labels: { id: string; title: string; x: string; y: string },
+  options: ChartOptions = {},
+): Chart {
+  const data = points.filter((p) => p.y !== null);
+  if (data.length === 0) return emptyChart(labels.id, labels.title, "no runs with values");
+  return render(labels.id, labels.title, options, {
+    grid: true,
+    x: { label: `${labels.x} →`, type: "log", base: 2 },
+    y: { label: `↑ ${labels.y}`, zero: true },
+    color: { legend: true },
+    marks: [
+      Plot.line(data, { x: "x", y: "y", stroke: "series", marker: "circle" }),
+    ],
+  });
+}
+
+/** The standard charts of one run: the three scatters, the timeline and the box plots. */
+export function runCharts(records: readonly RequestRecord[], options: ChartOptions = {}): Chart[] {
+  return [
+    ttftVsInputChart(records, options),
+    e2eVsOutputChart(records, options),
+    throughputVsOutputChart(records, options),
+    timelineChart(records, options),
+    ...(Object.keys(BOX_METRICS) as BoxMetric[]).map((m) => boxChart(records, m, options)),
+  ];
+}

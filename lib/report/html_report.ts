@@ -1,0 +1,81 @@
+import type { Chart } from "../charts/charts.ts";
+import { runCharts } from "../charts/charts.ts";
+import type { RequestRecord, RunSummary } from "../results/schema.ts";
+import { headline, summaryRows, TABLE_COLUMNS } from "./summary_table.ts";
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+
+/** Styles for tables and charts in reports and notebook outputs (no external resources). */
+export const REPORT_CSS = `
+.llm-bench { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #222; }
+.llm-bench table { border-collapse: collapse; font-size: 13px; margin: 8px 0 16px; }
+.llm-bench th, .llm-bench td { padding: 3px 10px; border-bottom: 1px solid #e3e3e3; text-align: right; }
+.llm-bench th:first-child, .llm-bench td:first-child { text-align: left; }
+.llm-bench thead th { border-bottom: 2px solid #999; }
+.llm-bench .sim-banner { background: #fff3cd; border: 1px solid #e0b84c; padding: 8px 12px; font-weight: 600; margin: 8px 0; }
+.llm-bench .charts { display: flex; flex-wrap: wrap; gap: 18px 28px; }
+.llm-bench figure.llm-bench-chart { margin: 0; }
+.llm-bench figure.llm-bench-chart h2 { font-size: 15px; margin: 4px 0 2px; }
+.llm-bench figure.llm-bench-chart h3 { font-size: 12px; font-weight: 500; color: #8a6d00; margin: 0 0 4px; }
+.llm-bench .llm-bench-empty { border: 1px dashed #bbb; padding: 10px 14px; color: #666; width: 600px; }
+.llm-bench .llm-bench-empty h3 { font-size: 15px; margin: 0 0 4px; color: #333; }
+.llm-bench .meta { color: #555; font-size: 13px; }
+`;
+
+/** The summary as an HTML table (the same rows as the console table). */
+export function summaryTableHtml(summary: RunSummary): string {
+  const rows = summaryRows(summary);
+  return `<table class="llm-bench-summary"><thead><tr><th>metric</th>${
+    TABLE_COLUMNS.map((c) => `<th>${c}</th>`).join("")
+  }</tr></thead><tbody>${
+    rows.map((r) => `<tr><td>${esc(r.label)}</td>${TABLE_COLUMNS.map((c) => `<td>${r.cells[c]}</td>`).join("")}</tr>`)
+      .join("")
+  }</tbody></table>`;
+}
+
+/** Headline figures, endpoint and simulated banner as an HTML fragment. */
+export function summaryHeaderHtml(summary: RunSummary): string {
+  const banner = summary.simulated ? `<div class="sim-banner">⚠ ${esc(summary.label)}</div>` : "";
+  const meta = `<p class="meta">model <b>${esc(summary.endpoint.model)}</b> · api ${esc(summary.endpoint.api)} · ${
+    esc(summary.endpoint.url)
+  }<br>tokenizer ${esc(summary.tokenizer)} · started ${esc(summary.run.startedAt)} · Deno ${
+    esc(summary.environment.deno)
+  } on ${esc(summary.environment.os)}, ${summary.environment.cpuCount} CPUs</p>`;
+  const head = `<table class="llm-bench-headline"><tbody>${
+    headline(summary).map(([k, v]) => `<tr><td>${esc(k)}</td><td style="text-align:left">${esc(v)}</td></tr>`).join("")
+  }</tbody></table>`;
+  return banner + meta + head;
+}
+
+/** Charts side by side in a wrapping grid. */
+export function chartsHtml(charts: readonly Chart[]): string {
+  return `<div class="charts">${charts.map((c) => c.html).join("\n")}</div>`;
+}
+
+/** Wraps fragments in the report's styles, for a notebook cell output. */
+export function styled(fragment: string): string {
+  return `<div class="llm-bench"><style>${REPORT_CSS}</style>${fragment}</div>`;
+}
+
+/**
+ * A self-contained HTML report of one run: header, headline figures, summary table and every chart, with inline
+ * SVG and CSS — it opens offline and can be sent as one file.
+ */
+export function runReportHtml(summary: RunSummary, records: readonly RequestRecord[], title?: string): string {
+  const subtitle = summary.simulated ? "SIMULATED ENDPOINT" : undefined;
+  const charts = runCharts(records, { subtitle });
+  const name = title ?? `llm-bench · ${summary.endpoint.model} · ${summary.run.startedAt}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(name)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>${REPORT_CSS}
+body { margin: 24px; }</style></head>
+<body class="llm-bench">
+<h1 style="font-size:20px">${esc(name)}</h1>
+${summaryHeaderHtml(summary)}
+<h2 style="font-size:17px">Per-request metrics</h2>
+${summaryTableHtml(summary)}
+<h2 style="font-size:17px">Charts</h2>
+${chartsHtml(charts)}
+</body></html>
+`;
+}
