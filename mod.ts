@@ -20,3 +20,4 @@ export * from "./lib/results/mod.ts";
 export * from "./lib/runner/mod.ts";
 export * from "./lib/report/mod.ts";
 export * from "./lib/charts/mod.ts";
+export * from "./lib/notebook/mod.ts";

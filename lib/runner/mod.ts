@@ -1,2 +1,3 @@
 export * from "./runner.ts";
 export * from "./benchmark.ts";
+export * from "./sweep.ts";

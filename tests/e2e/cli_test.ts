@@ -52,6 +52,9 @@ Deno.test("deno task bench with no endpoint runs on the simulated endpoint, says
   assert.equal(summary.run.requestsSucceeded, 6);
   assert.equal(summary.metrics.ttftMs.count, 6);
   assert.equal(summary.environment.deno, Deno.version.deno);
+  const report = await Deno.readTextFile(`${cwd}/${/^Report: +(.+)$/m.exec(r.stdout)![1]}`);
+  assert.match(report, /SIMULATED ENDPOINT/);
+  assert.ok(report.split("<svg").length - 1 >= 9, "every chart in the report");
 });
 
 Deno.test("bad flags get one line naming the flag, exit code 2, no stack trace, nothing sent", async () => {

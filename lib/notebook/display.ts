@@ -1,0 +1,157 @@
+/**
+ * Display helpers for notebooks on the Deno Jupyter kernel: HTML outputs (never SVG outputs, which nbconvert's HTML
+ * export strips — DESIGN.md §7, trap 2), a progress display that updates in place, tables and charts. Outside Jupyter
+ * they print a plain-text fallback, so the same cells run in `deno run`.
+ * @module
+ */
+import type { Chart } from "../charts/charts.ts";
+import type { RunConfigInput } from "../config/schema.ts";
+import type { RunSummary } from "../results/schema.ts";
+import { chartsHtml, styled, summaryHeaderHtml, summaryTableHtml } from "../report/html_report.ts";
+import { formatNumber } from "../report/summary_table.ts";
+import { benchmark, type BenchmarkOptions, type BenchmarkResult } from "../runner/benchmark.ts";
+import type { RunProgress } from "../runner/runner.ts";
+
+interface JupyterApi {
+  display(
+    bundle: Record<string, string>,
+    options: { raw: boolean; display_id?: string; update?: boolean },
+  ): Promise<void>;
+}
+
+function jupyter(): JupyterApi | undefined {
+  try {
+    return (Deno as unknown as { jupyter?: JupyterApi }).jupyter;
+  } catch {
+    return undefined;
+  }
+}
+
+const plain = (html: string) =>
+  html.replace(/<style[\s\S]*?<\/style>/g, "").replace(/<svg[\s\S]*?<\/svg>/g, "[chart]").replace(/<[^>]+>/g, " ")
+    .replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/[ \t]+/g, " ").trim();
+
+/** Where an output goes: a new output, or an update of an earlier one with the same id. */
+export interface ShowOptions {
+  displayId?: string;
+  update?: boolean;
+}
+
+/** Shows an HTML fragment (styled like the reports) as a cell output. */
+export async function showHtml(html: string, options: ShowOptions = {}): Promise<void> {
+  const api = jupyter();
+  const content = styled(html);
+  if (!api) {
+    console.log(plain(html));
+    return;
+  }
+  await api.display({ "text/html": content, "text/plain": plain(html).slice(0, 2000) }, {
+    raw: true,
+    ...(options.displayId ? { display_id: options.displayId } : {}),
+    ...(options.update ? { update: true } : {}),
+  });
+}
+
+/** Shows a run's summary: the simulated banner if any, headline figures and the per-request metrics table. */
+export function showSummary(summary: RunSummary): Promise<void> {
+  return showHtml(summaryHeaderHtml(summary) + summaryTableHtml(summary));
+}
+
+/** Shows charts side by side. */
+export function showCharts(charts: readonly Chart[]): Promise<void> {
+  return showHtml(chartsHtml(charts));
+}
+
+/** A progress bar as HTML. */
+export function progressHtml(p: RunProgress, label = "Benchmark"): string {
+  const pct = p.total ? Math.round((p.finished / p.total) * 100) : 0;
+  const rate = p.elapsedMs > 0 ? p.finished / (p.elapsedMs / 1000) : 0;
+  return `<div class="llm-bench-progress"><b>${label}</b> ${p.finished}/${p.total} done · ${p.succeeded} ok · ` +
+    `${p.failed} failed · ${p.aborted} aborted · ${p.inFlight} in flight · ${rate.toFixed(2)} req/s · ` +
+    `${(p.elapsedMs / 1000).toFixed(1)} s<div style="background:#eee;width:420px;height:10px;margin-top:4px">` +
+    `<div style="background:#4269d0;width:${pct}%;height:10px"></div></div></div>`;
+}
+
+/**
+ * Runs a benchmark with a progress display that updates in place (at most 4 times a second, and once at the end).
+ */
+export async function runWithProgress(
+  config: RunConfigInput,
+  options: BenchmarkOptions & { label?: string } = {},
+): Promise<BenchmarkResult> {
+  const displayId = `llm-bench-progress-${crypto.randomUUID()}`;
+  const label = options.label ?? "Benchmark";
+  let shown = false;
+  let last = 0;
+  let latest: RunProgress | undefined;
+  let pending: Promise<void> = Promise.resolve();
+  const draw = (p: RunProgress) => {
+    const first = !shown;
+    shown = true;
+    pending = pending.then(() => showHtml(progressHtml(p, label), { displayId, update: !first }));
+  };
+  await showHtml(
+    `<div class="llm-bench-progress"><b>${label}</b> preparing: loading the tokenizer, drawing the requests…</div>`,
+    {
+      displayId,
+    },
+  );
+  shown = true;
+  const result = await benchmark(config, {
+    ...options,
+    onProgress(p) {
+      latest = p;
+      options.onProgress?.(p);
+      const now = performance.now();
+      if (now - last >= 250) {
+        last = now;
+        draw(p);
+      }
+    },
+  });
+  if (latest) draw(latest);
+  await pending;
+  return result;
+}
+
+/** One row per run: the label and the figures people compare runs by. */
+export function comparisonTableHtml(
+  runs: readonly { label: string; summary: RunSummary }[],
+  labelHeader = "run",
+): string {
+  const cols: [string, (s: RunSummary) => number | null][] = [
+    ["requests ok", (s) => s.run.requestsSucceeded],
+    ["errors", (s) => s.errors.count],
+    ["TTFT p50 (ms)", (s) => s.metrics.ttftMs.p50],
+    ["TTFT p99 (ms)", (s) => s.metrics.ttftMs.p99],
+    ["E2E p50 (ms)", (s) => s.metrics.e2eMs.p50],
+    ["ITL p50 (ms)", (s) => s.metrics.interTokenLatencyMs.p50],
+    ["TPOT p50 (ms)", (s) => s.metrics.tpotMs.p50],
+    ["tok/s per request p50", (s) => s.metrics.outputTokensPerS.p50],
+    ["total output tok/s", (s) => s.throughput.outputTokensPerS],
+    ["req/s", (s) => s.throughput.requestsPerS],
+  ];
+  const anySim = runs.some((r) => r.summary.simulated);
+  return (anySim ? `<div class="sim-banner">⚠ Includes runs against the SIMULATED ENDPOINT</div>` : "") +
+    `<table class="llm-bench-comparison"><thead><tr><th>${labelHeader}</th>${
+      cols.map(([h]) => `<th>${h}</th>`).join("")
+    }</tr></thead><tbody>${
+      runs.map((r) =>
+        `<tr><td>${r.label}${r.summary.simulated ? " (simulated)" : ""}</td>${
+          cols.map(([, f]) => {
+            const v = f(r.summary);
+            return `<td>${Number.isInteger(v) ? String(v) : formatNumber(v)}</td>`;
+          }).join("")
+        }</tr>`
+      ).join("")
+    }</tbody></table>`;
+}
+
+/** A table of the runs in a results folder (from `listRuns`). */
+export function runListHtml(runs: readonly { stem: string; startedAt: string; model: string }[]): string {
+  if (runs.length === 0) return "<p>No runs in this folder yet.</p>";
+  return `<table><thead><tr><th>started</th><th>model</th><th>stem</th></tr></thead><tbody>${
+    runs.map((r) => `<tr><td>${r.startedAt}</td><td>${r.model}</td><td style="text-align:left">${r.stem}</td></tr>`)
+      .join("")
+  }</tbody></table>`;
+}

@@ -1,0 +1,81 @@
+// Every notebook executed by real Jupyter with the Deno kernel on a fresh kernel, then rendered to HTML.
+import assert from "node:assert/strict";
+import { NOTEBOOKS_DIR, renderNotebook } from "../../lib/notebook/render.ts";
+
+interface Output {
+  output_type: string;
+  data?: Record<string, string | string[]>;
+  ename?: string;
+  evalue?: string;
+}
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: Output[];
+}
+
+const html = (o: Output) => [o.data?.["text/html"] ?? ""].flat().join("");
+
+async function render(name: string) {
+  const outDir = await Deno.makeTempDir();
+  const r = await renderNotebook(`${NOTEBOOKS_DIR}/${name}.ipynb`, { outDir });
+  const cells = (r.executed.cells as Cell[]).filter((c) => c.cell_type === "code");
+  const errors = cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === "error");
+  assert.deepEqual(errors.map((e) => `${e.ename}: ${e.evalue}`), [], r.log);
+  assert.ok(r.ok, r.log);
+  assert.ok(cells.every((c) => c.outputs !== undefined), "every code cell ran");
+  const outputs = cells.flatMap((c) => c.outputs ?? []).map(html).join("\n");
+  const page = await Deno.readTextFile(r.html);
+  await Deno.remove(outDir, { recursive: true });
+  return { outputs, page, cells };
+}
+
+const count = (text: string, what: string) => text.split(what).length - 1;
+
+Deno.test("performance_evaluation.ipynb runs top to bottom and renders every chart", async () => {
+  const { outputs, page } = await render("performance_evaluation");
+  assert.match(outputs, /SIMULATED ENDPOINT/);
+  assert.match(outputs, /class="llm-bench-summary"/, "summary table");
+  assert.match(outputs, /40\/40 done · 40 ok/, "progress display ended at the last request");
+  for (
+    const chart of [
+      "ttft-vs-input",
+      "e2e-vs-output",
+      "throughput-vs-output",
+      "timeline",
+      "box-ttftMs",
+      "box-e2eMs",
+      "box-tpotMs",
+      "box-interTokenLatencyMs",
+      "box-outputTokensPerS",
+    ]
+  ) {
+    assert.match(outputs, new RegExp(`data-chart="${chart}"`), chart);
+  }
+  assert.ok(count(outputs, "<svg") >= 11, "9 charts of the run + 2 of the earlier run");
+  // The rendered page keeps the drawn elements (nbconvert strips SVG outputs, not HTML ones)
+  assert.ok(count(page, "<svg") >= 11);
+  assert.ok(count(page, "<circle") >= 40, "scatter dots drawn");
+  assert.match(page, /aria-label="bar"/, "timeline bars drawn");
+  assert.doesNotMatch(page, /<script[^>]*src="(https?|file):/, "no external scripts");
+});
+
+Deno.test("compare_runs.ipynb runs its sweep, loads the runs back and draws grouped box plots", async () => {
+  const { outputs, page } = await render("compare_runs");
+  assert.match(outputs, /class="llm-bench-comparison"/);
+  assert.equal(count(outputs, "(simulated)</td>"), 4, "one row per concurrency");
+  for (
+    const chart of [
+      "grouped-box-ttftMs",
+      "grouped-box-e2eMs",
+      "grouped-box-interTokenLatencyMs",
+      "grouped-box-outputTokensPerS",
+      "ttft-vs-concurrency",
+      "throughput-vs-concurrency",
+    ]
+  ) {
+    assert.match(outputs, new RegExp(`data-chart="${chart}"`), chart);
+  }
+  assert.ok(count(page, "<svg") >= 6);
+  assert.match(page, /aria-label="box"|aria-label="bar"/);
+});

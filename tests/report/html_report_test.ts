@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { runReportHtml, summaryTableHtml } from "../../lib/report/html_report.ts";
+import { summarize } from "../../lib/metrics/summary.ts";
+import type { RequestRecord } from "../../lib/results/schema.ts";
+
+const record: RequestRecord = {
+  index: 0,
+  status: "ok",
+  startOffsetMs: 0,
+  endOffsetMs: 500,
+  clientQueueMs: 0,
+  httpStatus: 200,
+  ttfbMs: 1,
+  ttftMs: 50,
+  e2eMs: 500,
+  tpotMs: 5,
+  interTokenLatenciesMs: [5, 5],
+  textEvents: 3,
+  emptyEvents: 1,
+  tokensPerEvent: 1,
+  requestedInputTokens: 100,
+  inputTokens: 100,
+  inputTokenSource: "server",
+  requestedOutputTokens: 3,
+  outputTokens: 3,
+  outputTokenSource: "server",
+  outputTokensPerS: 6,
+  decodeTokensPerS: 4.444,
+  finishReason: "length",
+  generatedText: "<script>alert(1)</script>",
+};
+
+const summary = (simulated: boolean) =>
+  summarize([record, { ...record, index: 1 }], {
+    config: {},
+    startedAt: "2026-11-27T00:00:00.000Z",
+    stopReason: "completed",
+    tokenizer: "t",
+    endpoint: { api: "sim", url: "http://127.0.0.1:1/v1/chat/completions", model: "m<b>", simulated },
+  });
+
+Deno.test("the HTML report is one self-contained page with the table, the charts and the simulated banner", () => {
+  const html = runReportHtml(summary(true), [record, { ...record, index: 1 }]);
+  assert.match(html, /^<!doctype html>/);
+  assert.match(html, /class="sim-banner"/);
+  assert.match(html, /Time to first token \(ms\)/);
+  assert.ok(html.split("<svg").length - 1 >= 9);
+  assert.doesNotMatch(html, /<script|<link /, "no scripts or external stylesheets");
+  assert.match(html, /m&lt;b&gt;/, "names are escaped");
+  assert.doesNotMatch(runReportHtml(summary(false), [record]), /class="sim-banner"/);
+});
+
+Deno.test("summaryTableHtml() has one row per metric with values", () => {
+  const t = summaryTableHtml(summary(false));
+  assert.match(t, /<td>Time to first token \(ms\)<\/td><td>50\.0<\/td>/);
+});
