@@ -210,9 +210,43 @@ export function curveChart(
   });
 }
 
-/** The standard charts of one run: the three scatters, the timeline and the box plots. */
+/**
+ * Client and server side by side: box plots of one latency as the client measured it and as the server reported it
+ * (SambaNova usage block, SambaStudio final event). The gap is network, gateway, queueing before the server's clock
+ * starts, and client overhead.
+ */
+export function clientServerChart(
+  records: readonly RequestRecord[],
+  metric: "ttft" | "e2e",
+  options: ChartOptions = {},
+): Chart {
+  const id = `client-vs-server-${metric}`;
+  const name = metric === "ttft" ? "Time to first token" : "End-to-end latency";
+  const title = `Client vs server: ${name}`;
+  const data: { side: string; v: number }[] = [];
+  for (const r of ok(records)) {
+    const client = metric === "ttft" ? r.ttftMs : r.e2eMs;
+    const server = metric === "ttft" ? r.serverTtftMs : r.serverE2eMs;
+    if (client !== null && server !== undefined) {
+      data.push({ side: "client", v: client }, { side: "server", v: server });
+    }
+  }
+  if (data.length === 0) return emptyChart(id, title, "the server reported no timings");
+  return render(id, title, { width: 320, height: 300, ...options }, {
+    grid: true,
+    x: { label: null, domain: ["client", "server"] },
+    y: { label: `↑ ${name} (ms)`, zero: true },
+    color: { domain: ["client", "server"], range: ["#a5b6e8", "#f4b183"] },
+    marks: [Plot.boxY(data, { x: "side", y: "v", fill: "side", stroke: "#333" })],
+  });
+}
+
+/** The standard charts of one run: the three scatters, the timeline, the box plots, and client vs server when the
+ * server reported timings. */
 export function runCharts(records: readonly RequestRecord[], options: ChartOptions = {}): Chart[] {
+  const server = records.some((r) => r.serverTtftMs !== undefined || r.serverE2eMs !== undefined);
   return [
+    ...(server ? [clientServerChart(records, "ttft", options), clientServerChart(records, "e2e", options)] : []),
     ttftVsInputChart(records, options),
     e2eVsOutputChart(records, options),
     throughputVsOutputChart(records, options),

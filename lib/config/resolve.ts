@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
-import { type RunConfig, type RunConfigInput, RunConfigSchema } from "./schema.ts";
+import { type RunConfig, type RunConfigInput, RunConfigSchema, SAMBANOVA_DEFAULT_BASE } from "./schema.ts";
 
 const FLAG_NAMES: Record<string, string> = { timeoutS: "--timeout", sim: "--sim-params" };
 
@@ -47,7 +47,7 @@ export function formatConfigIssues(error: z.ZodError, input: unknown): string {
     const name = head === undefined ? "config" : flagName(head) + (rest.length ? ` ${rest.join(".")}` : "");
     const value = valueAt(input, issue.path);
     const secret = issue.path.some((p) => /key|token|secret/i.test(String(p)) && !/tokens/i.test(String(p)));
-    const shown = value === undefined || secret || issue.code === "unrecognized_keys"
+    const shown = value === undefined || secret || issue.code === "unrecognized_keys" || issue.code === "custom"
       ? ""
       : ` (got ${typeof value === "number" && Number.isNaN(value) ? "a non-number" : JSON.stringify(value)})`;
     return `${name}: ${describeIssue(issue)}${shown}`;
@@ -63,16 +63,30 @@ export function parseRunConfig(input: RunConfigInput): RunConfig {
 }
 
 /**
- * Fills a run configuration from the environment where the caller left fields unset: `OPENAI_API_BASE` and
- * `OPENAI_API_KEY`. With a base URL and no `llmApi`, the API is `openai`; with neither, the simulated endpoint.
+ * Fills a run configuration from the environment where the caller left fields unset: `OPENAI_API_BASE` /
+ * `OPENAI_API_KEY`; `SAMBANOVA_API_BASE` (default SambaNova Cloud) / `SAMBANOVA_API_KEY`; `SAMBASTUDIO_URL` /
+ * `SAMBASTUDIO_API_KEY` or the original kit's `BASE_URL`, `PROJECT_ID`, `ENDPOINT_ID`, `API_KEY`. With a base URL and
+ * no `llmApi`, the API is `openai`; with neither, the simulated endpoint.
  */
 export function applyEnv(input: RunConfigInput, env: Record<string, string>): RunConfigInput {
   const out: RunConfigInput = { ...input };
   const api = out.llmApi ?? (out.baseUrl !== undefined || env.OPENAI_API_BASE ? "openai" : "sim");
   out.llmApi = api;
-  if (api === "openai") {
-    if (out.baseUrl === undefined && env.OPENAI_API_BASE) out.baseUrl = env.OPENAI_API_BASE;
-    if (out.apiKey === undefined && env.OPENAI_API_KEY) out.apiKey = env.OPENAI_API_KEY;
+  const fill = (url: string | undefined, key: string | undefined) => {
+    if (out.baseUrl === undefined && url) out.baseUrl = url;
+    if (out.apiKey === undefined && key) out.apiKey = key;
+  };
+  if (api === "openai") fill(env.OPENAI_API_BASE, env.OPENAI_API_KEY);
+  if (api === "sambanova") {
+    fill(env.SAMBANOVA_API_BASE || SAMBANOVA_DEFAULT_BASE, env.SAMBANOVA_API_KEY);
+    // SambaNova honours ignore_eos: outputs then have the requested length.
+    out.ignoreEos ??= true;
+  }
+  if (api === "sambastudio") {
+    const fromParts = env.BASE_URL && env.PROJECT_ID && env.ENDPOINT_ID
+      ? `${env.BASE_URL.replace(/\/+$/, "")}/api/predict/generic/stream/${env.PROJECT_ID}/${env.ENDPOINT_ID}`
+      : undefined;
+    fill(env.SAMBASTUDIO_URL || fromParts, env.SAMBASTUDIO_API_KEY || env.API_KEY);
   }
   return out;
 }

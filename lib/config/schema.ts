@@ -2,9 +2,22 @@ import { z } from "zod";
 import { SimParamsSchema } from "../simulator/params.ts";
 
 /** Wire protocols llm-bench can speak. `sim` starts the built-in simulated endpoint in-process. */
-export const LLM_APIS = ["sim", "openai"] as const;
+export const LLM_APIS = ["sim", "openai", "sambanova", "sambastudio"] as const;
 /** One of {@link LLM_APIS}. */
 export type LlmApi = typeof LLM_APIS[number];
+
+/** SambaNova Cloud's API, the default base URL of `--llm-api sambanova`. */
+export const SAMBANOVA_DEFAULT_BASE = "https://api.sambanova.ai/v1";
+
+/** What each real API needs, named as a person sets it (flags and environment variables). */
+const NEEDS: Record<Exclude<LlmApi, "sim">, { url: string; key?: string }> = {
+  openai: { url: "--base-url (or OPENAI_API_BASE)" },
+  sambanova: { url: "--base-url (or SAMBANOVA_API_BASE)", key: "SAMBANOVA_API_KEY" },
+  sambastudio: {
+    url: "SAMBASTUDIO_URL (or BASE_URL, PROJECT_ID and ENDPOINT_ID) in .env or the environment",
+    key: "SAMBASTUDIO_API_KEY (or API_KEY) in .env or the environment",
+  },
+};
 
 /** Default model name used against the simulated endpoint. */
 export const SIM_MODEL = "llm-bench-sim";
@@ -58,12 +71,14 @@ export const RunConfigSchema = z.object({
   if (cfg.llmApi !== "sim" && cfg.model === undefined) {
     ctx.addIssue({ code: "custom", path: ["model"], message: `is required with --llm-api ${cfg.llmApi}` });
   }
-  if (cfg.llmApi !== "sim" && cfg.baseUrl === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["baseUrl"],
-      message: `is required with --llm-api ${cfg.llmApi} (or set OPENAI_API_BASE)`,
-    });
+  if (cfg.llmApi !== "sim") {
+    const needs = NEEDS[cfg.llmApi];
+    if (cfg.baseUrl === undefined) {
+      ctx.addIssue({ code: "custom", path: ["llmApi"], message: `${cfg.llmApi} needs ${needs.url}` });
+    }
+    if (needs.key && !cfg.apiKey) {
+      ctx.addIssue({ code: "custom", path: ["llmApi"], message: `${cfg.llmApi} needs an API key: set ${needs.key}` });
+    }
   }
 }).transform((cfg) => {
   const model = cfg.model ?? cfg.sim.model;

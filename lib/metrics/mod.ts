@@ -2,3 +2,4 @@ export * from "./statistics.ts";
 export * from "./trace.ts";
 export * from "./request_metrics.ts";
 export * from "./summary.ts";
+export * from "./server_timings.ts";

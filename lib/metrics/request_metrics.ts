@@ -1,5 +1,6 @@
 import type { RequestRecord } from "../results/schema.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
+import { serverTimings } from "./server_timings.ts";
 import type { RequestTrace } from "./trace.ts";
 
 /** What {@link buildRecord} needs besides the trace. */
@@ -92,5 +93,12 @@ export function buildRecord(trace: RequestTrace, options: BuildRecordOptions): R
     generatedText: trace.content,
   };
   if (options.error) record.error = options.error;
+  const server = serverTimings(trace.usage);
+  if (Object.keys(server).length > 0) {
+    Object.assign(record, server);
+    if (server.serverTtftMs !== undefined && record.ttftMs !== null) {
+      record.ttftOverheadMs = round(record.ttftMs - server.serverTtftMs);
+    }
+  }
   return record;
 }

@@ -1,4 +1,10 @@
-import type { MetricField, RequestRecord, RunSummary, Statistics } from "../results/schema.ts";
+import {
+  METRIC_FIELDS,
+  type MetricField,
+  type RequestRecord,
+  type RunSummary,
+  type Statistics,
+} from "../results/schema.ts";
 import { describe } from "./statistics.ts";
 
 /** The context of a run that the summary records beside its statistics. */
@@ -32,21 +38,10 @@ export function environmentInfo(startTime = new Date().toISOString()): RunSummar
 export function metricValues(records: readonly RequestRecord[], field: MetricField): number[] {
   const ok = records.filter((r) => r.status === "ok");
   if (field === "interTokenLatencyMs") return ok.flatMap((r) => r.interTokenLatenciesMs);
-  return ok.map((r) => r[field]).filter((v): v is number => v !== null);
+  return ok.map((r) => r[field]).filter((v): v is number => typeof v === "number");
 }
 
-const FIELDS: readonly MetricField[] = [
-  "ttftMs",
-  "e2eMs",
-  "interTokenLatencyMs",
-  "tpotMs",
-  "outputTokensPerS",
-  "decodeTokensPerS",
-  "ttfbMs",
-  "inputTokens",
-  "outputTokens",
-  "tokensPerEvent",
-];
+const FIELDS: readonly MetricField[] = METRIC_FIELDS;
 
 /**
  * Summarizes a run's records (DESIGN.md §2): statistics of every per-request metric over successful requests; run

@@ -1,7 +1,7 @@
 import type { Chart } from "../charts/charts.ts";
 import { runCharts } from "../charts/charts.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
-import { headline, summaryRows, TABLE_COLUMNS } from "./summary_table.ts";
+import { clientServerRows, headline, summaryRows, TABLE_COLUMNS } from "./summary_table.ts";
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
@@ -22,10 +22,20 @@ export const REPORT_CSS = `
 .llm-bench .meta { color: #555; font-size: 13px; }
 `;
 
-/** The summary as an HTML table (the same rows as the console table). */
+/** The summary as HTML tables (the same rows as the console table), with client vs server when the server reported
+ * timings. */
 export function summaryTableHtml(summary: RunSummary): string {
-  const rows = summaryRows(summary);
-  return `<table class="llm-bench-summary"><thead><tr><th>metric</th>${
+  const cs = clientServerRows(summary);
+  const server = cs.length === 0 ? "" : `<h3 style="font-size:14px">Client vs server (p50)</h3>` +
+    `<table class="llm-bench-client-server"><thead><tr><th>metric</th><th>client</th><th>server</th>` +
+    `<th>client − server</th></tr></thead><tbody>${
+      cs.map((r) => `<tr>${r.map((c, i) => `<td>${i ? c : esc(c)}</td>`).join("")}</tr>`).join("")
+    }</tbody></table>` + statsTable(summaryRows(summary, "server"), "llm-bench-server");
+  return statsTable(summaryRows(summary), "llm-bench-summary") + server;
+}
+
+function statsTable(rows: ReturnType<typeof summaryRows>, cls: string): string {
+  return `<table class="${cls}"><thead><tr><th>metric</th>${
     TABLE_COLUMNS.map((c) => `<th>${c}</th>`).join("")
   }</tr></thead><tbody>${
     rows.map((r) => `<tr><td>${esc(r.label)}</td>${TABLE_COLUMNS.map((c) => `<td>${r.cells[c]}</td>`).join("")}</tr>`)

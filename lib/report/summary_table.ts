@@ -12,7 +12,16 @@ export const METRIC_LABELS: Record<MetricField, string> = {
   inputTokens: "Input tokens",
   outputTokens: "Output tokens",
   tokensPerEvent: "Tokens per event",
+  serverTtftMs: "Server: time to first token (ms)",
+  serverE2eMs: "Server: total latency (ms)",
+  serverDecodeTokensPerS: "Server: tokens/s after first token",
+  serverTotalTokensPerS: "Server: total tokens/s",
+  serverBatchSize: "Server: batch size used",
+  serverAcceptanceRate: "Server: acceptance rate",
+  ttftOverheadMs: "Client TTFT − server TTFT (ms)",
 };
+
+const isServerField = (f: MetricField) => f.startsWith("server") || f === "ttftOverheadMs";
 
 /** Columns of the summary table. */
 export const TABLE_COLUMNS = ["mean", "p50", "p90", "p99", "min", "max", "stddev", "count"] as const;
@@ -34,9 +43,10 @@ export function formatNumber(x: number | null | undefined): string {
 }
 
 /** The rows of the summary table, for the console, markdown and HTML alike. Metrics with no values are left out. */
-export function summaryRows(summary: RunSummary): SummaryRow[] {
+export function summaryRows(summary: RunSummary, which: "client" | "server" = "client"): SummaryRow[] {
   const rows: SummaryRow[] = [];
   for (const [field, label] of Object.entries(METRIC_LABELS) as [MetricField, string][]) {
+    if (isServerField(field) !== (which === "server")) continue;
     const s: Statistics = summary.metrics[field];
     if (s.count === 0) continue;
     const cells = {} as SummaryRow["cells"];
@@ -65,23 +75,56 @@ export function headline(summary: RunSummary): [string, string][] {
   ];
 }
 
-/** The summary as a plain-text table for the console. */
-export function formatSummaryTable(summary: RunSummary): string {
-  const rows = summaryRows(summary);
+/** Client and server side by side, for the metrics both measure; empty when the server reported no timings. */
+export function clientServerRows(summary: RunSummary): [string, string, string, string][] {
+  const m = summary.metrics;
+  if (m.serverTtftMs.count === 0 && m.serverE2eMs.count === 0 && m.serverDecodeTokensPerS.count === 0) return [];
+  const pair = (label: string, client: Statistics, server: Statistics): [string, string, string, string] => [
+    label,
+    formatNumber(client.p50),
+    formatNumber(server.p50),
+    client.p50 !== null && server.p50 !== null ? formatNumber(client.p50 - server.p50) : "–",
+  ];
+  const rows = [
+    pair("Time to first token (ms)", m.ttftMs, m.serverTtftMs),
+    pair("End-to-end latency (ms)", m.e2eMs, m.serverE2eMs),
+    pair("Decode throughput / request (tok/s)", m.decodeTokensPerS, m.serverDecodeTokensPerS),
+  ];
+  return rows.filter((r) => r[2] !== "–");
+}
+
+function formatRows(rows: SummaryRow[]): string[] {
   const labelWidth = Math.max(6, ...rows.map((r) => r.label.length));
   const widths = TABLE_COLUMNS.map((c) => Math.max(c.length, ...rows.map((r) => r.cells[c].length)));
   const line = (label: string, cells: string[]) =>
     label.padEnd(labelWidth) + "  " + cells.map((c, i) => c.padStart(widths[i])).join("  ");
+  return [
+    line("metric", [...TABLE_COLUMNS]),
+    line("-".repeat(labelWidth), widths.map((w) => "-".repeat(w))),
+    ...rows.map((r) => line(r.label, TABLE_COLUMNS.map((c) => r.cells[c]))),
+  ];
+}
+
+/** The summary as a plain-text table for the console. */
+export function formatSummaryTable(summary: RunSummary): string {
+  const rows = summaryRows(summary);
   const out: string[] = [];
   if (summary.simulated) out.push(`*** ${summary.label} ***`);
   out.push(
     `model ${summary.endpoint.model} · api ${summary.endpoint.api} · ${summary.endpoint.url}`,
     `tokenizer ${summary.tokenizer}`,
     "",
-    line("metric", [...TABLE_COLUMNS]),
-    line("-".repeat(labelWidth), widths.map((w) => "-".repeat(w))),
+    ...formatRows(rows),
   );
-  for (const r of rows) out.push(line(r.label, TABLE_COLUMNS.map((c) => r.cells[c])));
+  const cs = clientServerRows(summary);
+  if (cs.length > 0) {
+    const head: [string, string, string, string] = ["client vs server (p50)", "client", "server", "client − server"];
+    const w = [0, 1, 2, 3].map((i) => Math.max(...[head, ...cs].map((r) => r[i].length)));
+    const fmt = (r: string[]) => r[0].padEnd(w[0]) + "  " + r.slice(1).map((c, i) => c.padStart(w[i + 1])).join("  ");
+    out.push("", fmt(head), fmt(w.map((n) => "-".repeat(n))), ...cs.map(fmt));
+    const serverRows = summaryRows(summary, "server");
+    if (serverRows.length) out.push("", "Server-reported timings (every request):", ...formatRows(serverRows));
+  }
   out.push("");
   const head = headline(summary);
   const hw = Math.max(...head.map(([k]) => k.length));

@@ -68,6 +68,26 @@ export const RequestRecordSchema = z.object({
   decodeTokensPerS: maybe,
   finishReason: z.string().nullable(),
   generatedText: z.string(),
+  // Server-side timings, present only when the server reported them (SambaNova usage block, SambaStudio final
+  // event). A reported 0 is a value; a field the server did not send is absent.
+  /** Server's time to first token, ms. */
+  serverTtftMs: z.number().optional(),
+  /** Server's total latency, ms. */
+  serverE2eMs: z.number().optional(),
+  /** Server's output tokens per second after the first token. */
+  serverDecodeTokensPerS: z.number().optional(),
+  /** Server's output tokens per second over the whole request. */
+  serverOutputTokensPerS: z.number().optional(),
+  /** Server's (input + output) tokens per second. */
+  serverTotalTokensPerS: z.number().optional(),
+  /** Batch size the server used for this request. */
+  serverBatchSize: z.number().optional(),
+  /** Speculative-decoding acceptance rate the server reported. */
+  serverAcceptanceRate: z.number().optional(),
+  serverInputTokens: z.number().optional(),
+  serverOutputTokens: z.number().optional(),
+  /** Client TTFT − server TTFT: network, gateway, queueing before the server's clock starts, client overhead. */
+  ttftOverheadMs: z.number().optional(),
 });
 /** One request's outcome and metrics. */
 export type RequestRecord = z.infer<typeof RequestRecordSchema>;
@@ -84,6 +104,13 @@ export const METRIC_FIELDS = [
   "inputTokens",
   "outputTokens",
   "tokensPerEvent",
+  "serverTtftMs",
+  "serverE2eMs",
+  "serverDecodeTokensPerS",
+  "serverTotalTokensPerS",
+  "serverBatchSize",
+  "serverAcceptanceRate",
+  "ttftOverheadMs",
 ] as const;
 /** One of {@link METRIC_FIELDS}. */
 export type MetricField = typeof METRIC_FIELDS[number];

@@ -1,7 +1,7 @@
 import { publicConfig, safeUrl } from "../config/resolve.ts";
 import { parseRunConfig } from "../config/resolve.ts";
 import type { RunConfig, RunConfigInput } from "../config/schema.ts";
-import { createOpenAIConnector } from "../connectors/openai.ts";
+import { createConnector, displayModel } from "../connectors/factory.ts";
 import type { Connector } from "../connectors/types.ts";
 import { summarize } from "../metrics/summary.ts";
 import { runReportHtml } from "../report/html_report.ts";
@@ -64,7 +64,9 @@ export async function benchmark(input: RunConfigInput, options: BenchmarkOptions
   const requests = Array.from({ length: config.maxNumCompletedRequests }, () => sampler.next());
 
   const writeFiles = options.writeFiles ?? true;
-  const files = writeFiles ? runFiles(config.resultsDir, resultStem(config)) : null;
+  const files = writeFiles
+    ? runFiles(config.resultsDir, resultStem({ ...config, model: displayModel(config.model) }))
+    : null;
   using writer = files ? openRecordWriter(files.records) : undefined;
 
   const simulated = config.llmApi === "sim";
@@ -74,18 +76,13 @@ export async function benchmark(input: RunConfigInput, options: BenchmarkOptions
     // In its own worker thread, so serving never delays the client's timestamps.
     if (simulated) sim = await startSimWorker({ params: config.sim, tokenizerPath: config.tokenizer });
     const baseUrl = sim ? sim.baseUrl : config.baseUrl!;
-    connector = createOpenAIConnector({
-      baseUrl,
-      model: config.model,
-      apiKey: config.apiKey,
-      endpoint: config.endpoint,
-      mode: config.mode,
-      includeUsage: config.includeUsage,
-      ignoreEos: config.ignoreEos,
-      extraBody: config.additionalSamplingParams,
+    connector = createConnector(config, { baseUrl });
+    const endpoint = {
       api: config.llmApi,
-    });
-    const endpoint = { api: config.llmApi, url: safeUrl(connector.endpoint), model: config.model, simulated };
+      url: safeUrl(connector.endpoint),
+      model: displayModel(config.model),
+      simulated,
+    };
     options.onStart?.({ config, files, endpoint, tokenizer: tokenizer.name, requests: requests.length });
 
     const run = await runBenchmark({

@@ -26,6 +26,13 @@ export const SimParamsSchema = z.object({
   seed: z.int().min(0).default(1),
   /** Output length when a request sets no `max_tokens`. @default 256 */
   defaultMaxTokens: z.int().min(1).default(256),
+  /** Experts a SambaStudio Composition-of-Experts request may select (`select_expert`). */
+  experts: z.array(z.string().min(1)).default([
+    "Meta-Llama-3.1-8B-Instruct",
+    "Meta-Llama-3.1-70B-Instruct",
+    "Meta-Llama-3.3-70B-Instruct",
+    "Mistral-7B-Instruct-V0.2",
+  ]),
 }).strict();
 
 /** What a user may pass (every field optional). */

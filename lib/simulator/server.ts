@@ -1,8 +1,8 @@
-import type { Tokenizer } from "../sampler/tokenizer.ts";
+import { SIMULATED_HEADER } from "../connectors/http.ts";
 import { createPrng } from "../sampler/prng.ts";
+import type { Tokenizer } from "../sampler/tokenizer.ts";
 import { type SimParams, type SimParamsInput, SimParamsSchema } from "./params.ts";
 import { createServingModel, type ServingModel } from "./serving_model.ts";
-import { SIMULATED_HEADER } from "../connectors/http.ts";
 
 /** Options of {@link startSimServer}. */
 export interface SimServerOptions {
@@ -16,7 +16,7 @@ export interface SimServerOptions {
   hostname?: string;
   /** 0 picks a free port. @default 0 */
   port?: number;
-  /** When set, requests must carry it as a bearer token. */
+  /** When set, requests must carry it (`Authorization: Bearer` for OpenAI paths, `key` header for SambaStudio). */
   apiKey?: string;
 }
 
@@ -26,12 +26,16 @@ export interface SimServerStats {
   requests: number;
   /** Distinct client connections (remote address:port). */
   connections: number;
+  /** Bodies of the last requests received (at most 50), for tests. */
+  lastBodies: Record<string, unknown>[];
 }
 
 /** A running simulated endpoint. */
 export interface SimServer extends AsyncDisposable {
   /** OpenAI-style base URL, e.g. `http://127.0.0.1:41234/v1`. */
   readonly baseUrl: string;
+  /** Root URL, e.g. `http://127.0.0.1:41234`; SambaNova Cloud is at `/sambanova/v1`, SambaStudio at `/api/…`. */
+  readonly origin: string;
   readonly port: number;
   readonly params: SimParams;
   stats(): SimServerStats;
@@ -43,69 +47,105 @@ const encoder = new TextEncoder();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", [SIMULATED_HEADER]: "1", ...headers },
+  });
 }
 
 function apiError(status: number, message: string, type = "invalid_request_error"): Response {
   return json(status, { error: { message, type, code: status } });
 }
 
+/** Which API a request came in on. */
+type Flavor = "openai" | "sambanova" | "sambastudio-v1" | "sambastudio-v2";
+
 interface Completion {
-  kind: "chat" | "completions";
+  flavor: Flavor;
+  kind: "chat" | "completions" | "generic";
   model: string;
   inputTokens: number;
   maxTokens: number;
   stream: boolean;
   includeUsage: boolean;
+  /** `performance.now()` when the request arrived: the server's clock for its own timings starts here. */
+  arrival: number;
+}
+
+/** What one generation produced, with the server's own timings. */
+interface Generation {
+  produced: number;
+  text: string;
+  tFirst: number;
+  tLast: number;
+  batchSize: number;
 }
 
 /**
  * Starts the simulated endpoint: a real HTTP server on 127.0.0.1 speaking the OpenAI wire format
- * (`/v1/chat/completions`, `/v1/completions`, streamed and not, `/v1/models`) with the latencies of its serving model.
+ * (`/v1/chat/completions`, `/v1/completions`, streamed and not, `/v1/models`), SambaNova Cloud's (`/sambanova/v1/…`,
+ * with its usage timing fields), and SambaStudio's generic v1 / v2 APIs (`/api/predict/generic/[stream/]<p>/<e>`,
+ * `/api/v2/…`, NDJSON, Composition of Experts), with the latencies of its serving model.
  */
 export function startSimServer(options: SimServerOptions): SimServer {
   const params = SimParamsSchema.parse(options.params ?? {});
-  const model = createServingModel(params);
+  const model: ServingModel = createServingModel(params);
   const tokenizer = options.tokenizer;
   const corpusTokens = tokenizer.encode(options.corpus.replace(/\s+/g, " ")).map((id) => tokenizer.decode([id]));
   const textPrng = createPrng(params.seed ^ 0x5eed);
   const connections = new Set<string>();
+  const lastBodies: Record<string, unknown>[] = [];
   let requests = 0;
 
   const handler = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
+    const arrival = performance.now();
     const url = new URL(req.url);
     const path = url.pathname.replace(/\/+$/, "");
-    if (options.apiKey && req.headers.get("authorization") !== `Bearer ${options.apiKey}`) {
-      return apiError(401, "Invalid API key", "authentication_error");
-    }
-    if (req.method === "GET" && path === "/v1/models") {
+    if (req.method === "GET" && /^(\/sambanova)?\/v1\/models$/.test(path)) {
       return json(200, {
         object: "list",
         data: [{ id: params.model, object: "model", created: 0, owned_by: "llm-bench-simulated" }],
       });
     }
-    const kind = path === "/v1/chat/completions" ? "chat" : path === "/v1/completions" ? "completions" : undefined;
-    if (!kind) return apiError(404, `Unknown path ${url.pathname}`, "not_found_error");
+    const studio = /^\/api(\/v2)?\/predict\/generic(\/stream)?\/[^/]+\/[^/]+$/.exec(path);
+    const openai = /^(\/sambanova)?\/v1\/(chat\/completions|completions)$/.exec(path);
+    if (!studio && !openai) return apiError(404, `Unknown path ${url.pathname}`, "not_found_error");
     if (req.method !== "POST") return apiError(405, `Use POST for ${url.pathname}`);
+    if (options.apiKey) {
+      const given = studio ? req.headers.get("key") : req.headers.get("authorization")?.replace(/^Bearer /, "");
+      if (given !== options.apiKey) return apiError(401, "Invalid API key", "authentication_error");
+    }
     requests++;
     const addr = info.remoteAddr as Deno.NetAddr;
     connections.add(`${addr.hostname}:${addr.port}`);
-
     let body: Record<string, unknown>;
     try {
       body = await req.json();
     } catch {
       return apiError(400, "Request body is not valid JSON");
     }
-    const parsed = parseCompletion(kind, body);
+    lastBodies.push(body);
+    if (lastBodies.length > 50) lastBodies.shift();
+    if (studio) {
+      const parsed = parseGeneric(body, studio[1] ? "sambastudio-v2" : "sambastudio-v1", Boolean(studio[2]), arrival);
+      if (parsed instanceof Response) return parsed;
+      return parsed.stream ? ndjsonResponse(parsed) : await genericBatchResponse(parsed);
+    }
+    const flavor: Flavor = openai![1] ? "sambanova" : "openai";
+    const parsed = parseCompletion(openai![2] === "chat/completions" ? "chat" : "completions", flavor, body, arrival);
     if (typeof parsed === "string") return apiError(400, parsed);
     if (parsed.model !== params.model) {
       return apiError(404, `The model \`${parsed.model}\` does not exist.`, "not_found_error");
     }
-    return parsed.stream ? streamResponse(parsed) : await batchResponse(parsed);
+    return parsed.stream ? sseResponse(parsed) : await batchResponse(parsed);
   };
 
-  function parseCompletion(kind: "chat" | "completions", body: Record<string, unknown>): Completion | string {
+  function parseCompletion(
+    kind: "chat" | "completions",
+    flavor: Flavor,
+    body: Record<string, unknown>,
+    arrival: number,
+  ): Completion | string {
     if (typeof body.model !== "string") return "`model` is required";
     let inputTokens: number;
     if (kind === "chat") {
@@ -125,12 +165,70 @@ export function startSimServer(options: SimServerOptions): SimServer {
     if (!Number.isInteger(maxTokens) || (maxTokens as number) < 1) return "`max_tokens` must be a positive integer";
     const streamOptions = body.stream_options as { include_usage?: boolean } | undefined;
     return {
+      flavor,
       kind,
       model: body.model,
       inputTokens,
       maxTokens: maxTokens as number,
       stream: body.stream === true,
-      includeUsage: streamOptions?.include_usage === true,
+      // SambaNova Cloud reports usage (with its timings) in the last chunk whether asked or not.
+      includeUsage: flavor === "sambanova" || streamOptions?.include_usage === true,
+      arrival,
+    };
+  }
+
+  /** Parses a SambaStudio generic request (v1 typed params, v2 plain params); COE routes by `select_expert`. */
+  function parseGeneric(
+    body: Record<string, unknown>,
+    flavor: "sambastudio-v1" | "sambastudio-v2",
+    stream: boolean,
+    arrival: number,
+  ): Completion | Response {
+    const error = (message: string, status = 400) => json(status, { error: message });
+    let prompt: unknown;
+    if (flavor === "sambastudio-v2") prompt = (body.items as { value?: unknown }[] | undefined)?.[0]?.value;
+    else prompt = stream ? body.instance : (body.instances as unknown[] | undefined)?.[0];
+    if (typeof prompt !== "string") {
+      return error(flavor === "sambastudio-v2" ? "`items[0].value` must be a string" : "`instance` must be a string");
+    }
+    const raw = (body.params ?? {}) as Record<string, unknown>;
+    const value = (name: string): unknown => {
+      const p = raw[name];
+      if (flavor === "sambastudio-v2") return p;
+      if (p === undefined) return undefined;
+      if (typeof p !== "object" || p === null || !("value" in p)) return Symbol.for("untyped");
+      return (p as { value: unknown }).value;
+    };
+    const maxRaw = value("max_tokens_to_generate");
+    if (maxRaw === Symbol.for("untyped")) {
+      return error('v1 params must be typed: {"max_tokens_to_generate": {"type": "int", "value": "100"}}');
+    }
+    const maxTokens = maxRaw === undefined ? params.defaultMaxTokens : Number(maxRaw);
+    if (!Number.isInteger(maxTokens) || maxTokens < 1) {
+      return error("max_tokens_to_generate must be a positive integer");
+    }
+    const expert = value("select_expert");
+    let served = params.model;
+    if (expert !== undefined) {
+      if (typeof expert !== "string" || !params.experts.includes(expert)) {
+        return error(
+          `Expert '${String(expert)}' is not part of this Composition of Experts endpoint. Available experts: ${
+            params.experts.join(", ")
+          }`,
+          404,
+        );
+      }
+      served = expert;
+    }
+    return {
+      flavor,
+      kind: "generic",
+      model: served,
+      inputTokens: tokenizer.count(prompt),
+      maxTokens,
+      stream,
+      includeUsage: true,
+      arrival,
     };
   }
 
@@ -139,62 +237,71 @@ export function startSimServer(options: SimServerOptions): SimServer {
     c: Completion,
     isCancelled: () => boolean,
     emit: (text: string, index: number) => void,
-  ): Promise<number> {
+  ): Promise<Generation> {
     await model.admit();
-    let produced = 0;
+    const batchSize = model.inBatch;
+    const g: Generation = { produced: 0, text: "", tFirst: 0, tLast: 0, batchSize };
     try {
-      if (isCancelled()) return 0;
+      if (isCancelled()) return g;
       let deadline = performance.now() + model.prefillMs(c.inputTokens);
       let at = textPrng.int(corpusTokens.length);
-      while (produced < c.maxTokens) {
+      while (g.produced < c.maxTokens) {
         await sleep(deadline - performance.now());
         if (isCancelled()) break;
-        emit(corpusTokens[at], produced);
+        const now = performance.now();
+        if (g.produced === 0) g.tFirst = now;
+        g.tLast = now;
+        emit(corpusTokens[at], g.produced);
+        g.text += corpusTokens[at];
         at = (at + 1) % corpusTokens.length;
-        produced++;
+        g.produced++;
         deadline += model.decodeStepMs();
       }
     } finally {
       model.release();
     }
-    return produced;
+    return g;
   }
 
-  function streamResponse(c: Completion): Response {
-    const id = `sim-${crypto.randomUUID()}`;
-    const created = Math.floor(Date.now() / 1000);
-    const object = c.kind === "chat" ? "chat.completion.chunk" : "text_completion";
-    let cancelled = false;
-    const send = (controller: ReadableStreamDefaultController<Uint8Array>, data: unknown) => {
-      if (!cancelled) controller.enqueue(encoder.encode(`data: ${JSON.stringify(data)}\n\n`));
+  /** The server's own timings, in SambaNova's field names and units (seconds, tokens per second). */
+  function serverMetrics(c: Completion, g: Generation) {
+    const total = (g.tLast - c.arrival) / 1000;
+    const afterFirst = (g.tLast - g.tFirst) / 1000;
+    return {
+      time_to_first_token: round((g.tFirst - c.arrival) / 1000),
+      total_latency: round(total),
+      completion_tokens_after_first_per_sec: afterFirst > 0 ? round((g.produced - 1) / afterFirst) : 0,
+      completion_tokens_per_sec: total > 0 ? round(g.produced / total) : 0,
+      total_tokens_per_sec: total > 0 ? round((c.inputTokens + g.produced) / total) : 0,
+      batch_size_used: g.batchSize,
     };
-    const choice = (text: string, finish: string | null, first: boolean) =>
-      c.kind === "chat"
-        ? { index: 0, delta: first ? { role: "assistant", content: text } : { content: text }, finish_reason: finish }
-        : { index: 0, text, finish_reason: finish };
+  }
+
+  function usage(c: Completion, g: Generation) {
+    const base = {
+      prompt_tokens: c.inputTokens,
+      completion_tokens: g.produced,
+      total_tokens: c.inputTokens + g.produced,
+    };
+    if (c.flavor !== "sambanova") return base;
+    return {
+      ...base,
+      ...serverMetrics(c, g),
+      is_last_response: true,
+      start_time: round(c.arrival / 1000),
+      end_time: round(g.tLast / 1000),
+    };
+  }
+
+  function streamOf(c: Completion, run: (send: (bytes: string) => void, cancelled: () => boolean) => Promise<void>) {
+    let cancelled = false;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        (async () => {
-          const produced = await generate(c, () => cancelled, (text, i) => {
-            // Like vLLM: a role-only chunk precedes the first token's text.
-            if (i === 0 && c.kind === "chat") {
-              send(controller, { id, object, created, model: c.model, choices: [choice("", null, true)] });
-            }
-            send(controller, {
-              id,
-              object,
-              created,
-              model: c.model,
-              choices: [choice(text, i === c.maxTokens - 1 ? "length" : null, false)],
-            });
-          });
-          if (cancelled) return;
-          if (c.includeUsage) {
-            send(controller, { id, object, created, model: c.model, choices: [], usage: usage(c, produced) });
-          }
-          if (!cancelled) controller.enqueue(encoder.encode("data: [DONE]\n\n"));
-          controller.close();
-        })().catch((e) => {
+        run((s) => {
+          if (!cancelled) controller.enqueue(encoder.encode(s));
+        }, () => cancelled).then(() => {
+          if (!cancelled) controller.close();
+        }).catch((e) => {
           if (!cancelled) controller.error(e);
         });
       },
@@ -202,33 +309,93 @@ export function startSimServer(options: SimServerOptions): SimServer {
         cancelled = true;
       },
     });
+    const type = c.flavor.startsWith("sambastudio") ? "application/x-ndjson" : "text/event-stream";
     return new Response(body, {
-      headers: { "content-type": "text/event-stream", "cache-control": "no-cache", [SIMULATED_HEADER]: "1" },
+      headers: { "content-type": type, "cache-control": "no-cache", [SIMULATED_HEADER]: "1" },
+    });
+  }
+
+  function sseResponse(c: Completion): Response {
+    const id = `sim-${crypto.randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const object = c.kind === "chat" ? "chat.completion.chunk" : "text_completion";
+    const choice = (text: string, finish: string | null, first: boolean) =>
+      c.kind === "chat"
+        ? { index: 0, delta: first ? { role: "assistant", content: text } : { content: text }, finish_reason: finish }
+        : { index: 0, text, finish_reason: finish };
+    return streamOf(c, async (send, cancelled) => {
+      const data = (obj: unknown) => send(`data: ${JSON.stringify(obj)}\n\n`);
+      const g = await generate(c, cancelled, (text, i) => {
+        // Like vLLM: a role-only chunk precedes the first token's text.
+        if (i === 0 && c.kind === "chat") {
+          data({ id, object, created, model: c.model, choices: [choice("", null, true)] });
+        }
+        data({
+          id,
+          object,
+          created,
+          model: c.model,
+          choices: [choice(text, i === c.maxTokens - 1 ? "length" : null, false)],
+        });
+      });
+      if (cancelled()) return;
+      if (c.includeUsage) data({ id, object, created, model: c.model, choices: [], usage: usage(c, g) });
+      send("data: [DONE]\n\n");
     });
   }
 
   async function batchResponse(c: Completion): Promise<Response> {
-    let text = "";
-    const produced = await generate(c, () => false, (t) => {
-      text += t;
-    });
-    const id = `sim-${crypto.randomUUID()}`;
-    const created = Math.floor(Date.now() / 1000);
+    const g = await generate(c, () => false, () => {});
     const choice = c.kind === "chat"
-      ? { index: 0, message: { role: "assistant", content: text }, finish_reason: "length" }
-      : { index: 0, text, finish_reason: "length" };
+      ? { index: 0, message: { role: "assistant", content: g.text }, finish_reason: "length" }
+      : { index: 0, text: g.text, finish_reason: "length" };
     return json(200, {
-      id,
+      id: `sim-${crypto.randomUUID()}`,
       object: c.kind === "chat" ? "chat.completion" : "text_completion",
-      created,
+      created: Math.floor(Date.now() / 1000),
       model: c.model,
       choices: [choice],
-      usage: usage(c, produced),
-    }, { [SIMULATED_HEADER]: "1" });
+      usage: usage(c, g),
+    });
   }
 
-  function usage(c: Completion, produced: number) {
-    return { prompt_tokens: c.inputTokens, completion_tokens: produced, total_tokens: c.inputTokens + produced };
+  function genericItem(c: Completion, g: Generation, token: string) {
+    return {
+      stream_token: token,
+      is_last_response: true,
+      completion: g.text,
+      prompt_tokens_count: c.inputTokens,
+      completion_tokens_count: g.produced,
+      total_tokens_count: c.inputTokens + g.produced,
+      model_execution_time: round((g.tLast - g.tFirst) / 1000),
+      ...serverMetrics(c, g),
+    };
+  }
+
+  function wrapLine(c: Completion, value: Record<string, unknown>) {
+    return c.flavor === "sambastudio-v2"
+      ? { result: { items: [{ id: "item1", value }] } }
+      : { result: { status: { complete: false }, responses: [value] } };
+  }
+
+  function ndjsonResponse(c: Completion): Response {
+    return streamOf(c, async (send, cancelled) => {
+      const line = (obj: unknown) => send(JSON.stringify(obj) + "\n");
+      const g = await generate(c, cancelled, (text) => {
+        line(wrapLine(c, { stream_token: text, is_last_response: false }));
+      });
+      if (cancelled()) return;
+      line(wrapLine(c, genericItem(c, g, "")));
+    });
+  }
+
+  async function genericBatchResponse(c: Completion): Promise<Response> {
+    const g = await generate(c, () => false, () => {});
+    const item = genericItem(c, g, "");
+    delete (item as Partial<typeof item>).stream_token;
+    return c.flavor === "sambastudio-v2"
+      ? json(200, { items: [{ id: "item1", value: item }] })
+      : json(200, { predictions: [item] });
   }
 
   const server = Deno.serve({
@@ -237,17 +404,21 @@ export function startSimServer(options: SimServerOptions): SimServer {
     onListen: () => {},
   }, handler);
   const port = server.addr.port;
+  const origin = `http://${options.hostname ?? "127.0.0.1"}:${port}`;
   const close = async () => {
     await server.shutdown();
   };
   return {
-    baseUrl: `http://${options.hostname ?? "127.0.0.1"}:${port}/v1`,
+    baseUrl: `${origin}/v1`,
+    origin,
     port,
     params,
-    stats: () => ({ requests, connections: connections.size }),
+    stats: () => ({ requests, connections: connections.size, lastBodies: [...lastBodies] }),
     close,
     [Symbol.asyncDispose]: close,
   };
 }
 
-export type { ServingModel };
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

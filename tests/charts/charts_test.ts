@@ -127,3 +127,15 @@ Deno.test("curve chart draws a line per series with markers", () => {
   assert.match(c.html, /TTFT \(ms\)/);
   assert.ok(count(c.html, "<path") >= 2);
 });
+
+Deno.test("client vs server charts appear only when the server reported timings", () => {
+  assert.equal(runCharts(records).some((c) => c.id.startsWith("client-vs-server")), false);
+  const withServer = records.map((r) => ({ ...r, serverTtftMs: 40, serverE2eMs: 990 }));
+  const charts = runCharts(withServer);
+  const ttft = charts.find((c) => c.id === "client-vs-server-ttft")!;
+  assert.equal(ttft.empty, false);
+  assert.match(ttft.html, /Time to first token \(ms\)/);
+  assert.match(ttft.html, />client</);
+  assert.match(ttft.html, />server</);
+  assert.ok(charts.some((c) => c.id === "client-vs-server-e2e"));
+});

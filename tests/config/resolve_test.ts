@@ -19,10 +19,18 @@ Deno.test("parseRunConfig() errors are one line naming the flag, the value and w
     [{ meanInputTokens: 1.5 }, /--mean-input-tokens: expected an integer \(got 1.5\)/],
     [{ numConcurrentRequests: "abc" }, /--num-concurrent-requests: expected a number \(got "abc"\)/],
     [{ mode: "fast" }, /--mode: accepted values: stream, batch \(got "fast"\)/],
-    [{ llmApi: "foo" }, /--llm-api: accepted values: sim, openai/],
+    [{ llmApi: "foo" }, /--llm-api: accepted values: sim, openai, sambanova, sambastudio/],
     [{ timeoutS: -1 }, /--timeout: must be > 0/],
     [{ llmApi: "openai", baseUrl: "http://x/v1" }, /--model: is required with --llm-api openai/],
-    [{ llmApi: "openai", model: "m" }, /--base-url: is required with --llm-api openai/],
+    [{ llmApi: "openai", model: "m" }, /--llm-api: openai needs --base-url \(or OPENAI_API_BASE\)/],
+    [
+      { llmApi: "sambanova", model: "m", baseUrl: "http://h/v1" },
+      /--llm-api: sambanova needs an API key: set SAMBANOVA_API_KEY/,
+    ],
+    [
+      { llmApi: "sambastudio", model: "m" },
+      /--llm-api: sambastudio needs SAMBASTUDIO_URL \(or BASE_URL, PROJECT_ID and ENDPOINT_ID\)/,
+    ],
     [{ baseUrl: "ftp://x" }, /--base-url: must be an http/],
     [{ sim: { maxBatch: 0 } }, /--sim-params maxBatch: must be ≥ 1/],
     [{ bogus: 1 }, /unknown option bogus/],
@@ -58,6 +66,25 @@ Deno.test("applyEnv() reads OPENAI_API_BASE/KEY and picks openai when a base URL
   assert.deepEqual(applyEnv({}, {}), { llmApi: "sim" });
   assert.equal(applyEnv({ llmApi: "sim" }, env).baseUrl, undefined);
   assert.equal(applyEnv({ baseUrl: "http://other/v1" }, env).baseUrl, "http://other/v1");
+});
+
+Deno.test("applyEnv() takes SambaNova Cloud and SambaStudio settings as the original kit's .env had them", () => {
+  assert.deepEqual(applyEnv({ llmApi: "sambanova" }, { SAMBANOVA_API_KEY: "k" }), {
+    llmApi: "sambanova",
+    baseUrl: "https://api.sambanova.ai/v1",
+    apiKey: "k",
+    ignoreEos: true,
+  });
+  assert.equal(applyEnv({ llmApi: "sambanova", ignoreEos: false }, {}).ignoreEos, false);
+  const kit = { BASE_URL: "https://studio.example/", PROJECT_ID: "p1", ENDPOINT_ID: "e1", API_KEY: "k1" };
+  assert.deepEqual(applyEnv({ llmApi: "sambastudio" }, kit), {
+    llmApi: "sambastudio",
+    baseUrl: "https://studio.example/api/predict/generic/stream/p1/e1",
+    apiKey: "k1",
+  });
+  const later = { SAMBASTUDIO_URL: "https://s/api/v2/predict/generic/stream/p/e", SAMBASTUDIO_API_KEY: "k2", ...kit };
+  assert.equal(applyEnv({ llmApi: "sambastudio" }, later).baseUrl, later.SAMBASTUDIO_URL);
+  assert.equal(applyEnv({ llmApi: "sambastudio" }, later).apiKey, "k2");
 });
 
 Deno.test("flagName() maps config fields to CLI flags", () => {

@@ -64,8 +64,9 @@ Deno.test("bad flags get one line naming the flag, exit code 2, no stack trace, 
     [["--mode", "fast"], /--mode: accepted values: stream, batch/],
     [
       ["--llm-api", "openai", "--model", "m"],
-      /--base-url: is required with --llm-api openai \(or set OPENAI_API_BASE\)/,
+      /--llm-api: openai needs --base-url \(or OPENAI_API_BASE\)/,
     ],
+    [["--llm-api", "sambastudio", "--model", "COE/x"], /--llm-api: sambastudio needs SAMBASTUDIO_URL/],
     [["--additional-sampling-params", "{oops"], /--additional-sampling-params: not valid JSON/],
     [["--num-concurent-requests", "2"], /Did you mean --num-concurrent-requests\?/],
     [["--timeout", "-5"], /--timeout: must be > 0/],
@@ -89,28 +90,37 @@ Deno.test("--help prints the flags and exits 0", async () => {
   assert.match(r.stdout, /--additional-sampling-params JSON/);
 });
 
-Deno.test("--llm-api openai works against `deno task sim` running as a separate process", async () => {
+async function withSim(args: string[], fn: (origin: string) => Promise<void>) {
   const sim = new Deno.Command(Deno.execPath(), {
-    args: ["task", "--config", `${root}deno.json`, "sim", "--port", "0", "--params", '{"model": "sim-8b"}'],
+    args: ["task", "--config", `${root}deno.json`, "sim", "--port", "0", ...args],
     stdout: "piped",
     stderr: "inherit",
     env: { NO_COLOR: "1" },
   }).spawn();
+  const reader = sim.stdout.pipeThrough(new TextDecoderStream()).getReader();
   try {
-    const reader = sim.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let banner = "";
     while (!/http:\/\/127\.0\.0\.1:\d+\/v1/.test(banner)) {
       const { value, done } = await reader.read();
       if (done) throw new Error(`sim exited: ${banner}`);
       banner += value;
     }
-    const baseUrl = /(http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(banner)![1];
+    await fn(/(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(banner)![1]);
+  } finally {
+    sim.kill("SIGTERM");
+    await sim.status;
+    await reader.cancel().catch(() => {});
+  }
+}
+
+Deno.test("--llm-api openai works against `deno task sim` running as a separate process", async () => {
+  await withSim(["--params", '{"model": "sim-8b"}'], async (origin) => {
     const cwd = await Deno.makeTempDir();
     const r = await bench([
       "--llm-api",
       "openai",
       "--base-url",
-      baseUrl,
+      `${origin}/v1`,
       "--model",
       "sim-8b",
       "--mean-input-tokens",
@@ -129,12 +139,78 @@ Deno.test("--llm-api openai works against `deno task sim` running as a separate 
     // reached by URL, the simulator is still labelled simulated (it marks its responses)
     assert.equal(summary.simulated, true);
     assert.match(r.stdout, /SIMULATED ENDPOINT/);
-    reader.releaseLock();
-  } finally {
-    sim.kill("SIGTERM");
-    await sim.status;
-    await sim.stdout.cancel().catch(() => {});
-  }
+    assert.equal(summary.metrics.serverTtftMs.count, 0, "plain OpenAI servers report no timings");
+  });
+});
+
+Deno.test("SambaStudio v1/v2 (with and without COE) and SambaNova Cloud, configured by .env, against `deno task sim`", async () => {
+  await withSim(["--api-key", "sk-e2e-SECRET-77"], async (origin) => {
+    const cases: { env: string; args: string[]; model: string; stem: RegExp }[] = [
+      {
+        env: `BASE_URL=${origin}\nPROJECT_ID=proj\nENDPOINT_ID=ep\nAPI_KEY=sk-e2e-SECRET-77\n`,
+        args: ["--llm-api", "sambastudio", "--model", "COE/Meta-Llama-3.1-8B-Instruct"],
+        model: "Meta-Llama-3.1-8B-Instruct",
+        stem: /^data\/results\/Meta-Llama-3-1-8B-Instruct_/,
+      },
+      {
+        env: `SAMBASTUDIO_URL=${origin}/api/v2/predict/generic/stream/proj/ep\nSAMBASTUDIO_API_KEY=sk-e2e-SECRET-77\n`,
+        args: ["--llm-api", "sambastudio", "--model", "Bundle/Meta-Llama-3.3-70B-Instruct"],
+        model: "Meta-Llama-3.3-70B-Instruct",
+        stem: /^data\/results\/Meta-Llama-3-3-70B-Instruct_/,
+      },
+      {
+        env: `SAMBASTUDIO_URL=${origin}/api/predict/generic/stream/proj/ep\nSAMBASTUDIO_API_KEY=sk-e2e-SECRET-77\n`,
+        args: ["--llm-api", "sambastudio", "--model", "my-endpoint"],
+        model: "my-endpoint",
+        stem: /^data\/results\/my-endpoint_/,
+      },
+      {
+        env: `SAMBANOVA_API_BASE=${origin}/sambanova/v1\nSAMBANOVA_API_KEY=sk-e2e-SECRET-77\n`,
+        args: ["--llm-api", "sambanova", "--model", "llm-bench-sim"],
+        model: "llm-bench-sim",
+        stem: /^data\/results\/llm-bench-sim_/,
+      },
+    ];
+    for (const c of cases) {
+      const cwd = await Deno.makeTempDir();
+      await Deno.writeTextFile(`${cwd}/.env`, c.env);
+      const r = await bench([
+        ...c.args,
+        "--mean-output-tokens",
+        "20",
+        "--max-num-completed-requests",
+        "3",
+        "--num-concurrent-requests",
+        "3",
+      ], { cwd });
+      assert.equal(r.code, 0, `${c.args.join(" ")}\n${r.stderr}`);
+      const files = filesFrom(r.stdout);
+      assert.match(files.records, c.stem);
+      const summary = await readSummary(`${cwd}/${files.summary}`);
+      assert.equal(summary.endpoint.model, c.model);
+      assert.equal(summary.run.requestsSucceeded, 3);
+      assert.equal(summary.metrics.ttftMs.count, 3);
+      assert.equal(summary.metrics.serverTtftMs.count, 3, "server TTFT on every record");
+      assert.equal(summary.metrics.serverE2eMs.count, 3);
+      assert.equal(summary.metrics.ttftOverheadMs.count, 3);
+      assert.match(r.stdout, /client vs server \(p50\)/);
+      assert.match(r.stdout, /Server: time to first token \(ms\)/);
+      const records = await readRecords(`${cwd}/${files.records}`);
+      for (const rec of records) {
+        assert.ok(rec.serverTtftMs! <= rec.ttftMs!, "the server's clock starts after the client's");
+      }
+      for (
+        const text of [
+          r.stdout,
+          r.stderr,
+          await Deno.readTextFile(`${cwd}/${files.summary}`),
+          await Deno.readTextFile(`${cwd}/${files.records}`),
+        ]
+      ) {
+        assert.equal(text.includes("sk-e2e-SECRET-77"), false, "the key is never written");
+      }
+    }
+  });
 });
 
 Deno.test("bench against a server of our own with role-only first chunk, usage-only last chunk and CRLF", async () => {

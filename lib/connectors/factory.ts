@@ -1,0 +1,40 @@
+import type { RunConfig } from "../config/schema.ts";
+import { createOpenAIConnector } from "./openai.ts";
+import { coeExpert, createSambaStudioConnector } from "./sambastudio.ts";
+import type { Connector, FetchLike } from "./types.ts";
+
+/**
+ * The connector a run configuration calls for. `sim`, `openai` and `sambanova` speak the OpenAI format; `sambastudio`
+ * speaks the generic v1/v2 API, except a SambaStudio URL containing `chat/completions`, which is OpenAI-compatible.
+ */
+export function createConnector(config: RunConfig, options: { baseUrl?: string; fetch?: FetchLike } = {}): Connector {
+  const url = options.baseUrl ?? config.baseUrl!;
+  if (config.llmApi === "sambastudio" && !url.includes("chat/completions")) {
+    return createSambaStudioConnector({
+      url,
+      model: config.model,
+      apiKey: config.apiKey,
+      mode: config.mode,
+      extraParams: config.additionalSamplingParams,
+      fetch: options.fetch,
+    });
+  }
+  const expert = config.llmApi === "sambastudio" ? coeExpert(config.model) : undefined;
+  return createOpenAIConnector({
+    baseUrl: url.replace(/\/(chat\/)?completions\/?$/, ""),
+    model: expert ?? config.model,
+    apiKey: config.apiKey,
+    endpoint: config.endpoint,
+    mode: config.mode,
+    includeUsage: config.includeUsage,
+    ignoreEos: config.ignoreEos,
+    extraBody: config.additionalSamplingParams,
+    api: config.llmApi,
+    fetch: options.fetch,
+  });
+}
+
+/** The model name results and file names show: the expert of a `COE/<expert>` or `Bundle/<expert>` model. */
+export function displayModel(model: string): string {
+  return coeExpert(model) ?? model;
+}

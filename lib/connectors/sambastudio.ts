@@ -1,0 +1,227 @@
+import { RequestError } from "../errors.ts";
+import type { RequestSpec } from "../sampler/sampler.ts";
+import { bodyExcerpt, createPooledFetch, SIMULATED_HEADER, toRequestError } from "./http.ts";
+import { createLineDecoder, type TimedLine } from "./ndjson.ts";
+import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
+
+/** Composition of Experts: `COE/<expert>` or `Bundle/<expert>` routes to that expert. */
+export function coeExpert(model: string): string | undefined {
+  return /^(?:COE|Bundle)\/(.+)$/.exec(model)?.[1];
+}
+
+/** The generic API version a SambaStudio URL speaks: v2 when it contains `/api/v2`. */
+export function sambaStudioVersion(url: string): "v1" | "v2" {
+  return url.includes("/api/v2") ? "v2" : "v1";
+}
+
+/** SambaStudio v1 wraps every parameter as `{type, value-as-string}`. */
+export function typedParams(params: Record<string, unknown>): Record<string, { type: string; value: string }> {
+  const out: Record<string, { type: string; value: string }> = {};
+  for (const [k, v] of Object.entries(params)) {
+    const type = typeof v === "boolean"
+      ? "bool"
+      : typeof v === "number"
+      ? (Number.isInteger(v) ? "int" : "float")
+      : typeof v === "string"
+      ? "str"
+      : "str";
+    out[k] = { type, value: typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v) };
+  }
+  return out;
+}
+
+/** Options of the SambaStudio connector. */
+export interface SambaStudioConnectorOptions {
+  /** Full generic endpoint URL, streaming (`…/api/predict/generic/stream/<project>/<endpoint>`, v2: `/api/v2/…`). */
+  url: string;
+  /** Model name; `COE/<expert>` or `Bundle/<expert>` selects an expert. */
+  model: string;
+  /** Sent in the `key` header. */
+  apiKey?: string;
+  /** `stream` (NDJSON) or `batch` (one JSON body from the non-streaming URL). @default "stream" */
+  mode?: "stream" | "batch";
+  /** Parameters merged last (plain values; wrapped for v1). */
+  extraParams?: Record<string, unknown>;
+  fetch?: FetchLike;
+}
+
+interface ResponseItem {
+  stream_token?: string;
+  completion?: string;
+  is_last_response?: boolean;
+  [metric: string]: unknown;
+}
+
+/** The response object of one NDJSON line (v1 `result.responses[0]`, v2 `result.items[0].value`). */
+function lineItem(obj: Record<string, unknown>, version: "v1" | "v2"): ResponseItem | undefined {
+  const result = (obj.result ?? obj) as Record<string, unknown>;
+  if (version === "v2") {
+    const items = result.items as { value?: ResponseItem }[] | undefined;
+    return items?.[0]?.value;
+  }
+  const responses = result.responses as ResponseItem[] | undefined;
+  return responses?.[0];
+}
+
+function usageOf(item: ResponseItem): Usage {
+  const usage: Usage = { ...item };
+  delete usage.stream_token;
+  delete usage.completion;
+  if (typeof item.prompt_tokens_count === "number") usage.prompt_tokens = item.prompt_tokens_count;
+  if (typeof item.completion_tokens_count === "number") usage.completion_tokens = item.completion_tokens_count;
+  return usage;
+}
+
+/**
+ * Creates the connector for SambaStudio's generic API: v1 (typed params, `instance`) or v2 (plain params, `items`),
+ * streamed as newline-delimited JSON, or one JSON body in batch mode. The last streamed line carries the server's
+ * metrics, reported as a `usage` event.
+ */
+export function createSambaStudioConnector(options: SambaStudioConnectorOptions): Connector {
+  const version = sambaStudioVersion(options.url);
+  const stream = (options.mode ?? "stream") === "stream";
+  const url = stream ? options.url : options.url.replace("/generic/stream/", "/generic/");
+  const expert = coeExpert(options.model);
+  const pooled = options.fetch ? undefined : createPooledFetch();
+  const doFetch = options.fetch ?? pooled!.fetch;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (options.apiKey) headers.key = options.apiKey;
+
+  const body = (spec: RequestSpec): string => {
+    const params: Record<string, unknown> = { max_tokens_to_generate: spec.maxTokens };
+    if (expert) Object.assign(params, { select_expert: expert, process_prompt: false });
+    Object.assign(params, options.extraParams);
+    if (version === "v2") {
+      return JSON.stringify(
+        stream
+          ? { items: [{ id: "item1", value: spec.prompt }], params }
+          : { items: [{ id: "item1", value: spec.prompt }], params },
+      );
+    }
+    return JSON.stringify(
+      stream
+        ? { instance: spec.prompt, params: typedParams(params) }
+        : { instances: [spec.prompt], params: typedParams(params) },
+    );
+  };
+
+  function parseLine(line: TimedLine): Record<string, unknown> {
+    try {
+      return JSON.parse(line.text);
+    } catch {
+      throw new RequestError("STREAM_PARSE", `Cannot parse stream line as JSON: ${line.text.slice(0, 120)}`);
+    }
+  }
+
+  async function* run(spec: RequestSpec, sendOptions: SendOptions = {}): AsyncGenerator<StreamEvent> {
+    const { signal } = sendOptions;
+    const payload = body(spec);
+    const t0 = performance.now();
+    let res: Response;
+    try {
+      res = await doFetch(url, { method: "POST", headers, body: payload, signal });
+    } catch (e) {
+      throw toRequestError(e, signal, url);
+    }
+    const tResponse = performance.now();
+    yield { type: "start", t: t0 };
+    yield { type: "response", t: tResponse, status: res.status, simulated: res.headers.get(SIMULATED_HEADER) === "1" };
+    if (!res.ok) {
+      const excerpt = await bodyExcerpt(res);
+      throw new RequestError(
+        res.status === 429 ? "RATE_LIMITED" : "HTTP_STATUS",
+        `HTTP ${res.status} ${res.statusText}${excerpt ? `: ${excerpt}` : ""}`,
+        { httpStatus: res.status, bodyExcerpt: excerpt },
+      );
+    }
+    if (!res.body) throw new RequestError("BAD_RESPONSE", "Response has no body");
+    const reader = res.body.getReader();
+    const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const lines = createLineDecoder();
+    let tLast = tResponse;
+    let sawLast = false;
+    let finished = false;
+    const handle = function* (batch: TimedLine[]): Generator<StreamEvent> {
+      for (const line of batch) {
+        const obj = parseLine(line);
+        if (obj.error) {
+          const e = obj.error as { message?: string } | string;
+          throw new RequestError(
+            "SERVER_ERROR_EVENT",
+            `Server sent an error: ${typeof e === "string" ? e : e.message ?? JSON.stringify(e)}`,
+          );
+        }
+        if (!stream) {
+          const preds = (obj.predictions ?? (obj.items as { value?: unknown }[] | undefined)?.map((i) => i.value)) as
+            | ResponseItem[]
+            | undefined;
+          const item = preds?.[0];
+          if (!item) throw new RequestError("BAD_RESPONSE", `Unexpected response: ${line.text.slice(0, 120)}`);
+          const text = typeof item.completion === "string" ? item.completion : "";
+          yield { type: "delta", t: line.t, content: text, reasoning: "", finishReason: "stop" };
+          yield { type: "usage", t: line.t, usage: usageOf(item) };
+          sawLast = true;
+          continue;
+        }
+        const item = lineItem(obj, version);
+        if (!item) throw new RequestError("BAD_RESPONSE", `Unexpected stream line: ${line.text.slice(0, 120)}`);
+        const token = typeof item.stream_token === "string" ? item.stream_token : "";
+        if (item.is_last_response) {
+          sawLast = true;
+          if (token) yield { type: "delta", t: line.t, content: token, reasoning: "", finishReason: null };
+          yield { type: "usage", t: line.t, usage: usageOf(item) };
+        } else {
+          yield { type: "delta", t: line.t, content: token, reasoning: "", finishReason: null };
+        }
+      }
+    };
+    try {
+      if (stream) {
+        for (;;) {
+          const { value, done } = await reader.read();
+          const t = performance.now();
+          if (done) break;
+          tLast = t;
+          yield* handle(lines.push(value, t));
+        }
+        signal?.throwIfAborted();
+        yield* handle(lines.end(tLast));
+        if (!sawLast) throw new RequestError("INCOMPLETE_STREAM", "Stream ended before its last response");
+      } else {
+        const chunks: string[] = [];
+        const dec = new TextDecoder();
+        for (;;) {
+          const { value, done } = await reader.read();
+          const t = performance.now();
+          if (done) break;
+          tLast = t;
+          chunks.push(dec.decode(value, { stream: true }));
+        }
+        signal?.throwIfAborted();
+        chunks.push(dec.decode());
+        yield* handle([{ text: chunks.join("").replace(/\s+$/, ""), t: tLast }]);
+      }
+      finished = true;
+    } catch (e) {
+      throw toRequestError(e, signal, url);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      if (!finished) reader.cancel().catch(() => {});
+      else reader.releaseLock();
+    }
+    yield { type: "end", t: tLast };
+  }
+
+  return {
+    api: "sambastudio",
+    endpoint: url,
+    stream: run,
+    async close() {
+      await pooled?.close();
+    },
+    [Symbol.asyncDispose]() {
+      return this.close();
+    },
+  };
+}
