@@ -12,6 +12,7 @@ export type RequestErrorCode =
   | "TIMEOUT"
   | "ABORTED"
   | "STREAM_PARSE"
+  | "EVENT_TOO_LARGE"
   | "INCOMPLETE_STREAM"
   | "SERVER_ERROR_EVENT"
   | "BAD_RESPONSE"
@@ -32,15 +33,18 @@ export class RequestError extends Error {
   readonly code: RequestErrorCode;
   readonly httpStatus?: number;
   readonly bodyExcerpt?: string;
+  /** `Retry-After` of a 429, seconds. */
+  readonly retryAfterS?: number;
   constructor(
     code: RequestErrorCode,
     message: string,
-    options?: ErrorOptions & { httpStatus?: number; bodyExcerpt?: string },
+    options?: ErrorOptions & { httpStatus?: number; bodyExcerpt?: string; retryAfterS?: number },
   ) {
     super(message, options);
     this.code = code;
     if (options?.httpStatus !== undefined) this.httpStatus = options.httpStatus;
     if (options?.bodyExcerpt !== undefined) this.bodyExcerpt = options.bodyExcerpt;
+    if (options?.retryAfterS !== undefined) this.retryAfterS = options.retryAfterS;
   }
 }
 

@@ -29,10 +29,12 @@ export interface Script {
  */
 export function startScriptedServer(pick: (body: Record<string, unknown>, n: number) => Script) {
   const received: Record<string, unknown>[] = [];
+  const authorizations: (string | null)[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     if (req.method !== "POST") return new Response("not found", { status: 404 });
     const body = await req.json();
     received.push(body);
+    authorizations.push(req.headers.get("authorization"));
     const script = pick(body, received.length - 1);
     const enc = new TextEncoder();
     const stream = new ReadableStream<Uint8Array>({
@@ -52,6 +54,7 @@ export function startScriptedServer(pick: (body: Record<string, unknown>, n: num
   return {
     baseUrl: `http://127.0.0.1:${server.addr.port}/v1`,
     received,
+    authorizations,
     close: () => server.shutdown(),
     [Symbol.asyncDispose]: () => server.shutdown(),
   };

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
-import { flagName } from "../config/resolve.ts";
-import { LLM_APIS, type RunConfigInput } from "../config/schema.ts";
+import { applyEnv, flagName, parseRunConfig } from "../config/resolve.ts";
+import { LLM_APIS, type RunConfig, type RunConfigInput } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
 
 type Kind = "string" | "int" | "number" | "json" | "boolean";
@@ -71,6 +71,24 @@ export const BENCH_FLAGS: FlagSpec[] = [
     kind: "number",
     arg: "SECONDS",
     help: "stop the run after this long; requests in flight are aborted and recorded (default 600)",
+  },
+  {
+    field: "ttftTimeoutS",
+    kind: "number",
+    arg: "SECONDS",
+    help: "per request: fail (TIMEOUT) without a first token by then (default none)",
+  },
+  {
+    field: "idleTimeoutS",
+    kind: "number",
+    arg: "SECONDS",
+    help: "per request: fail (TIMEOUT) after this long without data mid-response (default 60)",
+  },
+  {
+    field: "requestTimeoutS",
+    kind: "number",
+    arg: "SECONDS",
+    help: "per request: fail (TIMEOUT) when the whole request takes longer (default none)",
   },
   { field: "resultsDir", kind: "string", arg: "DIR", help: "folder for results files (default data/results)" },
   {
@@ -234,4 +252,19 @@ export function benchHelp(flags: FlagSpec[] = BENCH_FLAGS): string {
     "         <results-dir>/<stem>_summary.json (configuration without secrets, environment, every statistic)",
     "Exit codes: 0 done · 1 run failed · 2 bad flags or configuration · 130 interrupted (Ctrl-C)",
   ].join("\n");
+}
+
+/**
+ * Everything `deno task bench` does with its input before sending anything: flags, then the environment and `.env`
+ * (`env`), then the schema. Throws a {@link ConfigError} with one line naming the flag or variable at fault.
+ */
+export function resolveBenchConfig(
+  argv: readonly string[],
+  env: Record<string, string>,
+): { help: true } | { help: false; input: RunConfigInput; config: RunConfig } {
+  const parsed = parseBenchArgs(argv);
+  if (parsed.help) return { help: true };
+  const sources: Record<string, string> = {};
+  const input = applyEnv(parsed.config, env, sources);
+  return { help: false, input, config: parseRunConfig(input, { sources }) };
 }

@@ -2,11 +2,11 @@
  * `deno task bench`: runs one benchmark from command-line flags and prints the summary.
  * @module
  */
-import { applyEnv, loadEnv, parseRunConfig } from "../config/mod.ts";
+import { loadEnv } from "../config/mod.ts";
 import { ConfigError } from "../errors.ts";
 import { formatSummaryTable } from "../report/summary_table.ts";
 import { benchmark } from "../runner/benchmark.ts";
-import { benchHelp, parseBenchArgs } from "./args.ts";
+import { benchHelp, resolveBenchConfig } from "./args.ts";
 import { createProgressView } from "./progress.ts";
 
 const err = (s: string) => console.error(s);
@@ -15,13 +15,12 @@ const err = (s: string) => console.error(s);
 export async function main(argv: readonly string[]): Promise<number> {
   let input;
   try {
-    const parsed = parseBenchArgs(argv);
-    if (parsed.help) {
+    const resolved = resolveBenchConfig(argv, loadEnv());
+    if (resolved.help) {
       console.log(benchHelp());
       return 0;
     }
-    input = applyEnv(parsed.config, loadEnv());
-    parseRunConfig(input); // validate every flag before anything else happens
+    input = resolved.input;
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`error: ${e.message}`);

@@ -2,7 +2,13 @@ import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import { type RunConfig, type RunConfigInput, RunConfigSchema, SAMBANOVA_DEFAULT_BASE } from "./schema.ts";
 
-const FLAG_NAMES: Record<string, string> = { timeoutS: "--timeout", sim: "--sim-params" };
+const FLAG_NAMES: Record<string, string> = {
+  timeoutS: "--timeout",
+  sim: "--sim-params",
+  ttftTimeoutS: "--ttft-timeout",
+  idleTimeoutS: "--idle-timeout",
+  requestTimeoutS: "--request-timeout",
+};
 
 /** The CLI flag a config field is set with: `meanInputTokens` → `--mean-input-tokens`. */
 export function flagName(field: string): string {
@@ -23,6 +29,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case "invalid_type":
       return `expected ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}`;
     case "too_small":
+      if (issue.origin === "string") {
+        return Number(issue.minimum) <= 1 ? "must not be empty" : `must be at least ${issue.minimum} characters`;
+      }
+      if (issue.origin === "array") {
+        return `needs at least ${issue.minimum} item${Number(issue.minimum) > 1 ? "s" : ""}`;
+      }
       return `must be ${issue.inclusive === false ? ">" : "≥"} ${issue.minimum}`;
     case "too_big":
       return `must be ${issue.inclusive === false ? "<" : "≤"} ${issue.maximum}`;
@@ -41,10 +53,14 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * Turns a zod error into one line naming the flag, what was wrong, the value given and what is accepted. Values of
  * fields whose name mentions a key are never echoed.
  */
-export function formatConfigIssues(error: z.ZodError, input: unknown): string {
+export function formatConfigIssues(error: z.ZodError, input: unknown, sources: Record<string, string> = {}): string {
   const parts = error.issues.map((issue) => {
     const [head, ...rest] = issue.path.map(String);
-    const name = head === undefined ? "config" : flagName(head) + (rest.length ? ` ${rest.join(".")}` : "");
+    const name = head === undefined
+      ? "config"
+      : sources[head]
+      ? `${sources[head]} (from .env or the environment)`
+      : flagName(head) + (rest.length ? ` ${rest.join(".")}` : "");
     const value = valueAt(input, issue.path);
     const secret = issue.path.some((p) => /key|token|secret/i.test(String(p)) && !/tokens/i.test(String(p)));
     const shown = value === undefined || secret || issue.code === "unrecognized_keys" || issue.code === "custom"
@@ -56,9 +72,9 @@ export function formatConfigIssues(error: z.ZodError, input: unknown): string {
 }
 
 /** Parses a run configuration with its defaults, or throws a {@link ConfigError} with a one-line message. */
-export function parseRunConfig(input: RunConfigInput): RunConfig {
+export function parseRunConfig(input: RunConfigInput, options: { sources?: Record<string, string> } = {}): RunConfig {
   const result = RunConfigSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(formatConfigIssues(result.error, input));
+  if (!result.success) throw new ConfigError(formatConfigIssues(result.error, input, options.sources));
   return result.data;
 }
 
@@ -68,17 +84,28 @@ export function parseRunConfig(input: RunConfigInput): RunConfig {
  * `SAMBASTUDIO_API_KEY` or the original kit's `BASE_URL`, `PROJECT_ID`, `ENDPOINT_ID`, `API_KEY`. With a base URL and
  * no `llmApi`, the API is `openai`; with neither, the simulated endpoint.
  */
-export function applyEnv(input: RunConfigInput, env: Record<string, string>): RunConfigInput {
+export function applyEnv(
+  input: RunConfigInput,
+  env: Record<string, string>,
+  sources: Record<string, string> = {},
+): RunConfigInput {
   const out: RunConfigInput = { ...input };
   const api = out.llmApi ?? (out.baseUrl !== undefined || env.OPENAI_API_BASE ? "openai" : "sim");
   out.llmApi = api;
-  const fill = (url: string | undefined, key: string | undefined) => {
-    if (out.baseUrl === undefined && url) out.baseUrl = url;
-    if (out.apiKey === undefined && key) out.apiKey = key;
+  const fill = (url: string | undefined, urlVar: string, key: string | undefined, keyVar: string) => {
+    if (out.baseUrl === undefined && url) {
+      out.baseUrl = url;
+      sources.baseUrl = urlVar;
+    }
+    if (out.apiKey === undefined && key) {
+      out.apiKey = key;
+      sources.apiKey = keyVar;
+    }
   };
-  if (api === "openai") fill(env.OPENAI_API_BASE, env.OPENAI_API_KEY);
+  if (api === "openai") fill(env.OPENAI_API_BASE, "OPENAI_API_BASE", env.OPENAI_API_KEY, "OPENAI_API_KEY");
   if (api === "sambanova") {
-    fill(env.SAMBANOVA_API_BASE || SAMBANOVA_DEFAULT_BASE, env.SAMBANOVA_API_KEY);
+    fill(env.SAMBANOVA_API_BASE, "SAMBANOVA_API_BASE", env.SAMBANOVA_API_KEY, "SAMBANOVA_API_KEY");
+    out.baseUrl ??= SAMBANOVA_DEFAULT_BASE;
     // SambaNova honours ignore_eos: outputs then have the requested length.
     out.ignoreEos ??= true;
   }
@@ -86,7 +113,12 @@ export function applyEnv(input: RunConfigInput, env: Record<string, string>): Ru
     const fromParts = env.BASE_URL && env.PROJECT_ID && env.ENDPOINT_ID
       ? `${env.BASE_URL.replace(/\/+$/, "")}/api/predict/generic/stream/${env.PROJECT_ID}/${env.ENDPOINT_ID}`
       : undefined;
-    fill(env.SAMBASTUDIO_URL || fromParts, env.SAMBASTUDIO_API_KEY || env.API_KEY);
+    fill(
+      env.SAMBASTUDIO_URL || fromParts,
+      env.SAMBASTUDIO_URL ? "SAMBASTUDIO_URL" : "BASE_URL",
+      env.SAMBASTUDIO_API_KEY || env.API_KEY,
+      env.SAMBASTUDIO_API_KEY ? "SAMBASTUDIO_API_KEY" : "API_KEY",
+    );
   }
   return out;
 }

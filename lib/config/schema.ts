@@ -53,6 +53,12 @@ export const RunConfigSchema = z.object({
   maxNumCompletedRequests: z.int().min(1).default(40),
   /** Stop the whole run after this many seconds; requests in flight are aborted and recorded. @default 600 */
   timeoutS: z.number().positive().default(600),
+  /** Per request: fail with TIMEOUT when no first token arrives within this many seconds. */
+  ttftTimeoutS: z.number().positive().optional(),
+  /** Per request: fail with TIMEOUT after this many seconds without data once the response started. @default 60 */
+  idleTimeoutS: z.number().positive().default(60),
+  /** Per request: fail with TIMEOUT when the whole request takes longer than this many seconds. */
+  requestTimeoutS: z.number().positive().optional(),
   /** Folder for results files. @default "data/results" */
   resultsDir: z.string().min(1).default("data/results"),
   /** Extra fields merged into every request body (e.g. temperature). @default {} */

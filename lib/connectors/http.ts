@@ -1,4 +1,3 @@
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from "undici";
 import { RequestError } from "../errors.ts";
 import type { FetchLike } from "./types.ts";
 
@@ -14,16 +13,22 @@ export interface PooledFetch {
 }
 
 /**
- * One keep-alive connection pool for a whole run, so requests reuse connections instead of opening one each.
- * npm:undici's fetch over an `Agent`: on this machine it reads a stream of 1,000 SSE events with 2.5× less CPU than
- * Deno's native fetch (benchmarks/http_client_bench.ts), with the same one-event-per-read granularity.
+ * One keep-alive connection pool for a whole run (Deno's native HTTP client), so requests reuse connections instead
+ * of opening one each.
+ *
+ * Why not npm:undici, the design's first candidate: it reads a stream of 1,000 SSE events with 2.5× less CPU here
+ * (benchmarks/http_client_bench.ts), but under Deno a connection closed mid-body leaves its pending `read()` hanging
+ * forever, and an aborted signal does not end it either — a benchmark client must report a reset as a failed request,
+ * not wait for it. Native fetch rejects at once ("error reading a body from connection").
  */
 export function createPooledFetch(): PooledFetch {
-  const agent = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
+  const client = Deno.createHttpClient({ poolIdleTimeout: 60_000 });
   return {
-    fetch: (input, init) =>
-      undiciFetch(input as string, { ...init, dispatcher: agent } as UndiciRequestInit) as unknown as Promise<Response>,
-    close: () => agent.destroy().catch(() => {}),
+    fetch: (input, init) => fetch(input, { ...init, client } as RequestInit),
+    close: () => {
+      client.close();
+      return Promise.resolve();
+    },
   };
 }
 
@@ -48,13 +53,37 @@ export async function bodyExcerpt(res: Response, limit = 300): Promise<string> {
   return text.length > limit ? `${text.slice(0, limit)}…` : text;
 }
 
+/**
+ * The error for a non-2xx response: `RATE_LIMITED` for 429 (with `Retry-After` in seconds when sent), `HTTP_STATUS`
+ * otherwise, with a short body excerpt; a 404 says what to check.
+ */
+export async function httpError(res: Response, url: string): Promise<RequestError> {
+  const excerpt = await bodyExcerpt(res);
+  const retryAfter = parseRetryAfter(res.headers.get("retry-after"));
+  const hint = res.status === 404 ? ` — check the URL (${url}) and the model name` : "";
+  return new RequestError(
+    res.status === 429 ? "RATE_LIMITED" : "HTTP_STATUS",
+    `HTTP ${res.status} ${res.statusText}${excerpt ? `: ${excerpt}` : ""}${hint}`,
+    { httpStatus: res.status, bodyExcerpt: excerpt, retryAfterS: retryAfter },
+  );
+}
+
+/** `Retry-After` as seconds: a number of seconds, or an HTTP date from now. */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const n = Number(value);
+  if (Number.isFinite(n) && n >= 0) return n;
+  const when = Date.parse(value);
+  return Number.isNaN(when) ? undefined : Math.max(0, Math.round((when - Date.now()) / 1000));
+}
+
 /** Maps an exception from fetch or a body read to a {@link RequestError}. */
 export function toRequestError(e: unknown, signal: AbortSignal | undefined, endpoint: string): RequestError {
   if (e instanceof RequestError) return e;
   if (signal?.aborted) {
     const reason = signal.reason;
     if (reason instanceof DOMException && reason.name === "TimeoutError") {
-      return new RequestError("TIMEOUT", "Request timed out", { cause: e });
+      return new RequestError("TIMEOUT", reason.message || "Request timed out", { cause: e });
     }
     const why = reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "aborted";
     return new RequestError("ABORTED", `Request aborted: ${why}`, { cause: e });

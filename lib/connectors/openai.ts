@@ -1,6 +1,6 @@
 import { RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
-import { bodyExcerpt, createPooledFetch, SIMULATED_HEADER, toRequestError } from "./http.ts";
+import { bodyExcerpt, createPooledFetch, httpError, SIMULATED_HEADER, toRequestError } from "./http.ts";
 import { createSseDecoder, type TimedSseEvent } from "./sse.ts";
 import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
 
@@ -60,11 +60,20 @@ function chunkEvents(chunk: Chunk, t: number, out: StreamEvent[]): void {
 }
 
 function parseChunk(ev: TimedSseEvent): Chunk {
+  let value: unknown;
   try {
-    return JSON.parse(ev.data);
+    value = JSON.parse(ev.data);
   } catch {
     throw new RequestError("STREAM_PARSE", `Cannot parse stream event as JSON: ${ev.data.slice(0, 120)}`);
   }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new RequestError("STREAM_PARSE", `Stream event is not a JSON object: ${ev.data.slice(0, 120)}`);
+  }
+  const chunk = value as Chunk;
+  if (chunk.choices !== undefined && !Array.isArray(chunk.choices)) {
+    throw new RequestError("STREAM_PARSE", `Stream event has a "choices" that is not a list: ${ev.data.slice(0, 120)}`);
+  }
+  return chunk;
 }
 
 /** The per-chunk path of an OpenAI stream: bytes of one read in, timestamped events out. */
@@ -102,9 +111,13 @@ export function createOpenAIStreamParser(): OpenAIStreamParser {
     }
     return out;
   };
+  const check = (events: StreamEvent[]) => {
+    if (sse.error) throw new RequestError("EVENT_TOO_LARGE", `Cannot parse the stream: ${sse.error}`);
+    return events;
+  };
   return {
-    push: (bytes, t) => handle(sse.push(bytes, t)),
-    end: (t) => handle(sse.end(t)),
+    push: (bytes, t) => check(handle(sse.push(bytes, t))),
+    end: (t) => check(handle(sse.end(t))),
     get sawDone() {
       return sawDone;
     },
@@ -158,17 +171,20 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
       status: res.status,
       simulated: res.headers.get(SIMULATED_HEADER) === "1",
     };
-    if (!res.ok) {
-      const excerpt = await bodyExcerpt(res);
+    if (!res.ok) throw await httpError(res, url);
+    const contentType = res.headers.get("content-type") ?? "";
+    if (/text\/html/i.test(contentType)) {
+      const excerpt = await bodyExcerpt(res, 120);
       throw new RequestError(
-        res.status === 429 ? "RATE_LIMITED" : "HTTP_STATUS",
-        `HTTP ${res.status} ${res.statusText}${excerpt ? `: ${excerpt}` : ""}`,
+        "BAD_RESPONSE",
+        `${url} answered with an HTML page, not ${stream ? "an event stream" : "JSON"} — is this an LLM endpoint, ` +
+          `and does the base URL end in /v1? (${excerpt})`,
         { httpStatus: res.status, bodyExcerpt: excerpt },
       );
     }
     if (!res.body) throw new RequestError("BAD_RESPONSE", "Response has no body");
     const reader = res.body.getReader();
-    // undici's body stream in Deno does not end a pending read() when the signal aborts; cancelling the reader does.
+    // Cancelling the reader ends a pending read() at once when the signal aborts, whatever the fetch implementation.
     const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
     signal?.addEventListener("abort", onAbort, { once: true });
     let tLast = tResponse;

@@ -1,6 +1,6 @@
 import { RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
-import { bodyExcerpt, createPooledFetch, SIMULATED_HEADER, toRequestError } from "./http.ts";
+import { createPooledFetch, httpError, SIMULATED_HEADER, toRequestError } from "./http.ts";
 import { createLineDecoder, type TimedLine } from "./ndjson.ts";
 import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
 
@@ -106,11 +106,16 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
   };
 
   function parseLine(line: TimedLine): Record<string, unknown> {
+    let value: unknown;
     try {
-      return JSON.parse(line.text);
+      value = JSON.parse(line.text);
     } catch {
       throw new RequestError("STREAM_PARSE", `Cannot parse stream line as JSON: ${line.text.slice(0, 120)}`);
     }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new RequestError("STREAM_PARSE", `Stream line is not a JSON object: ${line.text.slice(0, 120)}`);
+    }
+    return value as Record<string, unknown>;
   }
 
   async function* run(spec: RequestSpec, sendOptions: SendOptions = {}): AsyncGenerator<StreamEvent> {
@@ -126,14 +131,7 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
     const tResponse = performance.now();
     yield { type: "start", t: t0 };
     yield { type: "response", t: tResponse, status: res.status, simulated: res.headers.get(SIMULATED_HEADER) === "1" };
-    if (!res.ok) {
-      const excerpt = await bodyExcerpt(res);
-      throw new RequestError(
-        res.status === 429 ? "RATE_LIMITED" : "HTTP_STATUS",
-        `HTTP ${res.status} ${res.statusText}${excerpt ? `: ${excerpt}` : ""}`,
-        { httpStatus: res.status, bodyExcerpt: excerpt },
-      );
-    }
+    if (!res.ok) throw await httpError(res, url);
     if (!res.body) throw new RequestError("BAD_RESPONSE", "Response has no body");
     const reader = res.body.getReader();
     const onAbort = () => reader.cancel(signal?.reason).catch(() => {});

@@ -13,7 +13,7 @@ export interface BuildRecordOptions {
   /** False in batch mode: one JSON body has no first-token or inter-token timing. @default true */
   streamed?: boolean;
   /** When the request failed: its error (status becomes `error`, or `aborted` for code ABORTED). */
-  error?: { code: string; message: string; httpStatus?: number; bodyExcerpt?: string };
+  error?: RequestRecord["error"];
   /** When the failure happened (`performance.now()`); the end offset of a failed request. */
   failedAt?: number;
   /** Scheduled send time (`performance.now()`); the actual send minus it is the client queue time. */

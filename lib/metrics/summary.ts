@@ -93,6 +93,7 @@ export function summarize(records: readonly RequestRecord[], context: SummaryCon
     errors: {
       rate: records.length > 0 ? failed.length / records.length : null,
       count: failed.length,
+      rateLimited: byCode.RATE_LIMITED ?? 0,
       byCode,
     },
     metrics,

@@ -72,6 +72,9 @@ export function headline(summary: RunSummary): [string, string][] {
       `${formatNumber(throughput.requestsPerS)} req/s (${formatNumber(throughput.requestsPerMin)} req/min)`,
     ],
     ["Error rate", errors.rate === null ? "–" : `${(errors.rate * 100).toFixed(1)} %${codes ? ` (${codes})` : ""}`],
+    ...(errors.rateLimited > 0
+      ? [["Rate limited (429)", `${errors.rateLimited} of ${run.requestsStarted} requests`] as [string, string]]
+      : []),
   ];
 }
 

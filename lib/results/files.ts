@@ -1,5 +1,12 @@
 import { ConfigError } from "../errors.ts";
-import { type RequestRecord, RequestRecordSchema, type RunSummary, RunSummarySchema } from "./schema.ts";
+import {
+  type RequestRecord,
+  RequestRecordSchema,
+  type RunInfo,
+  RunInfoSchema,
+  type RunSummary,
+  RunSummarySchema,
+} from "./schema.ts";
 
 /** Names of a run's files. */
 export interface RunFiles {
@@ -8,6 +15,8 @@ export interface RunFiles {
   summary: string;
   /** Self-contained HTML report with the summary table and charts. */
   report: string;
+  /** What the run is, written at its start. */
+  run: string;
 }
 
 /** Parts of the file stem (DESIGN.md §6). */
@@ -41,6 +50,7 @@ export function runFiles(dir: string, stem: string): RunFiles {
     records: `${base}/${stem}_individual_responses.jsonl`,
     summary: `${base}/${stem}_summary.json`,
     report: `${base}/${stem}_report.html`,
+    run: `${base}/${stem}_run.json`,
   };
 }
 
@@ -85,6 +95,27 @@ export function openRecordWriter(path: string): RecordWriter {
 /** Writes a run summary as pretty JSON. */
 export async function writeSummary(path: string, summary: RunSummary): Promise<void> {
   await Deno.writeTextFile(path, JSON.stringify(summary, null, 2) + "\n");
+}
+
+/** Writes a run's start record. */
+export async function writeRunInfo(path: string, info: RunInfo): Promise<void> {
+  await Deno.writeTextFile(path, JSON.stringify(info, null, 2) + "\n");
+}
+
+/** Reads a run's start record, or undefined when there is none. */
+export async function readRunInfo(path: string): Promise<RunInfo | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  const parsed = RunInfoSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new ResultsFileError(`${path}: ${parsed.error.issues[0].path.join(".")}: ${parsed.error.issues[0].message}`);
+  }
+  return parsed.data;
 }
 
 /** Error reading results back: names the file and line. */

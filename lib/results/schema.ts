@@ -27,6 +27,10 @@ export const RecordErrorSchema = z.object({
   message: z.string(),
   httpStatus: z.int().optional(),
   bodyExcerpt: z.string().optional(),
+  /** `Retry-After` of a 429 response, seconds. */
+  retryAfterS: z.number().optional(),
+  /** For TIMEOUT: which limit struck — first token, idle between chunks, or the whole request. */
+  phase: z.enum(["first-token", "idle", "total"]).optional(),
 });
 
 /**
@@ -148,7 +152,13 @@ export const RunSummarySchema = z.object({
     requestsPerS: z.number().nullable(),
     requestsPerMin: z.number().nullable(),
   }),
-  errors: z.object({ rate: z.number().nullable(), count: z.int(), byCode: z.record(z.string(), z.int()) }),
+  errors: z.object({
+    rate: z.number().nullable(),
+    count: z.int(),
+    /** Failures that were rate limiting (HTTP 429), counted apart from the rest. */
+    rateLimited: z.int(),
+    byCode: z.record(z.string(), z.int()),
+  }),
   metrics: z.object(Object.fromEntries(METRIC_FIELDS.map((f) => [f, StatisticsSchema])) as Record<
     MetricField,
     typeof StatisticsSchema
@@ -156,3 +166,18 @@ export const RunSummarySchema = z.object({
 });
 /** The end-of-run summary. */
 export type RunSummary = z.infer<typeof RunSummarySchema>;
+
+/**
+ * What a run is, written when it starts (`<stem>_run.json`): enough to rebuild its summary from the records file if the
+ * process dies before writing one (`deno task summarize`).
+ */
+export const RunInfoSchema = RunSummarySchema.pick({
+  schemaVersion: true,
+  simulated: true,
+  config: true,
+  environment: true,
+  tokenizer: true,
+  endpoint: true,
+}).extend({ startedAt: z.string() });
+/** A run's start record. */
+export type RunInfo = z.infer<typeof RunInfoSchema>;

@@ -3,9 +3,9 @@ import { parseRunConfig } from "../config/resolve.ts";
 import type { RunConfig, RunConfigInput } from "../config/schema.ts";
 import { createConnector, displayModel } from "../connectors/factory.ts";
 import type { Connector } from "../connectors/types.ts";
-import { summarize } from "../metrics/summary.ts";
+import { environmentInfo, summarize } from "../metrics/summary.ts";
 import { runReportHtml } from "../report/html_report.ts";
-import { openRecordWriter, resultStem, type RunFiles, runFiles, writeSummary } from "../results/files.ts";
+import { openRecordWriter, resultStem, type RunFiles, runFiles, writeRunInfo, writeSummary } from "../results/files.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
 import { loadCorpus } from "../sampler/corpus.ts";
 import { createSampler } from "../sampler/sampler.ts";
@@ -83,6 +83,17 @@ export async function benchmark(input: RunConfigInput, options: BenchmarkOptions
       model: displayModel(config.model),
       simulated,
     };
+    if (files) {
+      await writeRunInfo(files.run, {
+        schemaVersion: 1,
+        simulated,
+        config: publicConfig(config),
+        environment: environmentInfo(),
+        tokenizer: tokenizer.name,
+        endpoint,
+        startedAt: new Date().toISOString(),
+      });
+    }
     options.onStart?.({ config, files, endpoint, tokenizer: tokenizer.name, requests: requests.length });
 
     const run = await runBenchmark({
@@ -92,6 +103,11 @@ export async function benchmark(input: RunConfigInput, options: BenchmarkOptions
       timeoutMs: config.timeoutS * 1000,
       countTokens: tokenizer.count,
       streamed: config.mode === "stream",
+      timeouts: {
+        firstTokenMs: config.ttftTimeoutS === undefined ? undefined : config.ttftTimeoutS * 1000,
+        idleMs: config.idleTimeoutS * 1000,
+        totalMs: config.requestTimeoutS === undefined ? undefined : config.requestTimeoutS * 1000,
+      },
       signal: options.signal,
       onRecord(record) {
         writer?.append(record);

@@ -40,6 +40,65 @@ export interface RunOptions {
   onRecord?: (record: RequestRecord) => void;
   /** Called after every finished request. */
   onProgress?: (progress: RunProgress) => void;
+  /** Per-request limits; a request past one fails with code TIMEOUT and the phase that struck. */
+  timeouts?: RequestTimeouts;
+}
+
+/** Per-request time limits, ms. */
+export interface RequestTimeouts {
+  /** From send to the first text-carrying event. */
+  firstTokenMs?: number;
+  /** Longest silence between events once the response has started. */
+  idleMs?: number;
+  /** The whole request. */
+  totalMs?: number;
+}
+
+type Phase = "first-token" | "idle" | "total";
+
+/**
+ * Watches one request against its limits with one timer, re-armed only when it fires: the per-event cost is a
+ * timestamp assignment (the per-chunk path is the hot path).
+ */
+function watchdog(limits: RequestTimeouts, abort: (phase: Phase, message: string) => void) {
+  const start = performance.now();
+  let last = start;
+  let text = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const fire = (phase: Phase, ms: number, what: string) => abort(phase, `${what} within ${ms / 1000} s`);
+  const check = () => {
+    timer = undefined;
+    const now = performance.now();
+    const deadlines: [number, Phase, number, string][] = [];
+    if (limits.totalMs !== undefined) {
+      deadlines.push([start + limits.totalMs, "total", limits.totalMs, "request not done"]);
+    }
+    if (!text && limits.firstTokenMs !== undefined) {
+      deadlines.push([start + limits.firstTokenMs, "first-token", limits.firstTokenMs, "no first token"]);
+    }
+    if (limits.idleMs !== undefined && (text || limits.firstTokenMs === undefined)) {
+      deadlines.push([last + limits.idleMs, "idle", limits.idleMs, "no data from the server"]);
+    }
+    if (deadlines.length === 0) return;
+    deadlines.sort((a, b) => a[0] - b[0]);
+    const [at, phase, ms, what] = deadlines[0];
+    if (at <= now) fire(phase, ms, what);
+    else timer = setTimeout(check, at - now);
+  };
+  check();
+  return {
+    activity(isText: boolean) {
+      last = performance.now();
+      if (isText && !text) {
+        text = true;
+        if (timer !== undefined) clearTimeout(timer);
+        check();
+      }
+    },
+    stop() {
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
 }
 
 /** What a run produced. */
@@ -93,8 +152,22 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     progress.inFlight++;
     const trace = newTrace();
     let record: RequestRecord;
+    const limits = options.timeouts ?? {};
+    const watched = limits.firstTokenMs !== undefined || limits.idleMs !== undefined || limits.totalMs !== undefined;
+    let phase: Phase | undefined;
+    const own = watched ? new AbortController() : undefined;
+    const dog = own
+      ? watchdog(limits, (p, message) => {
+        phase = p;
+        own.abort(new DOMException(message, "TimeoutError"));
+      })
+      : undefined;
+    const signal = own ? AbortSignal.any([stop.signal, own.signal]) : stop.signal;
     try {
-      for await (const ev of connector.stream(spec, { signal: stop.signal })) addEvent(trace, ev);
+      for await (const ev of connector.stream(spec, { signal })) {
+        addEvent(trace, ev);
+        dog?.activity(ev.type === "delta" && (ev.content !== "" || ev.reasoning !== ""));
+      }
       const empty = trace.content === "" && trace.reasoning === "";
       record = empty
         ? buildRecord(trace, {
@@ -111,14 +184,14 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       const err = e instanceof RequestError
         ? e
         : new RequestError("BAD_RESPONSE", e instanceof Error ? e.message : String(e), { cause: e });
-      const error: { code: string; message: string; httpStatus?: number; bodyExcerpt?: string } = {
-        code: err.code,
-        message: err.message,
-      };
+      const error: NonNullable<RequestRecord["error"]> = { code: err.code, message: err.message };
       if (err.httpStatus !== undefined) error.httpStatus = err.httpStatus;
       if (err.bodyExcerpt !== undefined) error.bodyExcerpt = err.bodyExcerpt;
+      if (err.retryAfterS !== undefined) error.retryAfterS = err.retryAfterS;
+      if (err.code === "TIMEOUT" && phase) error.phase = phase;
       record = buildRecord(trace, { spec, runStart, countTokens, streamed, error, failedAt });
     }
+    dog?.stop();
     progress.inFlight--;
     if (trace.simulatedServer) simulatedResponses++;
     records.push(record);

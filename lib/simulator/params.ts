@@ -7,6 +7,43 @@ import { z } from "zod";
  * `decodeBaseMs + decodePerSeqMs × (sequences decoding at that moment)`. Every duration is multiplied by a seeded
  * log-normal jitter of spread `jitter`.
  */
+/** Faults the simulated endpoint can inject into a request (OpenAI and SambaNova Cloud paths). */
+export const FAULT_KINDS = [
+  "none",
+  "status-429",
+  "status-500",
+  "status-503",
+  "reset",
+  "stall-first-byte",
+  "stall-mid-stream",
+  "slow-headers",
+  "malformed-chunk",
+  "no-done",
+  "oversized-line",
+  "wrong-content-type",
+  "error-event",
+] as const;
+/** One of {@link FAULT_KINDS}. */
+export type FaultKind = typeof FAULT_KINDS[number];
+
+/** Fault injection: at random with a rate, or by scenario (request i gets `plan[i mod plan.length]`). */
+export const FaultsSchema = z.object({
+  /** Probability that a request gets a fault drawn from `kinds`. @default 0 */
+  rate: z.number().min(0).max(1).default(0),
+  /** Faults drawn from at random. @default every kind but "none" */
+  kinds: z.array(z.enum(FAULT_KINDS)).min(1).default(FAULT_KINDS.filter((k) => k !== "none")),
+  /** A scenario: the n-th request (from 0) gets `plan[n % plan.length]`; overrides `rate`. @default [] */
+  plan: z.array(z.enum(FAULT_KINDS)).default([]),
+  /** How long a stall lasts, ms (the server gives up on it when it shuts down). @default 60000 */
+  stallMs: z.number().min(0).default(60_000),
+  /** Delay before the headers of a "slow-headers" response, ms. @default 1500 */
+  slowHeadersMs: z.number().min(0).default(1500),
+  /** `Retry-After` of a 429, seconds. @default 2 */
+  retryAfterS: z.int().min(0).default(2),
+  /** Size of the "oversized-line" event, bytes (sent without a newline). @default 10 MiB */
+  oversizedBytes: z.int().min(1).default(10 * 1024 * 1024),
+}).strict();
+
 export const SimParamsSchema = z.object({
   /** Model name the endpoint serves and lists under `/v1/models`. @default "llm-bench-sim" */
   model: z.string().min(1).default("llm-bench-sim"),
@@ -26,6 +63,8 @@ export const SimParamsSchema = z.object({
   seed: z.int().min(0).default(1),
   /** Output length when a request sets no `max_tokens`. @default 256 */
   defaultMaxTokens: z.int().min(1).default(256),
+  /** Faults to inject (see {@link FaultsSchema}). @default none */
+  faults: FaultsSchema.default(FaultsSchema.parse({})),
   /** Experts a SambaStudio Composition-of-Experts request may select (`select_expert`). */
   experts: z.array(z.string().min(1)).default([
     "Meta-Llama-3.1-8B-Instruct",

@@ -1,7 +1,7 @@
 import { SIMULATED_HEADER } from "../connectors/http.ts";
 import { createPrng } from "../sampler/prng.ts";
 import type { Tokenizer } from "../sampler/tokenizer.ts";
-import { type SimParams, type SimParamsInput, SimParamsSchema } from "./params.ts";
+import { type FaultKind, type SimParams, type SimParamsInput, SimParamsSchema } from "./params.ts";
 import { createServingModel, type ServingModel } from "./serving_model.ts";
 
 /** Options of {@link startSimServer}. */
@@ -96,6 +96,28 @@ export function startSimServer(options: SimServerOptions): SimServer {
   const connections = new Set<string>();
   const lastBodies: Record<string, unknown>[] = [];
   let requests = 0;
+  let closing = false;
+  const faultPrng = createPrng(params.seed ^ 0xfa17);
+  const stalls = new Set<() => void>();
+  /** Waits `ms`, or less if the server shuts down meanwhile (so a stalled request never holds shutdown up). */
+  const stall = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stalls.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stalls.add(done);
+    });
+  let openaiRequests = 0;
+  const pickFault = (): FaultKind => {
+    const f = params.faults;
+    const n = openaiRequests++;
+    if (f.plan.length > 0) return f.plan[n % f.plan.length];
+    if (f.rate > 0 && faultPrng.next() < f.rate) return f.kinds[faultPrng.int(f.kinds.length)];
+    return "none";
+  };
 
   const handler = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
     const arrival = performance.now();
@@ -137,7 +159,27 @@ export function startSimServer(options: SimServerOptions): SimServer {
     if (parsed.model !== params.model) {
       return apiError(404, `The model \`${parsed.model}\` does not exist.`, "not_found_error");
     }
-    return parsed.stream ? sseResponse(parsed) : await batchResponse(parsed);
+    const fault = pickFault();
+    if (fault === "status-429") {
+      return json(429, {
+        error: { message: "Rate limit exceeded: too many requests", type: "rate_limit_error", code: 429 },
+      }, {
+        "retry-after": String(params.faults.retryAfterS),
+      });
+    }
+    if (fault === "status-500") return apiError(500, "Internal server error", "server_error");
+    if (fault === "status-503") return apiError(503, "Service unavailable: the model is overloaded", "server_error");
+    if (fault === "wrong-content-type") {
+      return new Response("<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>", {
+        headers: { "content-type": "text/html", [SIMULATED_HEADER]: "1" },
+      });
+    }
+    if (fault === "slow-headers") await stall(params.faults.slowHeadersMs);
+    if (fault === "stall-first-byte") {
+      await stall(params.faults.stallMs);
+      if (closing) return apiError(503, "Server shutting down", "server_error");
+    }
+    return parsed.stream ? sseResponse(parsed, fault) : await batchResponse(parsed);
   };
 
   function parseCompletion(
@@ -315,7 +357,7 @@ export function startSimServer(options: SimServerOptions): SimServer {
     });
   }
 
-  function sseResponse(c: Completion): Response {
+  function sseResponse(c: Completion, fault: FaultKind = "none"): Response {
     const id = `sim-${crypto.randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const object = c.kind === "chat" ? "chat.completion.chunk" : "text_completion";
@@ -323,22 +365,42 @@ export function startSimServer(options: SimServerOptions): SimServer {
       c.kind === "chat"
         ? { index: 0, delta: first ? { role: "assistant", content: text } : { content: text }, finish_reason: finish }
         : { index: 0, text, finish_reason: finish };
+    // Stream faults strike after a few tokens, so the request has started streaming when it fails.
+    const strikeAt = Math.min(3, c.maxTokens - 1);
+    let struck = false;
     return streamOf(c, async (send, cancelled) => {
       const data = (obj: unknown) => send(`data: ${JSON.stringify(obj)}\n\n`);
-      const g = await generate(c, cancelled, (text, i) => {
+      const g = await generate(c, () => cancelled() || struck, (text, i) => {
         // Like vLLM: a role-only chunk precedes the first token's text.
         if (i === 0 && c.kind === "chat") {
           data({ id, object, created, model: c.model, choices: [choice("", null, true)] });
         }
-        data({
-          id,
-          object,
-          created,
-          model: c.model,
-          choices: [choice(text, i === c.maxTokens - 1 ? "length" : null, false)],
-        });
+        const last = i === c.maxTokens - 1 && fault !== "no-done";
+        data({ id, object, created, model: c.model, choices: [choice(text, last ? "length" : null, false)] });
+        if (i === strikeAt && fault !== "none" && fault !== "no-done" && fault !== "slow-headers") struck = true;
       });
       if (cancelled()) return;
+      if (struck) {
+        switch (fault) {
+          case "reset":
+            throw new Error("simulated connection reset");
+          case "malformed-chunk":
+            send('data: {"id":"x","choices":[{"delta":{"content":"broken\n\n');
+            return;
+          case "error-event":
+            data({
+              error: { message: "Internal server error: the model worker crashed", type: "server_error", code: 500 },
+            });
+            return;
+          case "oversized-line":
+            send("data: " + "x".repeat(params.faults.oversizedBytes));
+            return;
+          case "stall-mid-stream":
+            await stall(params.faults.stallMs);
+            return;
+        }
+      }
+      if (fault === "no-done") return; // no finish_reason, no usage, no [DONE]
       if (c.includeUsage) data({ id, object, created, model: c.model, choices: [], usage: usage(c, g) });
       send("data: [DONE]\n\n");
     });
@@ -402,10 +464,15 @@ export function startSimServer(options: SimServerOptions): SimServer {
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port ?? 0,
     onListen: () => {},
+    // A library never prints: a failing handler answers 500, and a body stream errored on purpose (the "reset"
+    // fault) just breaks its connection.
+    onError: (e) => apiError(500, `Simulated endpoint error: ${(e as Error)?.message ?? e}`, "server_error"),
   }, handler);
   const port = server.addr.port;
   const origin = `http://${options.hostname ?? "127.0.0.1"}:${port}`;
   const close = async () => {
+    closing = true;
+    for (const release of [...stalls]) release();
     await server.shutdown();
   };
   return {

@@ -41,3 +41,14 @@ Deno.test("NDJSON decoder: any split of the same bytes gives the same lines, sta
     { numRuns: 300 },
   );
 });
+
+Deno.test("NDJSON decoder never throws on arbitrary bytes", () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 100 }), { maxLength: 20 }), (pieces) => {
+      const d = createLineDecoder();
+      pieces.forEach((p, i) => d.push(p, i));
+      d.end(pieces.length);
+    }),
+    { numRuns: 500 },
+  );
+});

@@ -69,3 +69,61 @@ Deno.test("SSE decoder: any split of the same bytes gives the same events (prope
     { numRuns: 300 },
   );
 });
+
+Deno.test("SSE decoder never throws on arbitrary bytes; an oversized event becomes an error, not memory", () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 20 }), (pieces) => {
+      const d = createSseDecoder({ maxEventSize: 256 });
+      pieces.forEach((p, i) => d.push(p, i));
+      d.end(pieces.length);
+    }),
+    { numRuns: 500 },
+  );
+  const d = createSseDecoder({ maxEventSize: 1000 });
+  d.push(new TextEncoder().encode("data: " + "x".repeat(5000)), 1);
+  assert.match(d.error!, /exceeds 1000 characters/);
+  assert.deepEqual(d.push(new TextEncoder().encode("\n\ndata: y\n\n"), 2), [], "ignores what follows");
+});
+
+Deno.test("OpenAI stream parser: arbitrary bytes give events or a typed RequestError, nothing else", async () => {
+  const { createOpenAIStreamParser } = await import("../../lib/connectors/openai.ts");
+  const { RequestError } = await import("../../lib/errors.ts");
+  const frag = fc.constantFrom(
+    "data: ",
+    "data:",
+    "\n",
+    "\r\n",
+    "{",
+    "}",
+    '"choices"',
+    ":",
+    "[",
+    "]",
+    '{"delta":{"content":"a"}}',
+    "[DONE]",
+    '"error"',
+    "null",
+    "x",
+  );
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 50 }),
+          fc.array(frag, { maxLength: 30 }).map((a) => new TextEncoder().encode(a.join(""))),
+        ),
+        { maxLength: 12 },
+      ),
+      (pieces) => {
+        const p = createOpenAIStreamParser();
+        try {
+          pieces.forEach((b, i) => p.push(b, i));
+          p.end(pieces.length);
+        } catch (e) {
+          if (!(e instanceof RequestError)) throw e;
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
+});

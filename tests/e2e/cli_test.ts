@@ -249,14 +249,12 @@ Deno.test("bench against a server of our own with role-only first chunk, usage-o
   }
   // the key reached the server but no file or output
   assert.equal(server.received.length, 3);
-  for (
-    const text of [
-      r.stdout,
-      r.stderr,
-      await Deno.readTextFile(`${cwd}/${files.summary}`),
-      await Deno.readTextFile(`${cwd}/${files.records}`),
-    ]
-  ) {
-    assert.equal(text.includes("sk-test-KEY-0042"), false);
+  assert.deepEqual(server.authorizations, Array(3).fill("Bearer sk-test-KEY-0042"), "the key was used");
+  // every file the run wrote, and all output
+  const written: string[] = [];
+  for (const e of Deno.readDirSync(`${cwd}/data/results`)) {
+    written.push(await Deno.readTextFile(`${cwd}/data/results/${e.name}`));
   }
+  assert.equal(written.length, 4, "records, summary, report, run start record");
+  for (const text of [r.stdout, r.stderr, ...written]) assert.equal(text.includes("sk-test-KEY-0042"), false);
 });

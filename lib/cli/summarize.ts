@@ -1,0 +1,56 @@
+/**
+ * `deno task summarize <records.jsonl>`: rebuilds a run's summary and HTML report from its records file — for a run
+ * whose process was killed before it could write them (the records file holds every request that finished).
+ * @module
+ */
+import { summarize } from "../metrics/summary.ts";
+import { readRecords, readRunInfo, readSummary, runFiles, writeSummary } from "../results/files.ts";
+import { runReportHtml } from "../report/html_report.ts";
+import { formatSummaryTable } from "../report/summary_table.ts";
+
+const HELP = `deno task summarize <stem>_individual_responses.jsonl
+
+Rebuilds <stem>_summary.json and <stem>_report.html from a records file (e.g. after the benchmark process was killed).
+The run's configuration and endpoint come from <stem>_run.json, written when the run started.`;
+
+async function main(args: string[]): Promise<number> {
+  if (args.length !== 1 || args[0] === "--help" || args[0] === "-h") {
+    console.log(HELP);
+    return args.length === 1 ? 0 : 2;
+  }
+  const path = args[0];
+  const m = /^(.*?)([^/]+)_individual_responses\.jsonl$/.exec(path);
+  if (!m) {
+    console.error(`error: ${path}: expected a file named <stem>_individual_responses.jsonl`);
+    return 2;
+  }
+  const files = runFiles(m[1].replace(/\/$/, "") || ".", m[2]);
+  let records;
+  try {
+    records = await readRecords(path);
+  } catch (e) {
+    console.error(`error: ${e instanceof Deno.errors.NotFound ? `${path}: no such file` : (e as Error).message}`);
+    return 2;
+  }
+  const info = await readRunInfo(files.run);
+  const previous = await readSummary(files.summary).catch(() => undefined);
+  const summary = summarize(records, {
+    config: info?.config ?? {},
+    startedAt: info?.startedAt ?? new Date(0).toISOString(),
+    stopReason: previous?.run.stopReason ?? "interrupted",
+    tokenizer: info?.tokenizer ?? "unknown",
+    endpoint: info?.endpoint ?? { api: "unknown", url: "unknown", model: m[2].split("_")[0], simulated: false },
+    environment: info?.environment,
+  });
+  await writeSummary(files.summary, summary);
+  await Deno.writeTextFile(files.report, runReportHtml(summary, records));
+  if (!info) console.error(`warning: no ${files.run}: the summary has no configuration or endpoint`);
+  console.log(formatSummaryTable(summary));
+  console.log("");
+  console.log(`Rebuilt from ${records.length} records:`);
+  console.log(`Summary: ${files.summary}`);
+  console.log(`Report:  ${files.report}`);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

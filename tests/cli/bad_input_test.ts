@@ -1,0 +1,121 @@
+// Bad input, tried through the same path `deno task bench` takes (flags → environment/.env → schema): each gets one
+// line naming the flag or variable, the bad value and what is accepted — before anything is sent. The CLI's exit code
+// 2 and stderr for these are checked as a subprocess in tests/e2e/cli_test.ts.
+import assert from "node:assert/strict";
+import { resolveBenchConfig } from "../../lib/cli/args.ts";
+import { ConfigError } from "../../lib/errors.ts";
+
+const BAD: [string[], Record<string, string>, RegExp][] = [
+  [["--num-concurrent-requests", "0"], {}, /--num-concurrent-requests: must be ≥ 1 \(got 0\)/],
+  [["--num-concurrent-requests", "2.5"], {}, /--num-concurrent-requests: expected an integer \(got 2.5\)/],
+  [["--num-concurrent-requests", "many"], {}, /--num-concurrent-requests: expected a number \(got "many"\)/],
+  [["--num-concurrent-requests", "200000"], {}, /--num-concurrent-requests: must be ≤ 100000/],
+  [["--max-num-completed-requests", "-3"], {}, /--max-num-completed-requests: must be ≥ 1 \(got -3\)/],
+  [["--mean-input-tokens", "0"], {}, /--mean-input-tokens: must be ≥ 1/],
+  [["--mean-input-tokens", ""], {}, /--mean-input-tokens: expected a number \(got ""\)/],
+  [["--mean-output-tokens", "1e9"], {}, /--mean-output-tokens: must be ≤ 2000000/],
+  [["--stddev-input-tokens", "-1"], {}, /--stddev-input-tokens: must be ≥ 0/],
+  [["--stddev-output-tokens", "NaN"], {}, /--stddev-output-tokens: expected a number/],
+  [["--timeout", "0"], {}, /--timeout: must be > 0 \(got 0\)/],
+  [["--timeout", "-5"], {}, /--timeout: must be > 0 \(got -5\)/],
+  [["--ttft-timeout", "0"], {}, /--ttft-timeout: must be > 0/],
+  [["--idle-timeout", "soon"], {}, /--idle-timeout: expected a number \(got "soon"\)/],
+  [["--request-timeout", "-1"], {}, /--request-timeout: must be > 0/],
+  [["--seed", "-1"], {}, /--seed: must be ≥ 0/],
+  [["--seed", "1.5"], {}, /--seed: expected an integer/],
+  [["--mode", "fast"], {}, /--mode: accepted values: stream, batch \(got "fast"\)/],
+  [["--endpoint", "embeddings"], {}, /--endpoint: accepted values: chat, completions/],
+  [["--llm-api", "vllm"], {}, /--llm-api: accepted values: sim, openai, sambanova, sambastudio \(got "vllm"\)/],
+  [["--llm-api", "openai", "--model", "m"], {}, /--llm-api: openai needs --base-url \(or OPENAI_API_BASE\)/],
+  [["--llm-api", "openai", "--base-url", "http://h/v1"], {}, /--model: is required with --llm-api openai/],
+  [
+    ["--base-url", "localhost:8000/v1", "--model", "m"],
+    {},
+    /--base-url: must be an http:\/\/ or https:\/\/ URL \(got "localhost:8000\/v1"\)/,
+  ],
+  [["--base-url", "ftp://h/v1", "--model", "m"], {}, /--base-url: must be an http:\/\/ or https:\/\/ URL/],
+  [["--model", "   "], {}, /--model: must not be empty/],
+  [["--results-dir", ""], {}, /--results-dir: must not be empty \(got ""\)/],
+  [
+    ["--additional-sampling-params", "{temperature: 0}"],
+    {},
+    /--additional-sampling-params: not valid JSON .*expected an object like/,
+  ],
+  [["--additional-sampling-params", "[1, 2]"], {}, /--additional-sampling-params: expected a JSON object/],
+  [["--additional-sampling-params", "null"], {}, /--additional-sampling-params: expected a JSON object/],
+  [["--sim-params", '{"maxBatch": 0}'], {}, /--sim-params maxBatch: must be ≥ 1 \(got 0\)/],
+  [["--sim-params", '{"jitter": -1}'], {}, /--sim-params jitter: must be ≥ 0/],
+  [["--sim-params", '{"faults": {"rate": 2}}'], {}, /--sim-params faults.rate: must be ≤ 1 \(got 2\)/],
+  [
+    ["--sim-params", '{"faults": {"plan": ["explode"]}}'],
+    {},
+    /--sim-params faults.plan.0: accepted values: none, status-429/,
+  ],
+  [["--sim-params", '{"maxbatch": 4}'], {}, /--sim-params: unknown option maxbatch/],
+  [
+    ["--num-concurent-requests", "4"],
+    {},
+    /Unknown flag --num-concurent-requests\. Did you mean --num-concurrent-requests\?/,
+  ],
+  [["--verbose"], {}, /Unknown flag --verbose\. Run with --help for the flags\./],
+  [["--model"], {}, /--model: needs a value/],
+  [["extra-argument"], {}, /Unexpected argument 'extra-argument': every option is a --flag/],
+  [
+    [],
+    { OPENAI_API_BASE: "localhost:8000" },
+    /OPENAI_API_BASE \(from \.env or the environment\): must be an http:\/\/ or https:\/\/ URL \(got "localhost:8000"\)/,
+  ],
+  [["--llm-api", "sambanova", "--model", "m"], {}, /--llm-api: sambanova needs an API key: set SAMBANOVA_API_KEY/],
+  [
+    ["--llm-api", "sambanova", "--model", "m"],
+    { SAMBANOVA_API_BASE: "api.sambanova.ai", SAMBANOVA_API_KEY: "k" },
+    /SAMBANOVA_API_BASE \(from \.env or the environment\): must be an http/,
+  ],
+  [
+    ["--llm-api", "sambastudio", "--model", "COE/x"],
+    {},
+    /--llm-api: sambastudio needs SAMBASTUDIO_URL \(or BASE_URL, PROJECT_ID and ENDPOINT_ID\)/,
+  ],
+  [
+    ["--llm-api", "sambastudio", "--model", "COE/x"],
+    { SAMBASTUDIO_URL: "https://s/api/predict/generic/stream/p/e" },
+    /sambastudio needs an API key: set SAMBASTUDIO_API_KEY \(or API_KEY\)/,
+  ],
+  [["--llm-api", "sambastudio", "--model", "x"], {
+    BASE_URL: "studio.example",
+    PROJECT_ID: "p",
+    ENDPOINT_ID: "e",
+    API_KEY: "k",
+  }, /BASE_URL \(from \.env or the environment\): must be an http/],
+];
+
+Deno.test(`${BAD.length} bad inputs each get one line naming what is wrong and what is accepted`, () => {
+  assert.ok(BAD.length >= 30);
+  const table: string[] = [];
+  for (const [argv, env, pattern] of BAD) {
+    let message = "";
+    try {
+      resolveBenchConfig(argv, env);
+    } catch (e) {
+      assert.ok(e instanceof ConfigError, `${argv.join(" ")}: ${e}`);
+      message = e.message;
+    }
+    assert.match(message, pattern, `${argv.join(" ")} ${JSON.stringify(env)}`);
+    assert.ok(!message.includes("\n"), `one line: ${message}`);
+    table.push(`${[...argv, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].join(" ")}\n    → ${message}`);
+  }
+  // The table, for the closing note and for anyone reading the test output.
+  if (Deno.env.get("SHOW_BAD_INPUTS")) console.log(table.join("\n"));
+});
+
+Deno.test("a key given in the environment is never echoed by a config error", () => {
+  try {
+    resolveBenchConfig(["--llm-api", "openai", "--model", "m"], {
+      OPENAI_API_BASE: "nope",
+      OPENAI_API_KEY: "sk-hidden-123",
+    });
+    assert.fail("should throw");
+  } catch (e) {
+    assert.ok(!(e as Error).message.includes("sk-hidden-123"));
+  }
+});

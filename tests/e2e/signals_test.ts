@@ -1,0 +1,101 @@
+// Interrupting a run: Ctrl-C (SIGINT) and SIGTERM still write the summary; after kill -9 the records file holds every
+// finished request and `deno task summarize` rebuilds the summary from it.
+import assert from "node:assert/strict";
+import { readRecords, readSummary } from "../../lib/results/files.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+function startBench(dir: string) {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `--config=${root}deno.json`,
+      `${root}lib/cli/bench.ts`,
+      "--max-num-completed-requests",
+      "400",
+      "--num-concurrent-requests",
+      "4",
+      "--mean-output-tokens",
+      "60",
+      "--stddev-output-tokens",
+      "0",
+      "--results-dir",
+      dir,
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Waits until the run has finished `n` requests (the records file has n lines), polling the file. */
+async function untilRecords(dir: string, n: number): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.name.endsWith("_individual_responses.jsonl")) {
+        const path = `${dir}/${e.name}`;
+        const lines = (await Deno.readTextFile(path)).split("\n").filter(Boolean).length;
+        if (lines >= n) return path;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("the run did not finish requests in time");
+}
+
+async function outputOf(child: Deno.ChildProcess) {
+  const [status, stdout, stderr] = await Promise.all([
+    child.status,
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ]);
+  return { code: status.code, signal: status.signal, stdout, stderr };
+}
+
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  Deno.test(`${signal} stops the run: in-flight requests aborted, summary written, exit ${code}`, async () => {
+    const dir = await Deno.makeTempDir();
+    const child = startBench(dir);
+    const records = await untilRecords(dir, 3);
+    child.kill(signal);
+    const out = await outputOf(child);
+    assert.equal(out.code, code, out.stderr);
+    assert.match(out.stderr, new RegExp(`${signal}: stopping`));
+    const summary = await readSummary(records.replace("_individual_responses.jsonl", "_summary.json"));
+    const all = await readRecords(records);
+    assert.equal(summary.run.stopReason, "interrupted");
+    assert.equal(summary.run.requestsStarted, all.length);
+    assert.ok(all.length < 400);
+    assert.ok(summary.run.requestsAborted >= 1, "requests in flight recorded as aborted");
+    assert.ok(all.filter((r) => r.status === "aborted").every((r) => r.error?.code === "ABORTED"));
+    assert.match(out.stdout, /stop: interrupted/);
+  });
+}
+
+Deno.test("kill -9: every finished request is on disk, and `deno task summarize` rebuilds the summary", async () => {
+  const dir = await Deno.makeTempDir();
+  const child = startBench(dir);
+  const records = await untilRecords(dir, 5);
+  child.kill("SIGKILL");
+  await outputOf(child);
+  const onDisk = await readRecords(records);
+  assert.ok(onDisk.length >= 5);
+  const summaryPath = records.replace("_individual_responses.jsonl", "_summary.json");
+  await assert.rejects(Deno.stat(summaryPath), Deno.errors.NotFound);
+  const rebuild = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--config", `${root}deno.json`, "summarize", records],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(rebuild.stdout);
+  assert.equal(rebuild.code, 0, new TextDecoder().decode(rebuild.stderr));
+  const summary = await readSummary(summaryPath);
+  assert.equal(summary.run.requestsStarted, onDisk.length);
+  assert.equal(summary.run.requestsSucceeded, onDisk.filter((r) => r.status === "ok").length);
+  assert.equal(summary.simulated, true, "the run's start record says it was simulated");
+  assert.equal(summary.endpoint.api, "sim");
+  assert.match(stdout, /Rebuilt from \d+ records/);
+  assert.ok((await Deno.readTextFile(records.replace("_individual_responses.jsonl", "_report.html"))).includes("<svg"));
+});
