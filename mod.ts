@@ -21,3 +21,4 @@ export * from "./lib/runner/mod.ts";
 export * from "./lib/report/mod.ts";
 export * from "./lib/charts/mod.ts";
 export * from "./lib/notebook/mod.ts";
+export * from "./lib/chat/mod.ts";

@@ -1,5 +1,5 @@
 // Shared fixtures for tests: one tokenizer load per test file, a scripted OpenAI-style server, record fixtures.
-import { loadCorpus, loadTokenizer, type RequestSpec, type Tokenizer } from "../mod.ts";
+import { loadCorpus, loadTokenizer, type RequestRecord, type RequestSpec, type Tokenizer } from "../mod.ts";
 
 let tokenizer: Promise<Tokenizer> | undefined;
 /** The bundled tokenizer, loaded once per test process. */
@@ -82,4 +82,35 @@ export function quirkyStream(words: string[], opts: { eol?: string; usage?: bool
   }
   out.push(`data: [DONE]${eol}${eol}`);
   return out;
+}
+
+/** A successful request record for tests of what reads records (summaries, charts, files); override what matters. */
+export function fixtureRecord(over: Partial<RequestRecord> = {}): RequestRecord {
+  return {
+    index: 0,
+    status: "ok",
+    startOffsetMs: 0,
+    endOffsetMs: 500,
+    clientQueueMs: 0,
+    httpStatus: 200,
+    ttfbMs: 1,
+    ttftMs: 50,
+    e2eMs: 500,
+    tpotMs: 5,
+    interTokenLatenciesMs: [5, 5],
+    textEvents: 3,
+    emptyEvents: 1,
+    tokensPerEvent: 1,
+    requestedInputTokens: 100,
+    inputTokens: 100,
+    inputTokenSource: "server",
+    requestedOutputTokens: 3,
+    outputTokens: 3,
+    outputTokenSource: "server",
+    outputTokensPerS: 6,
+    decodeTokensPerS: 4.444,
+    finishReason: "length",
+    generatedText: "a b c",
+    ...over,
+  };
 }

@@ -254,3 +254,33 @@ export function runCharts(records: readonly RequestRecord[], options: ChartOptio
     ...(Object.keys(BOX_METRICS) as BoxMetric[]).map((m) => boxChart(records, m, options)),
   ];
 }
+
+/** One point per chat turn. */
+export interface TurnPoint {
+  turn: number;
+  ttftS: number | null;
+  throughputTokensPerS: number | null;
+  latencyS: number | null;
+}
+
+/** Per-turn metrics of a chat session: time to first token (s) and throughput (tokens/s) by turn, side by side. */
+export function chatTurnsCharts(turns: readonly TurnPoint[], options: ChartOptions = {}): Chart[] {
+  const specs = [
+    ["ttftS", "Time to first token per turn", "TTFT (s)", "#4269d0"],
+    ["throughputTokensPerS", "Throughput per turn", "Throughput (tokens/s)", "#3ca951"],
+  ] as const;
+  return specs.map(([field, title, label, color]) => {
+    const id = `chat-${field}`;
+    const data = turns.filter((t) => t[field] !== null);
+    if (data.length === 0) return emptyChart(id, title, "no answered turn yet");
+    return render(id, title, { width: 420, height: 260, ...options }, {
+      grid: true,
+      x: { label: "Turn →", ticks: data.map((t) => t.turn), tickFormat: "d" },
+      y: { label: `↑ ${label}`, zero: true },
+      marks: [
+        Plot.barY(data, { x: "turn", y: field, fill: color, insetLeft: 4, insetRight: 4 }),
+        Plot.ruleY([0]),
+      ],
+    });
+  });
+}

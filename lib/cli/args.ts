@@ -6,8 +6,8 @@ import { ConfigError } from "../errors.ts";
 type Kind = "string" | "int" | "number" | "json" | "boolean";
 
 /** A `deno task bench` flag: its config field, value kind and help text. */
-interface FlagSpec {
-  field: keyof RunConfigInput;
+export interface FlagSpec {
+  field: string;
   kind: Kind;
   help: string;
   arg?: string;
@@ -140,6 +140,9 @@ function editDistance(a: string, b: string): number {
 
 /** Result of parsing the command line. */
 export type ParsedArgs = { help: true } | { help: false; config: RunConfigInput };
+
+/** The flags that choose an endpoint and model, shared by `deno task bench` and `deno task chat`. */
+export const ENDPOINT_FIELDS = ["model", "llmApi", "baseUrl", "tokenizer", "additionalSamplingParams", "sim"];
 
 /**
  * Parses `deno task bench` arguments into a run configuration (not yet validated against the schema; that happens

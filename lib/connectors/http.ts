@@ -1,5 +1,5 @@
 import { RequestError } from "../errors.ts";
-import type { FetchLike } from "./types.ts";
+import type { FetchLike, StreamEvent } from "./types.ts";
 
 /** Response header by which llm-bench's simulated endpoint marks its answers, so results say "simulated" even when
  * it is reached as a plain OpenAI-compatible URL. */
@@ -90,4 +90,50 @@ export function toRequestError(e: unknown, signal: AbortSignal | undefined, endp
   }
   const message = e instanceof Error ? e.message : String(e);
   return new RequestError("CONNECTION", `Cannot reach ${endpoint}: ${message.split("\n")[0]}`, { cause: e });
+}
+
+/**
+ * Sends one POST: yields `start` (t0, taken just before the request is handed to the HTTP client) and `response`
+ * (headers received) and returns the response with its arrival time; throws the {@link RequestError} of a failed
+ * request or a non-2xx response.
+ */
+export async function* post(
+  doFetch: FetchLike,
+  url: string,
+  init: { headers: Record<string, string>; body: string; signal?: AbortSignal },
+): AsyncGenerator<StreamEvent, { res: Response; tResponse: number }> {
+  const t0 = performance.now();
+  let res: Response;
+  try {
+    res = await doFetch(url, { method: "POST", headers: init.headers, body: init.body, signal: init.signal });
+  } catch (e) {
+    throw toRequestError(e, init.signal, url);
+  }
+  const tResponse = performance.now();
+  yield { type: "start", t: t0 };
+  yield { type: "response", t: tResponse, status: res.status, simulated: res.headers.get(SIMULATED_HEADER) === "1" };
+  if (!res.ok) throw await httpError(res, url);
+  return { res, tResponse };
+}
+
+/**
+ * The response body's reader, cancelled when `signal` aborts — which ends a pending `read()` at once, whatever the
+ * fetch implementation. `release(finished)` detaches it: a body read to its end is released, any other cancelled.
+ */
+export function abortableReader(
+  res: Response,
+  signal: AbortSignal | undefined,
+): { reader: ReadableStreamDefaultReader<Uint8Array>; release(finished: boolean): void } {
+  if (!res.body) throw new RequestError("BAD_RESPONSE", "Response has no body");
+  const reader = res.body.getReader();
+  const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
+  signal?.addEventListener("abort", onAbort, { once: true });
+  return {
+    reader,
+    release(finished) {
+      signal?.removeEventListener("abort", onAbort);
+      if (finished) reader.releaseLock();
+      else reader.cancel().catch(() => {});
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
-import { bodyExcerpt, createPooledFetch, httpError, SIMULATED_HEADER, toRequestError } from "./http.ts";
+import { abortableReader, bodyExcerpt, createPooledFetch, post, toRequestError } from "./http.ts";
 import { createSseDecoder, type TimedSseEvent } from "./sse.ts";
 import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
 
@@ -146,7 +146,7 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
 
   const body = (spec: RequestSpec): string => {
     const b: Record<string, unknown> = { model: options.model, max_tokens: spec.maxTokens, stream };
-    if (endpointKind === "chat") b.messages = [{ role: "user", content: spec.prompt }];
+    if (endpointKind === "chat") b.messages = spec.messages ?? [{ role: "user", content: spec.prompt }];
     else b.prompt = spec.prompt;
     if (stream && (options.includeUsage ?? true)) b.stream_options = { include_usage: true };
     if (options.ignoreEos) b.ignore_eos = true;
@@ -156,22 +156,7 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
   async function* run(spec: RequestSpec, sendOptions: SendOptions = {}): AsyncGenerator<StreamEvent> {
     const { signal } = sendOptions;
     const payload = body(spec);
-    const t0 = performance.now();
-    let res: Response;
-    try {
-      res = await doFetch(url, { method: "POST", headers, body: payload, signal });
-    } catch (e) {
-      throw toRequestError(e, signal, url);
-    }
-    const tResponse = performance.now();
-    yield { type: "start", t: t0 };
-    yield {
-      type: "response",
-      t: tResponse,
-      status: res.status,
-      simulated: res.headers.get(SIMULATED_HEADER) === "1",
-    };
-    if (!res.ok) throw await httpError(res, url);
+    const { res, tResponse } = yield* post(doFetch, url, { headers, body: payload, signal });
     const contentType = res.headers.get("content-type") ?? "";
     if (/text\/html/i.test(contentType)) {
       const excerpt = await bodyExcerpt(res, 120);
@@ -182,11 +167,7 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
         { httpStatus: res.status, bodyExcerpt: excerpt },
       );
     }
-    if (!res.body) throw new RequestError("BAD_RESPONSE", "Response has no body");
-    const reader = res.body.getReader();
-    // Cancelling the reader ends a pending read() at once when the signal aborts, whatever the fetch implementation.
-    const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const { reader, release } = abortableReader(res, signal);
     let tLast = tResponse;
     let finished = false;
     try {
@@ -231,9 +212,7 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
     } catch (e) {
       throw toRequestError(e, signal, url);
     } finally {
-      signal?.removeEventListener("abort", onAbort);
-      if (!finished) reader.cancel().catch(() => {});
-      else reader.releaseLock();
+      release(finished);
     }
     yield { type: "end", t: tLast };
   }

@@ -1,6 +1,6 @@
 import { RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
-import { createPooledFetch, httpError, SIMULATED_HEADER, toRequestError } from "./http.ts";
+import { abortableReader, createPooledFetch, post, toRequestError } from "./http.ts";
 import { createLineDecoder, type TimedLine } from "./ndjson.ts";
 import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
 
@@ -121,21 +121,8 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
   async function* run(spec: RequestSpec, sendOptions: SendOptions = {}): AsyncGenerator<StreamEvent> {
     const { signal } = sendOptions;
     const payload = body(spec);
-    const t0 = performance.now();
-    let res: Response;
-    try {
-      res = await doFetch(url, { method: "POST", headers, body: payload, signal });
-    } catch (e) {
-      throw toRequestError(e, signal, url);
-    }
-    const tResponse = performance.now();
-    yield { type: "start", t: t0 };
-    yield { type: "response", t: tResponse, status: res.status, simulated: res.headers.get(SIMULATED_HEADER) === "1" };
-    if (!res.ok) throw await httpError(res, url);
-    if (!res.body) throw new RequestError("BAD_RESPONSE", "Response has no body");
-    const reader = res.body.getReader();
-    const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const { res, tResponse } = yield* post(doFetch, url, { headers, body: payload, signal });
+    const { reader, release } = abortableReader(res, signal);
     const lines = createLineDecoder();
     let tLast = tResponse;
     let sawLast = false;
@@ -204,9 +191,7 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
     } catch (e) {
       throw toRequestError(e, signal, url);
     } finally {
-      signal?.removeEventListener("abort", onAbort);
-      if (!finished) reader.cancel().catch(() => {});
-      else reader.releaseLock();
+      release(finished);
     }
     yield { type: "end", t: tLast };
   }

@@ -4,7 +4,8 @@
  * they print a plain-text fallback, so the same cells run in `deno run`.
  * @module
  */
-import type { Chart } from "../charts/charts.ts";
+import { type Chart, chatTurnsCharts } from "../charts/charts.ts";
+import type { ChatSession, ChatTurn } from "../chat/session.ts";
 import type { RunConfigInput } from "../config/schema.ts";
 import type { RunSummary } from "../results/schema.ts";
 import { chartsHtml, styled, summaryHeaderHtml, summaryTableHtml } from "../report/html_report.ts";
@@ -154,4 +155,77 @@ export function runListHtml(runs: readonly { stem: string; startedAt: string; mo
     runs.map((r) => `<tr><td>${r.startedAt}</td><td>${r.model}</td><td style="text-align:left">${r.stem}</td></tr>`)
       .join("")
   }</tbody></table>`;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+
+/** A chat answer's metrics as a collapsible panel. */
+export function answerMetricsHtml(turn: ChatTurn): string {
+  const m = turn.metrics;
+  const f = (x: number | null, digits: number) => (x === null ? "–" : x.toFixed(digits));
+  const headline = turn.status === "ok"
+    ? `latency ${f(m.latencyS, 2)} s · throughput ${f(m.throughputTokensPerS, 1)} tokens/s · TTFT ${f(m.ttftS, 3)} s · ` +
+      `TPOT ${f(m.tpotMs, 1)} ms`
+    : `${turn.status}: ${escapeHtml(turn.error?.message ?? "")}`;
+  const rows: [string, string][] = [
+    ["Latency (s)", f(m.latencyS, 3)],
+    ["Throughput (tokens/s)", f(m.throughputTokensPerS, 1)],
+    ["Time to first token (s)", f(m.ttftS, 3)],
+    ["Time per output token (ms)", f(m.tpotMs, 2)],
+    ["Input tokens", `${m.inputTokens ?? "–"} (${m.inputTokenSource})`],
+    ["Output tokens", `${m.outputTokens ?? "–"} (${m.outputTokenSource})`],
+  ];
+  return `<details class="llm-bench-answer-metrics"><summary>Turn ${turn.turn} metrics — ${headline}</summary>` +
+    `<table><tbody>${rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join("")}</tbody></table></details>`;
+}
+
+/**
+ * Asks a question in a notebook cell: shows the question, the answer streaming in place, then a collapsible panel
+ * with the answer's metrics. Returns the turn.
+ */
+export async function askInNotebook(session: ChatSession, question: string): Promise<ChatTurn> {
+  const displayId = `llm-bench-chat-${crypto.randomUUID()}`;
+  const q = `<p><b>You:</b> ${escapeHtml(question)}</p>`;
+  const view = (answer: string, done = "") =>
+    `${q}<div style="white-space:pre-wrap;border-left:3px solid #4269d0;padding:4px 10px"><b>${
+      escapeHtml(session.model)
+    }${session.simulated ? " (simulated)" : ""}:</b> ${escapeHtml(answer)}</div>${done}`;
+  await showHtml(view("…"), { displayId });
+  let answer = "";
+  let last = 0;
+  let pending: Promise<void> = Promise.resolve();
+  const turn = await session.ask(question, {
+    onText(text) {
+      answer += text;
+      const now = performance.now();
+      if (now - last >= 150) {
+        last = now;
+        const snapshot = answer;
+        pending = pending.then(() => showHtml(view(snapshot), { displayId, update: true }));
+      }
+    },
+  });
+  await pending;
+  await showHtml(view(turn.answer || answer, answerMetricsHtml(turn)), { displayId, update: true });
+  return turn;
+}
+
+/** A chat session's turns: a table of every turn's metrics and the per-turn charts. */
+export async function showChatTurns(session: ChatSession): Promise<void> {
+  const turns = session.turns;
+  const f = (x: number | null, d: number) => (x === null ? "–" : x.toFixed(d));
+  const table = `<table class="llm-bench-turns"><thead><tr><th>turn</th><th>status</th><th>latency (s)</th>` +
+    `<th>throughput (tokens/s)</th><th>TTFT (s)</th><th>TPOT (ms)</th><th>input tokens</th><th>output tokens</th>` +
+    `<th>question</th></tr></thead><tbody>${
+      turns.map((t) =>
+        `<tr><td>${t.turn}</td><td>${t.status}</td><td>${f(t.metrics.latencyS, 2)}</td><td>${
+          f(t.metrics.throughputTokensPerS, 1)
+        }</td><td>${f(t.metrics.ttftS, 3)}</td><td>${f(t.metrics.tpotMs, 1)}</td><td>${t.metrics.inputTokens ?? "–"}</td>` +
+        `<td>${t.metrics.outputTokens ?? "–"}</td><td style="text-align:left">${escapeHtml(t.question)}</td></tr>`
+      ).join("")
+    }</tbody></table>`;
+  const charts = chatTurnsCharts(turns.map((t) => ({ turn: t.turn, ...t.metrics })), {
+    subtitle: session.simulated ? "SIMULATED ENDPOINT" : undefined,
+  });
+  await showHtml(table + chartsHtml(charts));
 }

@@ -14,6 +14,17 @@ export interface RequestSpec {
   requestedInputTokens: number;
   /** The output length drawn for this request, sent as `max_tokens`. */
   maxTokens: number;
+  /**
+   * A whole conversation (chat sessions); when set, chat endpoints send it instead of one user message with `prompt`,
+   * and APIs that take a raw prompt get `prompt`, which then holds the conversation rendered with a chat template.
+   */
+  messages?: ChatMessage[];
+}
+
+/** One message of a conversation. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
 }
 
 /** Token-length distributions and the seed. */

@@ -91,7 +91,10 @@ export function startSimServer(options: SimServerOptions): SimServer {
   const params = SimParamsSchema.parse(options.params ?? {});
   const model: ServingModel = createServingModel(params);
   const tokenizer = options.tokenizer;
-  const corpusTokens = tokenizer.encode(options.corpus.replace(/\s+/g, " ")).map((id) => tokenizer.decode([id]));
+  // The answers' text: the corpus token by token, keeping its line breaks so answers read as verse.
+  const corpusTokens = tokenizer.encode(options.corpus.replace(/[ \t]+/g, " ").replace(/\n{2,}/g, "\n\n"))
+    .map((id) => tokenizer.decode([id]));
+  const lineStarts = corpusTokens.flatMap((t, i) => (t.endsWith("\n") && i + 1 < corpusTokens.length ? [i + 1] : []));
   const textPrng = createPrng(params.seed ^ 0x5eed);
   const connections = new Set<string>();
   const lastBodies: Record<string, unknown>[] = [];
@@ -286,7 +289,7 @@ export function startSimServer(options: SimServerOptions): SimServer {
     try {
       if (isCancelled()) return g;
       let deadline = performance.now() + model.prefillMs(c.inputTokens);
-      let at = textPrng.int(corpusTokens.length);
+      let at = lineStarts.length ? lineStarts[textPrng.int(lineStarts.length)] : textPrng.int(corpusTokens.length);
       while (g.produced < c.maxTokens) {
         await sleep(deadline - performance.now());
         if (isCancelled()) break;

@@ -79,3 +79,17 @@ Deno.test("compare_runs.ipynb runs its sweep, loads the runs back and draws grou
   assert.ok(count(page, "<svg") >= 6);
   assert.match(page, /aria-label="box"|aria-label="bar"/);
 });
+
+Deno.test("performance_on_chat.ipynb asks its questions, shows answers, metrics panels and the per-turn charts", async () => {
+  const { outputs, page } = await render("performance_on_chat");
+  assert.equal(count(outputs, '<details class="llm-bench-answer-metrics">'), 3, "one metrics panel per answer");
+  assert.match(
+    outputs,
+    /Turn 3 metrics — latency \d+\.\d\d s · throughput \d+\.\d tokens\/s · TTFT \d\.\d{3} s · TPOT \d+\.\d ms/,
+  );
+  assert.match(outputs, /llm-bench-sim \(simulated\):<\/b> \S/, "answers shown, labelled simulated");
+  assert.match(outputs, /class="llm-bench-turns"/);
+  assert.match(outputs, /data-chart="chat-ttftS"/);
+  assert.match(outputs, /data-chart="chat-throughputTokensPerS"/);
+  assert.ok(count(page, 'aria-label="bar"') >= 2, "per-turn bars drawn in the rendered page");
+});

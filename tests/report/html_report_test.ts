@@ -2,33 +2,9 @@ import assert from "node:assert/strict";
 import { runReportHtml, summaryTableHtml } from "../../lib/report/html_report.ts";
 import { summarize } from "../../lib/metrics/summary.ts";
 import type { RequestRecord } from "../../lib/results/schema.ts";
+import { fixtureRecord } from "../_helpers.ts";
 
-const record: RequestRecord = {
-  index: 0,
-  status: "ok",
-  startOffsetMs: 0,
-  endOffsetMs: 500,
-  clientQueueMs: 0,
-  httpStatus: 200,
-  ttfbMs: 1,
-  ttftMs: 50,
-  e2eMs: 500,
-  tpotMs: 5,
-  interTokenLatenciesMs: [5, 5],
-  textEvents: 3,
-  emptyEvents: 1,
-  tokensPerEvent: 1,
-  requestedInputTokens: 100,
-  inputTokens: 100,
-  inputTokenSource: "server",
-  requestedOutputTokens: 3,
-  outputTokens: 3,
-  outputTokenSource: "server",
-  outputTokensPerS: 6,
-  decodeTokensPerS: 4.444,
-  finishReason: "length",
-  generatedText: "<script>alert(1)</script>",
-};
+const record: RequestRecord = fixtureRecord({ generatedText: "<script>alert(1)</script>" });
 
 const summary = (simulated: boolean) =>
   summarize([record, { ...record, index: 1 }], {

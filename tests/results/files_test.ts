@@ -13,33 +13,10 @@ import {
 import { summarize } from "../../lib/metrics/summary.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import type { RequestRecord } from "../../lib/results/schema.ts";
+import { fixtureRecord } from "../_helpers.ts";
 
-const record = (index: number): RequestRecord => ({
-  index,
-  status: "ok",
-  startOffsetMs: index * 10,
-  endOffsetMs: index * 10 + 500,
-  clientQueueMs: 0,
-  httpStatus: 200,
-  ttfbMs: 1,
-  ttftMs: 50,
-  e2eMs: 500,
-  tpotMs: 5,
-  interTokenLatenciesMs: [5, 5],
-  textEvents: 3,
-  emptyEvents: 1,
-  tokensPerEvent: 1,
-  requestedInputTokens: 100,
-  inputTokens: 100,
-  inputTokenSource: "server",
-  requestedOutputTokens: 3,
-  outputTokens: 3,
-  outputTokenSource: "server",
-  outputTokensPerS: 6,
-  decodeTokensPerS: 4.444,
-  finishReason: "length",
-  generatedText: "a b c",
-});
+const record = (index: number): RequestRecord =>
+  fixtureRecord({ index, startOffsetMs: index * 10, endOffsetMs: index * 10 + 500 });
 
 Deno.test("resultStem() names model, lengths, concurrency, mode and a unique suffix", () => {
   const parts = {

@@ -1,0 +1,154 @@
+/**
+ * `deno task chat`: talk to a model in the terminal and see, after every answer, how fast it came.
+ * @module
+ */
+import { type ChatSession, createChatSession, type ChatTurn } from "../chat/session.ts";
+import { applyEnv, loadEnv } from "../config/mod.ts";
+import type { RunConfigInput } from "../config/schema.ts";
+import { ConfigError } from "../errors.ts";
+import { BENCH_FLAGS, ENDPOINT_FIELDS, type FlagSpec, parseBenchArgs } from "./args.ts";
+
+/** Flags of `deno task chat`: the endpoint flags of `deno task bench`, and the answer's parameters. */
+export const CHAT_FLAGS: FlagSpec[] = [
+  ...BENCH_FLAGS.filter((f) => ENDPOINT_FIELDS.includes(f.field)),
+  { field: "maxTokens", kind: "int", arg: "N", help: "most tokens an answer may have, 50–2048 (default 256)" },
+  { field: "system", kind: "string", arg: "TEXT", help: "system prompt placed first in the conversation" },
+  { field: "temperature", kind: "number", arg: "T", help: "sampling temperature, 0–2 (server default when absent)" },
+  { field: "topK", kind: "int", arg: "K", help: "top-k sampling, where the API takes it" },
+  { field: "topP", kind: "number", arg: "P", help: "nucleus sampling, (0, 1]" },
+];
+
+const HELP = (rows: string[]) =>
+  [
+    "deno task chat — talk to a model and see each answer's latency, throughput, TTFT and time per output token.",
+    "The conversation is kept: every question is sent with the turns before it.",
+    "",
+    "Usage: deno task chat [flags]        (the built-in SIMULATED endpoint unless one is configured)",
+    "",
+    "Flags:",
+    ...rows,
+    "",
+    "In the chat:  /reset  forget the conversation   /metrics  table of every turn   /exit  quit (or Ctrl-D)",
+    "              Ctrl-C stops an answer; at the prompt it quits.",
+    "",
+    "Examples:",
+    "  deno task chat",
+    "  deno task chat --llm-api openai --base-url http://127.0.0.1:8000/v1 --model meta-llama/Llama-3.1-8B-Instruct",
+    "  deno task chat --llm-api sambanova --model Meta-Llama-3.1-8B-Instruct --system 'Answer briefly.'",
+  ].join("\n");
+
+const encoder = new TextEncoder();
+const out = (s: string) => {
+  const b = encoder.encode(s);
+  let n = 0;
+  while (n < b.length) n += Deno.stdout.writeSync(b.subarray(n));
+};
+
+/** The one-line metrics summary printed after an answer. */
+export function metricsLine(t: ChatTurn): string {
+  const m = t.metrics;
+  if (t.status !== "ok") return `[${t.status}: ${t.error?.code ?? ""} ${t.error?.message ?? ""}]`;
+  const f = (x: number | null, d: number) => (x === null ? "–" : x.toFixed(d));
+  return `[latency ${f(m.latencyS, 2)} s · throughput ${f(m.throughputTokensPerS, 1)} tokens/s · TTFT ${
+    f(m.ttftS, 3)
+  } s · TPOT ${f(m.tpotMs, 1)} ms · ${m.inputTokens ?? "–"} in → ${m.outputTokens ?? "–"} out (${m.outputTokenSource})]`;
+}
+
+/** The `/metrics` table. */
+export function turnsTable(turns: readonly ChatTurn[]): string {
+  if (turns.length === 0) return "(no turns yet)";
+  const head = ["turn", "status", "latency s", "tokens/s", "TTFT s", "TPOT ms", "in", "out", "question"];
+  const f = (x: number | null, d: number) => (x === null ? "–" : x.toFixed(d));
+  const rows = turns.map((t) => [
+    String(t.turn),
+    t.status,
+    f(t.metrics.latencyS, 2),
+    f(t.metrics.throughputTokensPerS, 1),
+    f(t.metrics.ttftS, 3),
+    f(t.metrics.tpotMs, 1),
+    String(t.metrics.inputTokens ?? "–"),
+    String(t.metrics.outputTokens ?? "–"),
+    t.question.length > 40 ? `${t.question.slice(0, 39)}…` : t.question,
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i >= 8 ? c : i >= 1 && i <= 7 && i !== 1 ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ");
+  return [line(head), line(w.map((n) => "-".repeat(n))), ...rows.map(line)].join("\n");
+}
+
+async function* lines(): AsyncGenerator<string> {
+  let buffer = "";
+  for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      yield buffer.slice(0, nl).replace(/\r$/, "");
+      buffer = buffer.slice(nl + 1);
+    }
+  }
+  if (buffer) yield buffer;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let session: ChatSession;
+  try {
+    const parsed = parseBenchArgs(argv, CHAT_FLAGS);
+    if (parsed.help) {
+      const rows = CHAT_FLAGS.map((f) => [`--${f.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace("sim", "sim-params")}${f.arg ? ` ${f.arg}` : ""}`, f.help]);
+      const w = Math.max(...rows.map((r) => r[0].length));
+      console.log(HELP(rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`)));
+      return 0;
+    }
+    const input = applyEnv(parsed.config as RunConfigInput, loadEnv()) as Record<string, unknown>;
+    const { ignoreEos: _ignore, ...chatInput } = input;
+    session = await createChatSession(chatInput);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`error: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  const interactive = Deno.stdin.isTerminal();
+  if (session.simulated) {
+    console.error("*** SIMULATED ENDPOINT: answers and timings come from llm-bench's built-in simulator, not a model. ***");
+  }
+  console.error(`Chatting with ${session.model} (${session.config.llmApi}); /reset, /metrics, /exit. Ctrl-C stops an answer.`);
+  let current: AbortController | undefined;
+  const onSigint = () => {
+    if (current) current.abort(new DOMException("stopped by Ctrl-C", "AbortError"));
+    else {
+      console.error("");
+      Deno.exit(130);
+    }
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
+  try {
+    if (interactive) out("you> ");
+    for await (const raw of lines()) {
+      const line = raw.trim();
+      if (line === "/exit" || line === "/quit") break;
+      if (line === "/reset") {
+        session.reset();
+        out("(conversation cleared)\n");
+      } else if (line === "/metrics") {
+        out(turnsTable(session.turns) + "\n");
+      } else if (line === "/help") {
+        out("/reset  forget the conversation · /metrics  table of every turn · /exit  quit\n");
+      } else if (line !== "") {
+        if (!interactive) out(`you> ${line}\n`);
+        out(`${session.model}> `);
+        current = new AbortController();
+        const turn = await session.ask(line, { onText: out, signal: current.signal });
+        current = undefined;
+        out(`\n${metricsLine(turn)}\n`);
+      }
+      if (interactive) out("you> ");
+    }
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+    await session.close();
+  }
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,101 @@
+// `deno task chat` as a person uses it, driven from a script through stdin.
+import assert from "node:assert/strict";
+import { startSimServer } from "../../lib/simulator/server.ts";
+import { loadCorpus, testTokenizer } from "../_helpers.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+async function chat(args: string[], stdin: string, env: Record<string, string> = {}) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `--config=${root}deno.json`, `${root}lib/cli/chat.ts`, ...args],
+    cwd: await Deno.makeTempDir(),
+    env: { NO_COLOR: "1", ...env },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(stdin));
+  await writer.close();
+  const out = await child.output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("deno task chat holds a three-turn conversation from stdin; the third request carries the first two", async () => {
+  await using server = startSimServer({
+    tokenizer: await testTokenizer(),
+    corpus: await loadCorpus(),
+    params: { jitter: 0, decodeBaseMs: 2 },
+  });
+  const r = await chat(
+    [
+      "--llm-api",
+      "openai",
+      "--base-url",
+      server.baseUrl,
+      "--model",
+      "llm-bench-sim",
+      "--max-tokens",
+      "50",
+      "--system",
+      "Be brief.",
+    ],
+    "What is a sonnet?\nWho wrote these?\nQuote one more line.\n/metrics\n/exit\n",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const metricLines = r.stdout.split("\n").filter((l) => l.startsWith("[latency "));
+  assert.equal(metricLines.length, 3);
+  for (const l of metricLines) {
+    assert.match(
+      l,
+      /^\[latency \d+\.\d\d s · throughput \d+\.\d tokens\/s · TTFT \d\.\d{3} s · TPOT \d+\.\d ms · \d+ in → 50 out \(server\)\]$/,
+    );
+  }
+  assert.match(r.stdout, /you> What is a sonnet\?\nllm-bench-sim> \S/);
+  assert.match(r.stdout, /turn +status +latency s +tokens\/s +TTFT s +TPOT ms/);
+  const bodies = server.stats().lastBodies;
+  assert.equal(bodies.length, 3);
+  const third = bodies[2].messages as { role: string; content: string }[];
+  assert.deepEqual(third.map((m) => m.role), ["system", "user", "assistant", "user", "assistant", "user"]);
+  assert.deepEqual([third[1].content, third[3].content, third[5].content], [
+    "What is a sonnet?",
+    "Who wrote these?",
+    "Quote one more line.",
+  ]);
+  // what the model answered first is what the third request sends back as history
+  const firstAnswer = third[2].content;
+  assert.ok(r.stdout.includes(firstAnswer.slice(0, 30)));
+});
+
+Deno.test("deno task chat: /reset forgets the conversation; bad flags exit 2 with one line", async () => {
+  await using server = startSimServer({
+    tokenizer: await testTokenizer(),
+    corpus: await loadCorpus(),
+    params: { jitter: 0, decodeBaseMs: 1 },
+  });
+  const r = await chat([
+    "--llm-api",
+    "openai",
+    "--base-url",
+    server.baseUrl,
+    "--model",
+    "llm-bench-sim",
+    "--max-tokens",
+    "50",
+  ], "one\n/reset\ntwo\n");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\(conversation cleared\)/);
+  const second = server.stats().lastBodies[1].messages as unknown[];
+  assert.equal(second.length, 1);
+  const bad = await chat(["--max-tokens", "5"], "");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr.trim(), /^error: Invalid configuration: --max-tokens: must be ≥ 50 \(got 5\)$/);
+});
+
+Deno.test("deno task chat without an endpoint chats with the simulator and says so", async () => {
+  const r = await chat(["--max-tokens", "50"], "Hello\n");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /SIMULATED ENDPOINT/);
+  assert.match(r.stdout, /\[latency /);
+});
