@@ -38,7 +38,11 @@ export const ChatConfigSchema = z.object({
     ctx.addIssue({ code: "custom", path: ["model"], message: `is required with --llm-api ${c.llmApi}` });
   }
   if (c.llmApi !== "sim" && c.baseUrl === undefined) {
-    ctx.addIssue({ code: "custom", path: ["llmApi"], message: `${c.llmApi} needs a base URL (see deno task bench --help)` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["llmApi"],
+      message: `${c.llmApi} needs a base URL (see deno task bench --help)`,
+    });
   }
 });
 /** What a caller passes to configure a chat session. */

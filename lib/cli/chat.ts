@@ -2,7 +2,7 @@
  * `deno task chat`: talk to a model in the terminal and see, after every answer, how fast it came.
  * @module
  */
-import { type ChatSession, createChatSession, type ChatTurn } from "../chat/session.ts";
+import { type ChatSession, type ChatTurn, createChatSession } from "../chat/session.ts";
 import { applyEnv, loadEnv } from "../config/mod.ts";
 import type { RunConfigInput } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
@@ -51,7 +51,9 @@ export function metricsLine(t: ChatTurn): string {
   const f = (x: number | null, d: number) => (x === null ? "–" : x.toFixed(d));
   return `[latency ${f(m.latencyS, 2)} s · throughput ${f(m.throughputTokensPerS, 1)} tokens/s · TTFT ${
     f(m.ttftS, 3)
-  } s · TPOT ${f(m.tpotMs, 1)} ms · ${m.inputTokens ?? "–"} in → ${m.outputTokens ?? "–"} out (${m.outputTokenSource})]`;
+  } s · TPOT ${f(m.tpotMs, 1)} ms · ${m.inputTokens ?? "–"} in → ${
+    m.outputTokens ?? "–"
+  } out (${m.outputTokenSource})]`;
 }
 
 /** The `/metrics` table. */
@@ -71,7 +73,8 @@ export function turnsTable(turns: readonly ChatTurn[]): string {
     t.question.length > 40 ? `${t.question.slice(0, 39)}…` : t.question,
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i >= 8 ? c : i >= 1 && i <= 7 && i !== 1 ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ");
+  const line = (r: string[]) =>
+    r.map((c, i) => (i >= 8 ? c : i >= 1 && i <= 7 && i !== 1 ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ");
   return [line(head), line(w.map((n) => "-".repeat(n))), ...rows.map(line)].join("\n");
 }
 
@@ -93,7 +96,14 @@ async function main(argv: string[]): Promise<number> {
   try {
     const parsed = parseBenchArgs(argv, CHAT_FLAGS);
     if (parsed.help) {
-      const rows = CHAT_FLAGS.map((f) => [`--${f.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace("sim", "sim-params")}${f.arg ? ` ${f.arg}` : ""}`, f.help]);
+      const rows = CHAT_FLAGS.map((
+        f,
+      ) => [
+        `--${f.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace("sim", "sim-params")}${
+          f.arg ? ` ${f.arg}` : ""
+        }`,
+        f.help,
+      ]);
       const w = Math.max(...rows.map((r) => r[0].length));
       console.log(HELP(rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`)));
       return 0;
@@ -110,9 +120,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const interactive = Deno.stdin.isTerminal();
   if (session.simulated) {
-    console.error("*** SIMULATED ENDPOINT: answers and timings come from llm-bench's built-in simulator, not a model. ***");
+    console.error(
+      "*** SIMULATED ENDPOINT: answers and timings come from llm-bench's built-in simulator, not a model. ***",
+    );
   }
-  console.error(`Chatting with ${session.model} (${session.config.llmApi}); /reset, /metrics, /exit. Ctrl-C stops an answer.`);
+  console.error(
+    `Chatting with ${session.model} (${session.config.llmApi}); /reset, /metrics, /exit. Ctrl-C stops an answer.`,
+  );
   let current: AbortController | undefined;
   const onSigint = () => {
     if (current) current.abort(new DOMException("stopped by Ctrl-C", "AbortError"));

@@ -157,14 +157,17 @@ export function runListHtml(runs: readonly { stem: string; startedAt: string; mo
   }</tbody></table>`;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
 /** A chat answer's metrics as a collapsible panel. */
 export function answerMetricsHtml(turn: ChatTurn): string {
   const m = turn.metrics;
   const f = (x: number | null, digits: number) => (x === null ? "–" : x.toFixed(digits));
   const headline = turn.status === "ok"
-    ? `latency ${f(m.latencyS, 2)} s · throughput ${f(m.throughputTokensPerS, 1)} tokens/s · TTFT ${f(m.ttftS, 3)} s · ` +
+    ? `latency ${f(m.latencyS, 2)} s · throughput ${f(m.throughputTokensPerS, 1)} tokens/s · TTFT ${
+      f(m.ttftS, 3)
+    } s · ` +
       `TPOT ${f(m.tpotMs, 1)} ms`
     : `${turn.status}: ${escapeHtml(turn.error?.message ?? "")}`;
   const rows: [string, string][] = [
@@ -220,7 +223,9 @@ export async function showChatTurns(session: ChatSession): Promise<void> {
       turns.map((t) =>
         `<tr><td>${t.turn}</td><td>${t.status}</td><td>${f(t.metrics.latencyS, 2)}</td><td>${
           f(t.metrics.throughputTokensPerS, 1)
-        }</td><td>${f(t.metrics.ttftS, 3)}</td><td>${f(t.metrics.tpotMs, 1)}</td><td>${t.metrics.inputTokens ?? "–"}</td>` +
+        }</td><td>${f(t.metrics.ttftS, 3)}</td><td>${f(t.metrics.tpotMs, 1)}</td><td>${
+          t.metrics.inputTokens ?? "–"
+        }</td>` +
         `<td>${t.metrics.outputTokens ?? "–"}</td><td style="text-align:left">${escapeHtml(t.question)}</td></tr>`
       ).join("")
     }</tbody></table>`;
