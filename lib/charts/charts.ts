@@ -194,14 +194,14 @@ export function groupedBoxChart(
 /** Line chart of a summary figure against a swept value (e.g. p50/p99 TTFT vs concurrency). */
 export function curveChart(
   points: readonly { x: number; y: number | null; series: string }[],
-  labels: { id: string; title: string; x: string; y: string },
+  labels: { id: string; title: string; x: string; y: string; linearX?: boolean },
   options: ChartOptions = {},
 ): Chart {
   const data = points.filter((p) => p.y !== null);
   if (data.length === 0) return emptyChart(labels.id, labels.title, "no runs with values");
   return render(labels.id, labels.title, options, {
     grid: true,
-    x: { label: `${labels.x} →`, type: "log", base: 2 },
+    x: labels.linearX ? { label: `${labels.x} →`, zero: true } : { label: `${labels.x} →`, type: "log", base: 2 },
     y: { label: `↑ ${labels.y}`, zero: true },
     color: { legend: true },
     marks: [

@@ -1,9 +1,11 @@
 import { parseArgs } from "node:util";
 import { applyEnv, flagName, parseRunConfig } from "../config/resolve.ts";
 import { LLM_APIS, type RunConfig, type RunConfigInput } from "../config/schema.ts";
+import { parseSlo } from "../metrics/goodput.ts";
+import { SWEEP_FIELDS, type SweepField } from "../runner/sweep.ts";
 import { ConfigError } from "../errors.ts";
 
-type Kind = "string" | "int" | "number" | "json" | "boolean";
+type Kind = "string" | "int" | "number" | "json" | "boolean" | "slo" | "sweep";
 
 /** A `deno task bench` flag: its config field, value kind and help text. */
 export interface FlagSpec {
@@ -73,6 +75,62 @@ export const BENCH_FLAGS: FlagSpec[] = [
     help: "stop the run after this long; requests in flight are aborted and recorded (default 600)",
   },
   {
+    field: "requestRate",
+    kind: "number",
+    arg: "R",
+    help:
+      "open loop: send R requests/s on a schedule computed before the run (capped by --num-concurrent-requests if given)",
+  },
+  {
+    field: "arrival",
+    kind: "string",
+    arg: "poisson|gamma|constant",
+    help: "open loop: inter-arrival distribution (default poisson)",
+  },
+  {
+    field: "burstiness",
+    kind: "number",
+    arg: "B",
+    help: "open loop, gamma arrivals: shape; 1 = Poisson, < 1 burstier (default 1)",
+  },
+  {
+    field: "warmupRequests",
+    kind: "int",
+    arg: "N",
+    help: "send N requests first, marked warmup in the records and left out of the summary (default 0)",
+  },
+  {
+    field: "durationS",
+    kind: "number",
+    arg: "SECONDS",
+    help:
+      "stop sending after this long (in-flight requests finish); without --max-num-completed-requests the count is unbounded",
+  },
+  {
+    field: "dataset",
+    kind: "string",
+    arg: "FILE.jsonl",
+    help: 'requests from a JSONL file: {"prompt": …} or {"messages": […]}, optional "max_tokens"',
+  },
+  {
+    field: "datasetOrder",
+    kind: "string",
+    arg: "sequential|shuffle",
+    help: "order of the dataset's requests (shuffle uses --seed; default sequential)",
+  },
+  {
+    field: "slo",
+    kind: "slo",
+    arg: "SPEC",
+    help: "per-request SLOs, e.g. ttft=500ms,tpot=50ms,e2e=10s: the summary reports goodput and attainment",
+  },
+  {
+    field: "sweep",
+    kind: "sweep",
+    arg: "FIELD=V1,V2,…",
+    help: "one run per value of num-concurrent-requests, request-rate, mean-input-tokens or mean-output-tokens",
+  },
+  {
     field: "ttftTimeoutS",
     kind: "number",
     arg: "SECONDS",
@@ -139,7 +197,13 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Result of parsing the command line. */
-export type ParsedArgs = { help: true } | { help: false; config: RunConfigInput };
+export type ParsedArgs = { help: true } | { help: false; config: RunConfigInput; sweep?: Sweep };
+
+/** A `--sweep`: the config field and its values. */
+export interface Sweep {
+  field: SweepField;
+  values: number[];
+}
 
 /** The flags that choose an endpoint and model, shared by `deno task bench` and `deno task chat`. */
 export const ENDPOINT_FIELDS = ["model", "llmApi", "baseUrl", "tokenizer", "additionalSamplingParams", "sim"];
@@ -186,6 +250,7 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) return { help: true };
   const config: Record<string, unknown> = {};
+  let sweep: Sweep | undefined;
   for (const [name, f] of names) {
     const raw = values[name];
     if (f.kind === "boolean") {
@@ -196,6 +261,29 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
     if (raw === undefined) continue;
     const text = raw as string;
     switch (f.kind) {
+      case "slo": {
+        const slo = parseSlo(text);
+        if (typeof slo === "string") throw new ConfigError(`--slo: ${slo}`);
+        config[f.field] = slo;
+        break;
+      }
+      case "sweep": {
+        const m = /^([\w-]+)=(.+)$/.exec(text);
+        const field = m ? SWEEP_FIELDS[m[1]] : undefined;
+        if (!m || !field) {
+          throw new ConfigError(
+            `--sweep: expected FIELD=V1,V2,… with FIELD one of ${Object.keys(SWEEP_FIELDS).join(", ")} (got ${
+              JSON.stringify(text)
+            })`,
+          );
+        }
+        const values = m[2].split(",").map((v) => Number(v.trim()));
+        if (values.some((v) => !Number.isFinite(v) || v <= 0)) {
+          throw new ConfigError(`--sweep: the values must be positive numbers (got ${JSON.stringify(m[2])})`);
+        }
+        sweep = { field, values };
+        break;
+      }
       case "string":
         config[f.field] = text;
         break;
@@ -222,7 +310,9 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
       }
     }
   }
-  return { help: false, config: config as RunConfigInput };
+  return sweep
+    ? { help: false, config: config as RunConfigInput, sweep }
+    : { help: false, config: config as RunConfigInput };
 }
 
 /** The `--help` text. */
@@ -246,6 +336,9 @@ export function benchHelp(flags: FlagSpec[] = BENCH_FLAGS): string {
     "Examples:",
     "  deno task bench",
     "  deno task bench --num-concurrent-requests 16 --max-num-completed-requests 100",
+    "  deno task bench --request-rate 4 --arrival gamma --burstiness 0.5 --duration 60 --warmup-requests 4",
+    "  deno task bench --sweep num-concurrent-requests=1,2,4,8,16 --slo ttft=500ms,tpot=50ms",
+    "  deno task bench --dataset prompts.jsonl --dataset-order shuffle --num-concurrent-requests 4",
     "  deno task bench --llm-api openai --base-url http://127.0.0.1:8000/v1 --model meta-llama/Llama-3.1-8B-Instruct \\",
     "    --mean-input-tokens 1000 --mean-output-tokens 200 --num-concurrent-requests 8 --ignore-eos",
     "  deno task bench --llm-api sambanova --model Meta-Llama-3.1-8B-Instruct        # key in SAMBANOVA_API_KEY",
@@ -264,10 +357,16 @@ export function benchHelp(flags: FlagSpec[] = BENCH_FLAGS): string {
 export function resolveBenchConfig(
   argv: readonly string[],
   env: Record<string, string>,
-): { help: true } | { help: false; input: RunConfigInput; config: RunConfig } {
+): { help: true } | { help: false; input: RunConfigInput; config: RunConfig; sweep?: Sweep } {
   const parsed = parseBenchArgs(argv);
   if (parsed.help) return { help: true };
   const sources: Record<string, string> = {};
   const input = applyEnv(parsed.config, env, sources);
-  return { help: false, input, config: parseRunConfig(input, { sources }) };
+  const config = parseRunConfig(input, { sources });
+  if (parsed.sweep) {
+    // Every value must make a valid run, before the first run starts.
+    for (const v of parsed.sweep.values) parseRunConfig({ ...input, [parsed.sweep.field]: v }, { sources });
+    return { help: false, input, config, sweep: parsed.sweep };
+  }
+  return { help: false, input, config };
 }

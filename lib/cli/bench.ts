@@ -6,14 +6,18 @@ import { loadEnv } from "../config/mod.ts";
 import { ConfigError } from "../errors.ts";
 import { formatSummaryTable } from "../report/summary_table.ts";
 import { benchmark } from "../runner/benchmark.ts";
-import { benchHelp, resolveBenchConfig } from "./args.ts";
+import { benchHelp, resolveBenchConfig, type Sweep } from "./args.ts";
+import type { RunConfigInput } from "../config/schema.ts";
+import { SWEEP_FIELDS, type SweepRun, sweepSummary } from "../runner/sweep.ts";
+import { formatSweepTable, sweepReportHtml } from "../report/sweep_report.ts";
 import { createProgressView } from "./progress.ts";
 
 const err = (s: string) => console.error(s);
 
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  let input;
+  let input: RunConfigInput;
+  let sweep: Sweep | undefined;
   try {
     const resolved = resolveBenchConfig(argv, loadEnv());
     if (resolved.help) {
@@ -21,6 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     input = resolved.input;
+    sweep = resolved.sweep;
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`error: ${e.message}`);
@@ -40,35 +45,91 @@ export async function main(argv: readonly string[]): Promise<number> {
   const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") } as const;
   for (const [sig, h] of Object.entries(handlers)) Deno.addSignalListener(sig as Deno.Signal, h);
 
-  const progress = createProgressView();
   try {
     err("Preparing: loading the tokenizer and drawing the requests…");
-    const result = await benchmark(input, {
-      signal: stop.signal,
-      onStart(s) {
-        if (s.endpoint.simulated) {
-          err(
-            "*** SIMULATED ENDPOINT: no endpoint configured, so llm-bench started its built-in simulator on " +
-              `${s.endpoint.url}. The numbers below describe the simulator, not a model server. ***`,
-          );
-          err("    (point it at a real server with --base-url URL --model NAME, or OPENAI_API_BASE in .env)");
-        }
-        err(
-          `Running ${s.requests} requests, ${s.config.numConcurrentRequests} at a time, against ` +
-            `${s.endpoint.api} ${s.endpoint.url} (model ${s.endpoint.model}); tokenizer ${s.tokenizer}`,
+    const runOne = async (config: RunConfigInput, label?: string) => {
+      const progress = createProgressView();
+      const warmup = createProgressView("warm-up");
+      try {
+        const result = await benchmark(config, {
+          signal: stop.signal,
+          onStart(s) {
+            if (s.endpoint.simulated) {
+              err(
+                "*** SIMULATED ENDPOINT: no endpoint configured, so llm-bench started its built-in simulator on " +
+                  `${s.endpoint.url}. The numbers below describe the simulator, not a model server. ***`,
+              );
+              err("    (point it at a real server with --base-url URL --model NAME, or OPENAI_API_BASE in .env)");
+            }
+            const count = Number.isFinite(s.requests) ? `${s.requests} requests` : "requests";
+            const shape = s.config.requestRate
+              ? `${s.config.arrival} arrivals at ${s.config.requestRate} req/s${
+                s.config.numConcurrentRequests ? `, at most ${s.concurrency} in flight` : ""
+              }`
+              : `${s.concurrency} at a time`;
+            const bounds = s.config.durationS ? ` for ${s.config.durationS} s` : "";
+            const warm = s.warmupRequests ? ` after ${s.warmupRequests} warm-up requests` : "";
+            err(
+              `${label ? `[${label}] ` : ""}Running ${count}, ${shape}${bounds}${warm}, against ` +
+                `${s.endpoint.api} ${s.endpoint.url} (model ${s.endpoint.model}); tokenizer ${s.tokenizer}`,
+            );
+          },
+          onWarmupProgress: (p) => warmup.update(p),
+          onProgress: (p) => {
+            warmup.done();
+            progress.update(p);
+          },
+        });
+        return result;
+      } finally {
+        warmup.done();
+        progress.done();
+      }
+    };
+    const printFiles = (files: { records: string; summary: string; report: string } | null) => {
+      if (!files) return;
+      console.log("");
+      console.log(`Records: ${files.records}`);
+      console.log(`Summary: ${files.summary}`);
+      console.log(`Report:  ${files.report}`);
+    };
+
+    if (sweep) {
+      const runs: SweepRun[] = [];
+      for (const [i, value] of sweep.values.entries()) {
+        if (stop.signal.aborted) break;
+        const label = `${sweep.field} = ${value} (${i + 1}/${sweep.values.length})`;
+        const result = await runOne({ ...input, [sweep.field]: value }, label);
+        runs.push({ value, result });
+        console.log(`\n── ${label}`);
+        console.log(formatSummaryTable(result.summary));
+        printFiles(result.files);
+      }
+      const summary = sweepSummary(sweep.field, runs);
+      console.log("");
+      console.log(formatSweepTable(summary));
+      const first = runs[0]?.result.files;
+      if (first) {
+        // <model>_<in>_<out>_sweep-<field>_<mode>_<suffix>, beside the runs it summarizes
+        const flag = Object.entries(SWEEP_FIELDS).find(([, f]) => f === sweep!.field)![0];
+        const base = first.summary.replace(/_summary\.json$/, "").replace(
+          /_[^_]+_(stream|batch)_/,
+          `_sweep-${flag}_$1_`,
         );
-      },
-      onProgress: (p) => progress.update(p),
-    });
-    progress.done();
+        await Deno.writeTextFile(`${base}_sweep.json`, JSON.stringify(summary, null, 2) + "\n");
+        await Deno.writeTextFile(`${base}_sweep.html`, sweepReportHtml(summary));
+        console.log("");
+        console.log(`Sweep summary: ${base}_sweep.json`);
+        console.log(`Sweep report:  ${base}_sweep.html`);
+      }
+      if (signalled) return signalled === "SIGINT" ? 130 : 143;
+      return runs.every((r) => r.result.summary.run.requestsSucceeded === 0) ? 1 : 0;
+    }
+
+    const result = await runOne(input);
     console.log("");
     console.log(formatSummaryTable(result.summary));
-    if (result.files) {
-      console.log("");
-      console.log(`Records: ${result.files.records}`);
-      console.log(`Summary: ${result.files.summary}`);
-      console.log(`Report:  ${result.files.report}`);
-    }
+    printFiles(result.files);
     if (signalled) return signalled === "SIGINT" ? 130 : 143;
     if (result.summary.run.requestsSucceeded === 0) {
       err("error: no request succeeded — see the error codes above and the records file");
@@ -76,7 +137,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    progress.done();
     if (e instanceof ConfigError) {
       err(`error: ${e.message}`);
       return 2;

@@ -16,12 +16,15 @@ function clock(ms: number): string {
 function line(p: RunProgress): string {
   const rate = p.elapsedMs > 0 ? p.finished / (p.elapsedMs / 1000) : 0;
   const tps = p.elapsedMs > 0 ? p.outputTokens / (p.elapsedMs / 1000) : 0;
-  return `${p.finished}/${p.total} done · ${p.succeeded} ok · ${p.failed} failed · ${p.aborted} aborted · ` +
+  return `${p.finished}/${
+    Number.isFinite(p.total) ? p.total : "…"
+  } done · ${p.succeeded} ok · ${p.failed} failed · ${p.aborted} aborted · ` +
     `${p.inFlight} in flight · ${rate.toFixed(2)} req/s · ${Math.round(tps)} tok/s · ${clock(p.elapsedMs)}`;
 }
 
 /** Creates a {@link ProgressView} writing to `out` (stderr by default). */
 export function createProgressView(
+  label = "progress",
   out: { writeSync(b: Uint8Array): number; isTerminal(): boolean } = Deno.stderr,
 ): ProgressView {
   const tty = out.isTerminal();
@@ -36,7 +39,7 @@ export function createProgressView(
   let drawn = false;
   const draw = (p: RunProgress) => {
     const width = 28;
-    const filled = p.total ? Math.round((p.finished / p.total) * width) : 0;
+    const filled = Number.isFinite(p.total) && p.total ? Math.round((p.finished / p.total) * width) : 0;
     write(`\r\x1b[2K[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${line(p)}`);
     drawn = true;
   };
@@ -56,12 +59,16 @@ export function createProgressView(
       if (decile !== lastPlain || now - lastDraw >= 5000) {
         lastPlain = decile;
         lastDraw = now;
-        write(`progress: ${line(p)}\n`);
+        write(`${label}: ${line(p)}\n`);
       }
     },
     done() {
-      if (tty && last) draw(last);
-      if (tty && drawn) write("\n");
+      if (tty && last && drawn) {
+        draw(last);
+        write("\n");
+      }
+      drawn = false;
+      last = undefined;
     },
   };
 }

@@ -8,6 +8,7 @@ const FLAG_NAMES: Record<string, string> = {
   ttftTimeoutS: "--ttft-timeout",
   idleTimeoutS: "--idle-timeout",
   requestTimeoutS: "--request-timeout",
+  durationS: "--duration",
 };
 
 /** The CLI flag a config field is set with: `meanInputTokens` → `--mean-input-tokens`. */

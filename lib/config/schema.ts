@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SimParamsSchema } from "../simulator/params.ts";
+import { SloSchema } from "../metrics/goodput.ts";
 
 /** Wire protocols llm-bench can speak. `sim` starts the built-in simulated endpoint in-process. */
 export const LLM_APIS = ["sim", "openai", "sambanova", "sambastudio"] as const;
@@ -47,10 +48,29 @@ export const RunConfigSchema = z.object({
   meanOutputTokens: z.int().min(1).max(2_000_000).default(150),
   /** Standard deviation of output tokens. @default 20 */
   stddevOutputTokens: z.number().min(0).default(20),
-  /** Requests in flight at once (closed loop). @default 8 */
-  numConcurrentRequests: z.int().min(1).max(100_000).default(8),
-  /** Stop after this many requests have finished. @default 40 */
-  maxNumCompletedRequests: z.int().min(1).default(40),
+  /**
+   * Requests in flight at once: the closed loop's concurrency, or the cap of an open-loop run.
+   * @default 8 in a closed loop; no cap in an open loop
+   */
+  numConcurrentRequests: z.int().min(1).max(100_000).optional(),
+  /** Stop after this many requests have finished. @default 40; the dataset's size; unbounded with a duration */
+  maxNumCompletedRequests: z.int().min(1).optional(),
+  /** Open loop: mean requests per second; requests are sent on a schedule computed before the run. */
+  requestRate: z.number().positive().optional(),
+  /** Open loop: inter-arrival distribution. @default "poisson" */
+  arrival: z.enum(["poisson", "gamma", "constant"]).default("poisson"),
+  /** Open loop with gamma arrivals: shape; 1 = Poisson, < 1 burstier. @default 1 */
+  burstiness: z.number().positive().default(1),
+  /** Requests sent first, marked `warmup` in the records and left out of the summary. @default 0 */
+  warmupRequests: z.int().min(0).default(0),
+  /** Stop sending new requests after this many seconds (requests in flight finish). */
+  durationS: z.number().positive().optional(),
+  /** JSONL file of requests (`prompt` or `messages`, optional `max_tokens`) instead of sampled prompts. */
+  dataset: z.string().min(1).optional(),
+  /** Order of the dataset's requests. @default "sequential" */
+  datasetOrder: z.enum(["sequential", "shuffle"]).default("sequential"),
+  /** Service-level objectives per request; the summary reports goodput against them. */
+  slo: SloSchema.optional(),
   /** Stop the whole run after this many seconds; requests in flight are aborted and recorded. @default 600 */
   timeoutS: z.number().positive().default(600),
   /** Per request: fail with TIMEOUT when no first token arrives within this many seconds. */

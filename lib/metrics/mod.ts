@@ -3,3 +3,4 @@ export * from "./trace.ts";
 export * from "./request_metrics.ts";
 export * from "./summary.ts";
 export * from "./server_timings.ts";
+export * from "./goodput.ts";

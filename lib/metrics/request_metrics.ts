@@ -93,6 +93,11 @@ export function buildRecord(trace: RequestTrace, options: BuildRecordOptions): R
     generatedText: trace.content,
   };
   if (options.error) record.error = options.error;
+  if (options.scheduledAt !== undefined) {
+    record.scheduledOffsetMs = round(options.scheduledAt - runStart);
+    if (record.ttftMs !== null) record.ttftFromScheduleMs = round(record.ttftMs + record.clientQueueMs);
+    if (record.e2eMs !== null) record.e2eFromScheduleMs = round(record.e2eMs + record.clientQueueMs);
+  }
   const server = serverTimings(trace.usage);
   if (Object.keys(server).length > 0) {
     Object.assign(record, server);

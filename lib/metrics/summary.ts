@@ -5,6 +5,7 @@ import {
   type RunSummary,
   type Statistics,
 } from "../results/schema.ts";
+import { meetsSlo, type Slo } from "./goodput.ts";
 import { describe } from "./statistics.ts";
 
 /** The context of a run that the summary records beside its statistics. */
@@ -15,6 +16,8 @@ export interface SummaryContext {
   tokenizer: string;
   endpoint: RunSummary["endpoint"];
   environment?: RunSummary["environment"];
+  /** The run's SLOs: the summary then reports goodput and attainment. */
+  slo?: Slo;
 }
 
 /** The label every summary of the simulated endpoint carries. */
@@ -36,8 +39,10 @@ export function environmentInfo(startTime = new Date().toISOString()): RunSummar
 
 /** The per-request values of one metric over successful records (inter-token latency pools every gap). */
 export function metricValues(records: readonly RequestRecord[], field: MetricField): number[] {
-  const ok = records.filter((r) => r.status === "ok");
+  const ok = records.filter((r) => r.status === "ok" && !r.warmup);
   if (field === "interTokenLatencyMs") return ok.flatMap((r) => r.interTokenLatenciesMs);
+  // Queue time is a figure of open-loop runs only; in a closed loop it is 0 by definition.
+  if (field === "clientQueueMs") return ok.filter((r) => r.scheduledOffsetMs !== undefined).map((r) => r.clientQueueMs);
   return ok.map((r) => r[field]).filter((v): v is number => typeof v === "number");
 }
 
@@ -49,7 +54,8 @@ const FIELDS: readonly MetricField[] = METRIC_FIELDS;
  * time; request throughput = successful requests / wall time; error rate = failed / started (requests aborted by the run's
  * own stop are started but not failed).
  */
-export function summarize(records: readonly RequestRecord[], context: SummaryContext): RunSummary {
+export function summarize(all: readonly RequestRecord[], context: SummaryContext): RunSummary {
+  const records = all.filter((r) => !r.warmup);
   const ok = records.filter((r) => r.status === "ok");
   const failed = records.filter((r) => r.status === "error");
   const aborted = records.filter((r) => r.status === "aborted");
@@ -68,6 +74,17 @@ export function summarize(records: readonly RequestRecord[], context: SummaryCon
   for (const field of FIELDS) metrics[field] = describe(metricValues(records, field));
 
   const simulated = context.endpoint.simulated;
+  let goodput: RunSummary["goodput"];
+  if (context.slo) {
+    const met = records.filter((r) => meetsSlo(r, context.slo!)).length;
+    const judged = records.length - aborted.length;
+    goodput = {
+      slo: context.slo,
+      met,
+      attainment: judged > 0 ? met / judged : null,
+      requestsPerS: wallS ? met / wallS : null,
+    };
+  }
   return {
     schemaVersion: 1,
     simulated,
@@ -84,12 +101,14 @@ export function summarize(records: readonly RequestRecord[], context: SummaryCon
       requestsSucceeded: ok.length,
       requestsFailed: failed.length,
       requestsAborted: aborted.length,
+      warmupRequests: all.length - records.length,
     },
     throughput: {
       outputTokensPerS: wallS ? outTokens / wallS : null,
       requestsPerS: wallS ? ok.length / wallS : null,
       requestsPerMin: wallS ? (ok.length / wallS) * 60 : null,
     },
+    ...(goodput ? { goodput } : {}),
     errors: {
       rate: records.length > 0 ? failed.length / records.length : null,
       count: failed.length,

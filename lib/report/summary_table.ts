@@ -12,6 +12,9 @@ export const METRIC_LABELS: Record<MetricField, string> = {
   inputTokens: "Input tokens",
   outputTokens: "Output tokens",
   tokensPerEvent: "Tokens per event",
+  clientQueueMs: "Client queue time (ms)",
+  ttftFromScheduleMs: "TTFT from scheduled send (ms)",
+  e2eFromScheduleMs: "E2E from scheduled send (ms)",
   serverTtftMs: "Server: time to first token (ms)",
   serverE2eMs: "Server: total latency (ms)",
   serverDecodeTokensPerS: "Server: tokens/s after first token",
@@ -56,6 +59,14 @@ export function summaryRows(summary: RunSummary, which: "client" | "server" = "c
   return rows;
 }
 
+function sloText(slo: { ttftMs?: number; tpotMs?: number; e2eMs?: number }): string {
+  const parts: string[] = [];
+  if (slo.ttftMs !== undefined) parts.push(`TTFT ≤ ${slo.ttftMs} ms`);
+  if (slo.tpotMs !== undefined) parts.push(`TPOT ≤ ${slo.tpotMs} ms`);
+  if (slo.e2eMs !== undefined) parts.push(`E2E ≤ ${slo.e2eMs} ms`);
+  return parts.join(", ");
+}
+
 /** The run's headline figures as label/value pairs. */
 export function headline(summary: RunSummary): [string, string][] {
   const { run, throughput, errors } = summary;
@@ -72,6 +83,17 @@ export function headline(summary: RunSummary): [string, string][] {
       `${formatNumber(throughput.requestsPerS)} req/s (${formatNumber(throughput.requestsPerMin)} req/min)`,
     ],
     ["Error rate", errors.rate === null ? "–" : `${(errors.rate * 100).toFixed(1)} %${codes ? ` (${codes})` : ""}`],
+    ...(summary.goodput
+      ? [[
+        "Goodput",
+        `${formatNumber(summary.goodput.requestsPerS)} req/s meeting ${sloText(summary.goodput.slo)} · attainment ${
+          summary.goodput.attainment === null ? "–" : `${(summary.goodput.attainment * 100).toFixed(1)} %`
+        } (${summary.goodput.met} requests)`,
+      ] as [string, string]]
+      : []),
+    ...(run.warmupRequests > 0
+      ? [["Warm-up requests", `${run.warmupRequests} (sent first, not in any statistic)`] as [string, string]]
+      : []),
     ...(errors.rateLimited > 0
       ? [["Rate limited (429)", `${errors.rateLimited} of ${run.requestsStarted} requests`] as [string, string]]
       : []),

@@ -24,7 +24,8 @@ export interface StemParts {
   model: string;
   meanInputTokens: number;
   meanOutputTokens: number;
-  numConcurrentRequests: number;
+  /** Concurrency, or a label such as `rate4` for open-loop runs. */
+  numConcurrentRequests: number | string;
   mode: string;
 }
 

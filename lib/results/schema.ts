@@ -48,6 +48,16 @@ export const RequestRecordSchema = z.object({
   endOffsetMs: ms,
   /** Actual send − scheduled send (0 in a closed loop). */
   clientQueueMs: ms,
+  /** Open loop: when the request was due, ms from run start. */
+  scheduledOffsetMs: z.number().optional(),
+  /** Open loop: TTFT measured from the scheduled send (client queueing included). */
+  ttftFromScheduleMs: z.number().optional(),
+  /** Open loop: end-to-end latency measured from the scheduled send (client queueing included). */
+  e2eFromScheduleMs: z.number().optional(),
+  /** A warm-up request: sent first, kept in the records, left out of the summary. */
+  warmup: z.boolean().optional(),
+  /** Whether the request met every SLO of the run (`--slo`); absent when the run set none. */
+  meetsSlo: z.boolean().optional(),
   /** HTTP status of the response, when one arrived. */
   httpStatus: z.int().nullable(),
   ttfbMs: maybe,
@@ -108,6 +118,9 @@ export const METRIC_FIELDS = [
   "inputTokens",
   "outputTokens",
   "tokensPerEvent",
+  "clientQueueMs",
+  "ttftFromScheduleMs",
+  "e2eFromScheduleMs",
   "serverTtftMs",
   "serverE2eMs",
   "serverDecodeTokensPerS",
@@ -140,7 +153,9 @@ export const RunSummarySchema = z.object({
   endpoint: z.object({ api: z.string(), url: z.string(), model: z.string(), simulated: z.boolean() }),
   run: z.object({
     startedAt: z.string(),
-    stopReason: z.enum(["completed", "timeout", "interrupted"]),
+    stopReason: z.enum(["completed", "duration", "timeout", "interrupted"]),
+    /** Warm-up requests sent before the measured ones (not in any statistic). */
+    warmupRequests: z.int().default(0),
     wallTimeS: z.number().nullable(),
     requestsStarted: z.int(),
     requestsSucceeded: z.int(),
@@ -152,6 +167,16 @@ export const RunSummarySchema = z.object({
     requestsPerS: z.number().nullable(),
     requestsPerMin: z.number().nullable(),
   }),
+  /** Present when the run set SLOs (`--slo`). */
+  goodput: z.object({
+    slo: z.object({ ttftMs: z.number().optional(), tpotMs: z.number().optional(), e2eMs: z.number().optional() }),
+    /** Requests that met every SLO. */
+    met: z.int(),
+    /** met / (requests started − aborted). */
+    attainment: z.number().nullable(),
+    /** Requests meeting every SLO per second of run wall time. */
+    requestsPerS: z.number().nullable(),
+  }).optional(),
   errors: z.object({
     rate: z.number().nullable(),
     count: z.int(),

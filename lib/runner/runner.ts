@@ -42,6 +42,32 @@ export interface RunOptions {
   onProgress?: (progress: RunProgress) => void;
   /** Per-request limits; a request past one fails with code TIMEOUT and the phase that struck. */
   timeouts?: RequestTimeouts;
+  /** Requests to send in all; past the end of `requests` they are reused. @default requests.length */
+  maxRequests?: number;
+  /**
+   * Open loop: request i is due `schedule[i]` ms after the run starts (see `arrivalSchedule`), capped by
+   * `concurrency` requests in flight. Without it, the run is a closed loop.
+   */
+  schedule?: readonly number[];
+  /** Stop sending new requests after this long; those in flight finish (stop reason `duration`). */
+  durationMs?: number;
+  /** Mark every record as warm-up (not counted in the summary). */
+  warmup?: boolean;
+}
+
+/** Sleeps until `performance.now()` reaches `at`, or until `signal` aborts. */
+function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
+  const ms = at - performance.now();
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** Per-request time limits, ms. */
@@ -104,7 +130,7 @@ function watchdog(limits: RequestTimeouts, abort: (phase: Phase, message: string
 /** What a run produced. */
 export interface RunResult {
   records: RequestRecord[];
-  stopReason: "completed" | "timeout" | "interrupted";
+  stopReason: "completed" | "duration" | "timeout" | "interrupted";
   /** Wall-clock start, ISO 8601. */
   startedAt: string;
   /** Responses that came from llm-bench's simulated endpoint (it marks them with a header). */
@@ -142,12 +168,12 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     failed: 0,
     aborted: 0,
     inFlight: 0,
-    total: requests.length,
+    total: Math.min(options.maxRequests ?? requests.length, options.schedule?.length ?? Infinity),
     elapsedMs: 0,
     outputTokens: 0,
   };
 
-  const one = async (spec: RequestSpec) => {
+  const one = async (spec: RequestSpec, scheduledAt?: number) => {
     if (stop.signal.aborted) return;
     progress.inFlight++;
     const trace = newTrace();
@@ -177,8 +203,9 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
           streamed,
           error: { code: "EMPTY_RESPONSE", message: "The response carried no generated text" },
           failedAt: trace.tEnd ?? performance.now(),
+          scheduledAt,
         })
-        : buildRecord(trace, { spec, runStart, countTokens, streamed });
+        : buildRecord(trace, { spec, runStart, countTokens, streamed, scheduledAt });
     } catch (e) {
       const failedAt = performance.now();
       const err = e instanceof RequestError
@@ -189,11 +216,12 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       if (err.bodyExcerpt !== undefined) error.bodyExcerpt = err.bodyExcerpt;
       if (err.retryAfterS !== undefined) error.retryAfterS = err.retryAfterS;
       if (err.code === "TIMEOUT" && phase) error.phase = phase;
-      record = buildRecord(trace, { spec, runStart, countTokens, streamed, error, failedAt });
+      record = buildRecord(trace, { spec, runStart, countTokens, streamed, error, failedAt, scheduledAt });
     }
     dog?.stop();
     progress.inFlight--;
     if (trace.simulatedServer) simulatedResponses++;
+    if (options.warmup) record.warmup = true;
     records.push(record);
     options.onRecord?.(record);
     progress.finished++;
@@ -206,11 +234,44 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     options.onProgress?.({ ...progress });
   };
 
-  const limit = pLimit(options.concurrency);
+  const max = options.maxRequests ?? requests.length;
+  // Past the end of `requests` (a duration-bound run), the list is reused with fresh indices.
+  const specAt = (i: number): RequestSpec => {
+    const base = requests[i % requests.length];
+    return i < requests.length ? base : { ...base, index: i };
+  };
+  // Stops sending new requests (the duration); requests in flight run on.
+  const sending = new AbortController();
+  const durationTimer = options.durationMs === undefined ? undefined : setTimeout(() => {
+    if (stopReason === "completed") stopReason = "duration";
+    sending.abort();
+  }, options.durationMs);
+  const halted = () => stop.signal.aborted || sending.signal.aborted;
   try {
-    await Promise.all(requests.map((spec) => limit(() => one(spec))));
+    if (options.schedule) {
+      // Open loop: each request is due at its scheduled time, measured from the run's start (no drift), then waits
+      // for a slot if a concurrency cap is set; the wait is its client queue time.
+      const schedule = options.schedule;
+      const limit = pLimit(options.concurrency);
+      const started: Promise<void>[] = [];
+      const wake = AbortSignal.any([stop.signal, sending.signal]);
+      for (let i = 0; i < max && i < schedule.length && !halted(); i++) {
+        const due = runStart + schedule[i];
+        await sleepUntil(due, wake);
+        if (halted()) break;
+        started.push(limit(() => one(specAt(i), due)));
+      }
+      await Promise.all(started);
+    } else {
+      let next = 0;
+      const worker = async () => {
+        while (!halted() && next < max) await one(specAt(next++));
+      };
+      await Promise.all(Array.from({ length: Math.min(options.concurrency, max) }, worker));
+    }
   } finally {
     clearTimeout(timer);
+    if (durationTimer !== undefined) clearTimeout(durationTimer);
     options.signal?.removeEventListener("abort", onAbort);
   }
   return { records, stopReason, startedAt, simulatedResponses };

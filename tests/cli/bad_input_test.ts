@@ -6,6 +6,21 @@ import { resolveBenchConfig } from "../../lib/cli/args.ts";
 import { ConfigError } from "../../lib/errors.ts";
 
 const BAD: [string[], Record<string, string>, RegExp][] = [
+  [["--slo", "ttft=500"], {}, /--slo: cannot read "ttft=500": expected name=value with a unit/],
+  [["--slo", "p99=1s"], {}, /--slo: unknown SLO "p99": accepted ttft, tpot, e2e/],
+  [
+    ["--sweep", "concurrency=1,2"],
+    {},
+    /--sweep: expected FIELD=V1,V2,… with FIELD one of num-concurrent-requests, request-rate/,
+  ],
+  [["--sweep", "request-rate=1,x"], {}, /--sweep: the values must be positive numbers \(got "1,x"\)/],
+  [["--sweep", "num-concurrent-requests=1,2.5"], {}, /--num-concurrent-requests: expected an integer \(got 2.5\)/],
+  [["--request-rate", "0"], {}, /--request-rate: must be > 0 \(got 0\)/],
+  [["--arrival", "uniform"], {}, /--arrival: accepted values: poisson, gamma, constant/],
+  [["--burstiness", "-1"], {}, /--burstiness: must be > 0/],
+  [["--warmup-requests", "-2"], {}, /--warmup-requests: must be ≥ 0/],
+  [["--duration", "0"], {}, /--duration: must be > 0/],
+  [["--dataset-order", "random"], {}, /--dataset-order: accepted values: sequential, shuffle/],
   [["--num-concurrent-requests", "0"], {}, /--num-concurrent-requests: must be ≥ 1 \(got 0\)/],
   [["--num-concurrent-requests", "2.5"], {}, /--num-concurrent-requests: expected an integer \(got 2.5\)/],
   [["--num-concurrent-requests", "many"], {}, /--num-concurrent-requests: expected a number \(got "many"\)/],

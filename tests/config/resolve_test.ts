@@ -7,7 +7,7 @@ Deno.test("parseRunConfig() fills defaults in one place and targets the simulato
   assert.equal(c.llmApi, "sim");
   assert.equal(c.model, "llm-bench-sim");
   assert.equal(c.meanInputTokens, 550);
-  assert.equal(c.numConcurrentRequests, 8);
+  assert.equal(c.numConcurrentRequests, undefined); // resolved per run shape: 8 in a closed loop, no cap open loop
   assert.equal(c.mode, "stream");
   assert.equal(c.sim.maxBatch, 64);
   assert.equal(parseRunConfig({ model: "x" }).sim.model, "x"); // the simulator serves the run's model

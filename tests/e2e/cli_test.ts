@@ -258,3 +258,38 @@ Deno.test("bench against a server of our own with role-only first chunk, usage-o
   assert.equal(written.length, 4, "records, summary, report, run start record");
   for (const text of [r.stdout, r.stderr, ...written]) assert.equal(text.includes("sk-test-KEY-0042"), false);
 });
+
+Deno.test("--sweep runs one benchmark per value and writes a sweep summary and report with the load curves", async () => {
+  const cwd = await Deno.makeTempDir();
+  const r = await bench(
+    [
+      "--sweep",
+      "num-concurrent-requests=1,3",
+      "--max-num-completed-requests",
+      "3",
+      "--mean-output-tokens",
+      "15",
+      "--slo",
+      "ttft=2s",
+    ],
+    { cwd },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const json = /^Sweep summary: (.+)$/m.exec(r.stdout)?.[1];
+  const html = /^Sweep report: +(.+)$/m.exec(r.stdout)?.[1];
+  assert.ok(json && html, r.stdout);
+  assert.match(json, /_sweep-num-concurrent-requests_stream_.*_sweep\.json$/);
+  const sweep = JSON.parse(await Deno.readTextFile(`${cwd}/${json}`));
+  assert.equal(sweep.field, "numConcurrentRequests");
+  assert.deepEqual(sweep.rows.map((x: { value: number }) => x.value), [1, 3]);
+  assert.ok(
+    sweep.rows.every((x: { requestsSucceeded: number; goodputRequestsPerS: number }) =>
+      x.requestsSucceeded === 3 && x.goodputRequestsPerS > 0
+    ),
+  );
+  const page = await Deno.readTextFile(`${cwd}/${html}`);
+  for (const id of ["sweep-ttft", "sweep-e2e", "sweep-throughput", "sweep-latency-vs-throughput"]) {
+    assert.match(page, new RegExp(`data-chart="${id}"`));
+  }
+  assert.match(r.stdout, /Concurrent requests +ok/);
+});

@@ -1,0 +1,101 @@
+import { curveChart } from "../charts/charts.ts";
+import type { SweepSummary } from "../runner/sweep.ts";
+import { chartsHtml, REPORT_CSS } from "./html_report.ts";
+import { formatNumber } from "./summary_table.ts";
+
+const LABELS: Record<string, string> = {
+  numConcurrentRequests: "Concurrent requests",
+  requestRate: "Request rate (req/s)",
+  meanInputTokens: "Mean input tokens",
+  meanOutputTokens: "Mean output tokens",
+};
+
+const COLUMNS: [string, (r: SweepSummary["rows"][number]) => number | null][] = [
+  ["ok", (r) => r.requestsSucceeded],
+  ["error rate %", (r) => (r.errorRate === null ? null : r.errorRate * 100)],
+  ["TTFT p50 ms", (r) => r.ttftP50Ms],
+  ["TTFT p99 ms", (r) => r.ttftP99Ms],
+  ["E2E p50 ms", (r) => r.e2eP50Ms],
+  ["E2E p99 ms", (r) => r.e2eP99Ms],
+  ["ITL p50 ms", (r) => r.interTokenLatencyP50Ms],
+  ["output tok/s", (r) => r.outputTokensPerS],
+  ["req/s", (r) => r.requestsPerS],
+  ["goodput req/s", (r) => r.goodputRequestsPerS],
+];
+
+const cell = (v: number | null) => (v !== null && Number.isInteger(v) ? String(v) : formatNumber(v));
+
+/** The sweep as a plain-text table, one row per value. */
+export function formatSweepTable(sweep: SweepSummary): string {
+  const head = [LABELS[sweep.field] ?? sweep.field, ...COLUMNS.map(([h]) => h)];
+  const rows = sweep.rows.map((r) => [String(r.value), ...COLUMNS.map(([, f]) => cell(f(r)))]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => c.padStart(w[i])).join("  ");
+  return [
+    ...(sweep.simulated ? ["*** SIMULATED ENDPOINT — the sweep ran against llm-bench's simulator ***"] : []),
+    line(head),
+    line(w.map((n) => "-".repeat(n))),
+    ...rows.map(line),
+  ].join("\n");
+}
+
+/** The load-curve charts of a sweep: latency percentiles and throughput against the swept value, latency vs throughput. */
+export function sweepCharts(sweep: SweepSummary) {
+  const x = LABELS[sweep.field] ?? sweep.field;
+  const subtitle = sweep.simulated ? "SIMULATED ENDPOINT" : undefined;
+  const rows = sweep.rows;
+  return [
+    curveChart(
+      rows.flatMap((r) => [
+        { x: r.value, y: r.ttftP50Ms, series: "TTFT p50" },
+        { x: r.value, y: r.ttftP99Ms, series: "TTFT p99" },
+      ]),
+      { id: "sweep-ttft", title: `Time to first token vs ${x.toLowerCase()}`, x, y: "TTFT (ms)" },
+      { subtitle, width: 460 },
+    ),
+    curveChart(
+      rows.flatMap((r) => [
+        { x: r.value, y: r.e2eP50Ms, series: "E2E p50" },
+        { x: r.value, y: r.e2eP99Ms, series: "E2E p99" },
+      ]),
+      { id: "sweep-e2e", title: `End-to-end latency vs ${x.toLowerCase()}`, x, y: "End-to-end latency (ms)" },
+      { subtitle, width: 460 },
+    ),
+    curveChart(
+      rows.map((r) => ({ x: r.value, y: r.outputTokensPerS, series: "total output tokens/s" })),
+      { id: "sweep-throughput", title: `Output throughput vs ${x.toLowerCase()}`, x, y: "Output tokens/s" },
+      { subtitle, width: 460 },
+    ),
+    curveChart(
+      rows.flatMap((r) =>
+        r.outputTokensPerS === null ? [] : [
+          { x: r.outputTokensPerS, y: r.e2eP50Ms, series: "E2E p50" },
+          { x: r.outputTokensPerS, y: r.e2eP99Ms, series: "E2E p99" },
+        ]
+      ),
+      {
+        id: "sweep-latency-vs-throughput",
+        title: "Latency vs throughput",
+        x: "Total output tokens/s",
+        y: "End-to-end latency (ms)",
+        linearX: true,
+      },
+      { subtitle, width: 460 },
+    ),
+  ];
+}
+
+/** A self-contained HTML page of the sweep: the table and the load curves. */
+export function sweepReportHtml(sweep: SweepSummary): string {
+  const head = [LABELS[sweep.field] ?? sweep.field, ...COLUMNS.map(([h]) => h)];
+  const table = `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${
+    sweep.rows.map((r) => `<tr><td>${r.value}</td>${COLUMNS.map(([, f]) => `<td>${cell(f(r))}</td>`).join("")}</tr>`)
+      .join("")
+  }</tbody></table>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>llm-bench sweep</title><style>${REPORT_CSS}
+body { margin: 24px; }</style></head><body class="llm-bench"><h1 style="font-size:20px">llm-bench sweep over ${
+    (LABELS[sweep.field] ?? sweep.field).toLowerCase()
+  }</h1>${
+    sweep.simulated ? '<div class="sim-banner">⚠ SIMULATED ENDPOINT — the sweep ran against the simulator</div>' : ""
+  }${table}${chartsHtml(sweepCharts(sweep))}</body></html>\n`;
+}
