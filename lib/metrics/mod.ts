@@ -4,3 +4,4 @@ export * from "./request_metrics.ts";
 export * from "./summary.ts";
 export * from "./server_timings.ts";
 export * from "./goodput.ts";
+export * from "./health.ts";

@@ -93,6 +93,7 @@ export function buildRecord(trace: RequestTrace, options: BuildRecordOptions): R
     generatedText: trace.content,
   };
   if (options.error) record.error = options.error;
+  if (trace.firstDeltaEmpty) record.firstChunkEmpty = true;
   if (options.scheduledAt !== undefined) {
     record.scheduledOffsetMs = round(options.scheduledAt - runStart);
     if (record.ttftMs !== null) record.ttftFromScheduleMs = round(record.ttftMs + record.clientQueueMs);

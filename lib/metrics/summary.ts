@@ -7,6 +7,8 @@ import {
 } from "../results/schema.ts";
 import { meetsSlo, type Slo } from "./goodput.ts";
 import { describe } from "./statistics.ts";
+import { assessHealth } from "./health.ts";
+import type { ClientLoad } from "../runner/monitor.ts";
 
 /** The context of a run that the summary records beside its statistics. */
 export interface SummaryContext {
@@ -18,6 +20,8 @@ export interface SummaryContext {
   environment?: RunSummary["environment"];
   /** The run's SLOs: the summary then reports goodput and attainment. */
   slo?: Slo;
+  /** The client's own load during the run, for the health verdict. */
+  clientLoad?: ClientLoad;
 }
 
 /** The label every summary of the simulated endpoint carries. */
@@ -108,6 +112,7 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
       requestsPerS: wallS ? ok.length / wallS : null,
       requestsPerMin: wallS ? (ok.length / wallS) * 60 : null,
     },
+    health: assessHealth(all, context.clientLoad),
     ...(goodput ? { goodput } : {}),
     errors: {
       rate: records.length > 0 ? failed.length / records.length : null,

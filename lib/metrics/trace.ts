@@ -17,6 +17,8 @@ export interface RequestTrace {
   tEnd: number | null;
   /** The server marked its response as llm-bench's simulator. */
   simulatedServer: boolean;
+  /** The first delta carried no text (a role-only or empty chunk). */
+  firstDeltaEmpty: boolean | null;
 }
 
 /** An empty trace to fill with {@link addEvent}. */
@@ -33,6 +35,7 @@ export function newTrace(): RequestTrace {
     finishReason: null,
     tEnd: null,
     simulatedServer: false,
+    firstDeltaEmpty: null,
   };
 }
 
@@ -40,6 +43,7 @@ export function newTrace(): RequestTrace {
 export function addEvent(trace: RequestTrace, ev: StreamEvent): void {
   switch (ev.type) {
     case "delta":
+      if (trace.firstDeltaEmpty === null) trace.firstDeltaEmpty = ev.content === "" && ev.reasoning === "";
       if (ev.content !== "" || ev.reasoning !== "") {
         trace.textTimes.push(ev.t);
         trace.content += ev.content;

@@ -54,7 +54,13 @@ export function summaryHeaderHtml(summary: RunSummary): string {
   const head = `<table class="llm-bench-headline"><tbody>${
     headline(summary).map(([k, v]) => `<tr><td>${esc(k)}</td><td style="text-align:left">${esc(v)}</td></tr>`).join("")
   }</tbody></table>`;
-  return banner + meta + head;
+  const h = summary.health;
+  const health = h
+    ? `<p class="meta"><b>Health: ${h.verdict}</b>${
+      h.reasons.length ? ` — ${esc(h.reasons.join("; "))}` : " — the client kept up; timings are trustworthy"
+    }${h.notes.map((n) => `<br>note: ${esc(n)}`).join("")}</p>`
+    : "";
+  return banner + meta + health + head;
 }
 
 /** Charts side by side in a wrapping grid. */

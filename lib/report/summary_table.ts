@@ -151,6 +151,12 @@ export function formatSummaryTable(summary: RunSummary): string {
     if (serverRows.length) out.push("", "Server-reported timings (every request):", ...formatRows(serverRows));
   }
   out.push("");
+  if (summary.health) {
+    const h = summary.health;
+    out.push(`Health: ${h.verdict.toUpperCase()}${h.reasons.length ? ` — ${h.reasons.join("; ")}` : ""}`);
+    for (const n of h.notes) out.push(`  note: ${n}`);
+    out.push("");
+  }
   const head = headline(summary);
   const hw = Math.max(...head.map(([k]) => k.length));
   for (const [k, v] of head) out.push(`${k.padEnd(hw)}  ${v}`);

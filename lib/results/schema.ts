@@ -54,6 +54,8 @@ export const RequestRecordSchema = z.object({
   ttftFromScheduleMs: z.number().optional(),
   /** Open loop: end-to-end latency measured from the scheduled send (client queueing included). */
   e2eFromScheduleMs: z.number().optional(),
+  /** The response's first chunk carried no text (role-only or empty): skipped for TTFT. */
+  firstChunkEmpty: z.boolean().optional(),
   /** A warm-up request: sent first, kept in the records, left out of the summary. */
   warmup: z.boolean().optional(),
   /** Whether the request met every SLO of the run (`--slo`); absent when the run set none. */
@@ -167,6 +169,15 @@ export const RunSummarySchema = z.object({
     requestsPerS: z.number().nullable(),
     requestsPerMin: z.number().nullable(),
   }),
+  /** Whether the numbers can be trusted: `suspect` when the client may have distorted them. */
+  health: z.object({
+    verdict: z.enum(["valid", "suspect"]),
+    /** Why the run is suspect. */
+    reasons: z.array(z.string()),
+    /** Stream-integrity findings that do not distort the timings. */
+    notes: z.array(z.string()),
+    figures: z.record(z.string(), z.number().nullable()),
+  }).optional(),
   /** Present when the run set SLOs (`--slo`). */
   goodput: z.object({
     slo: z.object({ ttftMs: z.number().optional(), tpotMs: z.number().optional(), e2eMs: z.number().optional() }),

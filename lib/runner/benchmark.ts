@@ -11,6 +11,7 @@ import { loadCorpus } from "../sampler/corpus.ts";
 import { loadDataset } from "../sampler/dataset.ts";
 import { createSampler, type RequestSpec } from "../sampler/sampler.ts";
 import { arrivalSchedule } from "./schedule.ts";
+import { startClientMonitor } from "./monitor.ts";
 import { meetsSlo } from "../metrics/goodput.ts";
 import { loadTokenizer, type Tokenizer } from "../sampler/tokenizer.ts";
 import { type SimWorker, startSimWorker } from "../simulator/worker.ts";
@@ -146,6 +147,7 @@ export async function benchmark(input: RunConfigInput, options: BenchmarkOptions
       });
       warmupRecords = w.records;
     }
+    const monitor = startClientMonitor();
     const run = await runBenchmark({
       ...common,
       requests: plan.requests,
@@ -154,6 +156,7 @@ export async function benchmark(input: RunConfigInput, options: BenchmarkOptions
       durationMs: config.durationS === undefined ? undefined : config.durationS * 1000,
       onProgress: options.onProgress,
     });
+    const clientLoad = monitor.stop();
     // A simulator reached by URL is still a simulator: its responses say so.
     if (run.simulatedResponses > 0) endpoint.simulated = true;
     const records = [...warmupRecords, ...run.records];
@@ -164,6 +167,7 @@ export async function benchmark(input: RunConfigInput, options: BenchmarkOptions
       tokenizer: tokenizer.name,
       endpoint,
       slo: config.slo,
+      clientLoad,
     });
     if (files) {
       await writeSummary(files.summary, summary);

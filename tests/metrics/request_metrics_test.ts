@@ -52,6 +52,7 @@ Deno.test("buildRecord() computes TTFT, E2E, ITL, TPOT and throughputs exactly a
   assert.equal(r.decodeTokensPerS, Math.round((3 / 0.07) * 1000) / 1000);
   assert.equal(r.textEvents, 4);
   assert.equal(r.emptyEvents, 2); // role-only chunk + usage-only chunk
+  assert.equal(r.firstChunkEmpty, true);
   assert.equal(r.tokensPerEvent, 1);
   assert.equal(r.finishReason, "length");
   assert.equal(r.generatedText, " one two three four");

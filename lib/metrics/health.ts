@@ -1,0 +1,92 @@
+import type { RequestRecord, RunSummary } from "../results/schema.ts";
+import type { ClientLoad } from "../runner/monitor.ts";
+import { describe } from "./statistics.ts";
+
+/** Thresholds of the health verdict. */
+export const HEALTH_LIMITS = {
+  /** Event-loop lag p99 above this: chunks may be stamped late. */
+  lagP99Ms: 5,
+  /** Client CPU above this share of one core: the client may be the bottleneck. */
+  cpuShare: 0.85,
+  /** Share of inter-chunk gaps below 0.1 ms above this (with ~1 token per chunk): bursty arrival. */
+  burstyShare: 0.2,
+  /** Mean tokens per chunk above this: inter-token latency is per chunk, not per token. */
+  tokensPerChunk: 1.5,
+  /** Median achieved / requested output tokens outside [1 − x, 1 + x]. */
+  outputDrift: 0.2,
+  /** Open loop: client queue time p99 above this, ms. */
+  queueP99Ms: 10,
+};
+
+type Health = NonNullable<RunSummary["health"]>;
+
+const round = (x: number | null, d = 3) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d);
+
+/**
+ * Judges whether a run's numbers can be trusted. `suspect` when the client itself may have distorted them (a lagging
+ * event loop, a saturated CPU, bursts of chunks stamped together); stream-integrity findings that do not distort the
+ * timings (several tokens per chunk, role-only first chunks, no usage block, output lengths off) are listed as notes.
+ */
+export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): Health {
+  const records = all.filter((r) => !r.warmup);
+  const ok = records.filter((r) => r.status === "ok");
+  const reasons: string[] = [];
+  const notes: string[] = [];
+  const lag = load ? describe(load.lagMs) : undefined;
+  const cpuShare = load && load.wallMs > 0 ? load.cpuMs / load.wallMs : null;
+  const gaps = ok.flatMap((r) => r.interTokenLatenciesMs);
+  const tinyShare = gaps.length ? gaps.filter((g) => g < 0.1).length / gaps.length : null;
+  const tokensPerChunk = describe(ok.map((r) => r.tokensPerEvent)).mean;
+  const emptyFirst = ok.filter((r) => r.firstChunkEmpty).length;
+  const noUsage = ok.filter((r) => r.outputTokenSource === "tokenizer").length;
+  const ratios = ok.filter((r) => r.outputTokens !== null && r.requestedOutputTokens > 0)
+    .map((r) => r.outputTokens! / r.requestedOutputTokens);
+  const outputRatio = describe(ratios).p50;
+  const queue = describe(ok.filter((r) => r.scheduledOffsetMs !== undefined).map((r) => r.clientQueueMs));
+
+  if (lag && lag.p99 !== null && lag.p99 > HEALTH_LIMITS.lagP99Ms) {
+    reasons.push(`the client's event loop lagged (p99 ${lag.p99.toFixed(1)} ms): chunks may have been stamped late`);
+  }
+  if (cpuShare !== null && cpuShare > HEALTH_LIMITS.cpuShare) {
+    reasons.push(`the client process used ${(cpuShare * 100).toFixed(0)} % of a core: it may be the bottleneck`);
+  }
+  if (tinyShare !== null && tinyShare > HEALTH_LIMITS.burstyShare && (tokensPerChunk ?? 1) <= HEALTH_LIMITS.tokensPerChunk) {
+    reasons.push(
+      `bursty arrival: ${(tinyShare * 100).toFixed(0)} % of inter-chunk gaps under 0.1 ms — a buffering proxy, ` +
+        `or a client that fell behind and read chunks together`,
+    );
+  }
+  if (tokensPerChunk !== null && tokensPerChunk > HEALTH_LIMITS.tokensPerChunk) {
+    notes.push(`${tokensPerChunk.toFixed(1)} tokens per chunk on average: inter-token latency is per chunk, not per token`);
+  }
+  if (emptyFirst > 0) {
+    notes.push(`${emptyFirst} responses began with a role-only or empty chunk (skipped for TTFT, as defined)`);
+  }
+  if (noUsage > 0) notes.push(`${noUsage} responses had no usage block: their output tokens were counted with the tokenizer`);
+  if (outputRatio !== null && Math.abs(outputRatio - 1) > HEALTH_LIMITS.outputDrift) {
+    notes.push(
+      `achieved output tokens are ${(outputRatio * 100).toFixed(0)} % of requested (median): ` +
+        `set --ignore-eos where the server accepts it`,
+    );
+  }
+  if (queue.p99 !== null && queue.p99 > HEALTH_LIMITS.queueP99Ms) {
+    notes.push(`client-side queueing: p99 ${queue.p99.toFixed(1)} ms between scheduled and actual send`);
+  }
+  return {
+    verdict: reasons.length ? "suspect" : "valid",
+    reasons,
+    notes,
+    figures: {
+      eventLoopLagP50Ms: round(lag?.p50 ?? null),
+      eventLoopLagP99Ms: round(lag?.p99 ?? null),
+      eventLoopLagMaxMs: round(lag?.max ?? null),
+      clientCpuShare: round(cpuShare),
+      tinyGapShare: round(tinyShare),
+      tokensPerChunk: round(tokensPerChunk),
+      emptyFirstChunks: emptyFirst,
+      responsesWithoutUsage: noUsage,
+      outputTokensAchievedRatio: round(outputRatio),
+      clientQueueP99Ms: round(queue.p99),
+    },
+  };
+}
