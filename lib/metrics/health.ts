@@ -50,19 +50,25 @@ export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): 
   if (cpuShare !== null && cpuShare > HEALTH_LIMITS.cpuShare) {
     reasons.push(`the client process used ${(cpuShare * 100).toFixed(0)} % of a core: it may be the bottleneck`);
   }
-  if (tinyShare !== null && tinyShare > HEALTH_LIMITS.burstyShare && (tokensPerChunk ?? 1) <= HEALTH_LIMITS.tokensPerChunk) {
+  if (
+    tinyShare !== null && tinyShare > HEALTH_LIMITS.burstyShare && (tokensPerChunk ?? 1) <= HEALTH_LIMITS.tokensPerChunk
+  ) {
     reasons.push(
       `bursty arrival: ${(tinyShare * 100).toFixed(0)} % of inter-chunk gaps under 0.1 ms — a buffering proxy, ` +
         `or a client that fell behind and read chunks together`,
     );
   }
   if (tokensPerChunk !== null && tokensPerChunk > HEALTH_LIMITS.tokensPerChunk) {
-    notes.push(`${tokensPerChunk.toFixed(1)} tokens per chunk on average: inter-token latency is per chunk, not per token`);
+    notes.push(
+      `${tokensPerChunk.toFixed(1)} tokens per chunk on average: inter-token latency is per chunk, not per token`,
+    );
   }
   if (emptyFirst > 0) {
     notes.push(`${emptyFirst} responses began with a role-only or empty chunk (skipped for TTFT, as defined)`);
   }
-  if (noUsage > 0) notes.push(`${noUsage} responses had no usage block: their output tokens were counted with the tokenizer`);
+  if (noUsage > 0) {
+    notes.push(`${noUsage} responses had no usage block: their output tokens were counted with the tokenizer`);
+  }
   if (outputRatio !== null && Math.abs(outputRatio - 1) > HEALTH_LIMITS.outputDrift) {
     notes.push(
       `achieved output tokens are ${(outputRatio * 100).toFixed(0)} % of requested (median): ` +
