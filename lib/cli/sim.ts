@@ -20,6 +20,7 @@ Usage: deno task sim [--port N] [--host ADDR] [--params JSON] [--api-key KEY]
                   fields: model, prefillBaseMs, prefillTokensPerS, decodeBaseMs, decodePerSeqMs, maxBatch, jitter,
                   seed, defaultMaxTokens (see README "Simulated endpoint")
   --api-key KEY   require this bearer token (default: none; env SIM_API_KEY)
+  --log-chunks    log each text chunk's send time per x-request-id; GET /debug/chunk-log returns and clears it
 
 Paths: POST /v1/chat/completions, POST /v1/completions (stream or not), GET /v1/models
 Stop with Ctrl-C.`;
@@ -34,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
         host: { type: "string", default: "127.0.0.1" },
         params: { type: "string", default: "{}" },
         "api-key": { type: "string" },
+        "log-chunks": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -72,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
       port,
       hostname: values.host,
       apiKey: values["api-key"] ?? Deno.env.get("SIM_API_KEY"),
+      logChunks: values["log-chunks"] ?? false,
     });
     console.log(`llm-bench SIMULATED endpoint serving model "${server.params.model}" at ${server.baseUrl}`);
     console.log(`serving model: ${JSON.stringify(server.params)}`);

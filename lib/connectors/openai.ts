@@ -26,6 +26,8 @@ export interface OpenAIConnectorOptions {
   fetch?: FetchLike;
   /** Protocol label for results. @default "openai" */
   api?: string;
+  /** Send `x-request-id: <spec index>` with each request (the selftest matches the server's log by it). */
+  requestIdHeader?: boolean;
 }
 
 interface ChunkChoice {
@@ -156,7 +158,8 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
   async function* run(spec: RequestSpec, sendOptions: SendOptions = {}): AsyncGenerator<StreamEvent> {
     const { signal } = sendOptions;
     const payload = body(spec);
-    const { res, tResponse } = yield* post(doFetch, url, { headers, body: payload, signal });
+    const h = options.requestIdHeader ? { ...headers, "x-request-id": String(spec.index) } : headers;
+    const { res, tResponse } = yield* post(doFetch, url, { headers: h, body: payload, signal });
     const contentType = res.headers.get("content-type") ?? "";
     if (/text\/html/i.test(contentType)) {
       const excerpt = await bodyExcerpt(res, 120);

@@ -17,8 +17,9 @@ const QUANTILES = [["p5", 0.05], ["p25", 0.25], ["p50", 0.5], ["p75", 0.75], ["p
  * ```
  */
 export function describe(values: readonly (number | null | undefined)[]): Statistics {
-  const xs = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
-  xs.sort((a, b) => a - b);
+  // A typed array sorts numerically in native code: several times faster than sort() with a comparator at 10⁶ values.
+  const finite = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+  const xs = Float64Array.from(finite).sort() as unknown as number[];
   if (xs.length === 0) {
     return {
       count: 0,

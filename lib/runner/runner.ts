@@ -135,6 +135,8 @@ export interface RunResult {
   startedAt: string;
   /** Responses that came from llm-bench's simulated endpoint (it marks them with a header). */
   simulatedResponses: number;
+  /** Wall-clock time of the run's start, epoch ms (sub-ms): record offsets are from it. */
+  runStartEpochMs: number;
 }
 
 /**
@@ -274,5 +276,5 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     if (durationTimer !== undefined) clearTimeout(durationTimer);
     options.signal?.removeEventListener("abort", onAbort);
   }
-  return { records, stopReason, startedAt, simulatedResponses };
+  return { records, stopReason, startedAt, simulatedResponses, runStartEpochMs: performance.timeOrigin + runStart };
 }

@@ -18,6 +18,19 @@ export interface SimServerOptions {
   port?: number;
   /** When set, requests must carry it (`Authorization: Bearer` for OpenAI paths, `key` header for SambaStudio). */
   apiKey?: string;
+  /**
+   * Log, per request carrying an `x-request-id` header, its arrival and the wall-clock time (epoch ms, sub-ms) each
+   * text chunk was handed to the connection — the "true" times `deno task selftest` compares the client with. Served
+   * (and cleared) at `GET /debug/chunk-log`.
+   */
+  logChunks?: boolean;
+}
+
+/** The simulator's log of one request: epoch ms of its arrival, of each text chunk sent, and of its end. */
+export interface ChunkLogEntry {
+  arrival: number;
+  sends: number[];
+  end: number | null;
 }
 
 /** What the server saw, for tests and for the console. */
@@ -70,6 +83,8 @@ interface Completion {
   includeUsage: boolean;
   /** `performance.now()` when the request arrived: the server's clock for its own timings starts here. */
   arrival: number;
+  /** The chunk log of this request, when the server logs chunks. */
+  log?: ChunkLogEntry;
 }
 
 /** What one generation produced, with the server's own timings. */
@@ -100,6 +115,7 @@ export function startSimServer(options: SimServerOptions): SimServer {
   const lastBodies: Record<string, unknown>[] = [];
   let requests = 0;
   let closing = false;
+  let chunkLog: Record<string, ChunkLogEntry> = {};
   const faultPrng = createPrng(params.seed ^ 0xfa17);
   const stalls = new Set<() => void>();
   /** Waits `ms`, or less if the server shuts down meanwhile (so a stalled request never holds shutdown up). */
@@ -126,6 +142,11 @@ export function startSimServer(options: SimServerOptions): SimServer {
     const arrival = performance.now();
     const url = new URL(req.url);
     const path = url.pathname.replace(/\/+$/, "");
+    if (req.method === "GET" && path === "/debug/chunk-log" && options.logChunks) {
+      const body = chunkLog;
+      chunkLog = {};
+      return json(200, body);
+    }
     if (req.method === "GET" && /^(\/sambanova)?\/v1\/models$/.test(path)) {
       return json(200, {
         object: "list",
@@ -141,6 +162,10 @@ export function startSimServer(options: SimServerOptions): SimServer {
       if (given !== options.apiKey) return apiError(401, "Invalid API key", "authentication_error");
     }
     requests++;
+    const requestId = options.logChunks ? req.headers.get("x-request-id") : null;
+    const log: ChunkLogEntry | undefined = requestId !== null
+      ? (chunkLog[requestId] = { arrival: performance.timeOrigin + arrival, sends: [], end: null })
+      : undefined;
     const addr = info.remoteAddr as Deno.NetAddr;
     connections.add(`${addr.hostname}:${addr.port}`);
     let body: Record<string, unknown>;
@@ -182,6 +207,7 @@ export function startSimServer(options: SimServerOptions): SimServer {
       await stall(params.faults.stallMs);
       if (closing) return apiError(503, "Server shutting down", "server_error");
     }
+    if (log) parsed.log = log;
     return parsed.stream ? sseResponse(parsed, fault) : await batchResponse(parsed);
   };
 
@@ -380,6 +406,7 @@ export function startSimServer(options: SimServerOptions): SimServer {
         }
         const last = i === c.maxTokens - 1 && fault !== "no-done";
         data({ id, object, created, model: c.model, choices: [choice(text, last ? "length" : null, false)] });
+        c.log?.sends.push(performance.timeOrigin + performance.now());
         if (i === strikeAt && fault !== "none" && fault !== "no-done" && fault !== "slow-headers") struck = true;
       });
       if (cancelled()) return;
@@ -406,6 +433,7 @@ export function startSimServer(options: SimServerOptions): SimServer {
       if (fault === "no-done") return; // no finish_reason, no usage, no [DONE]
       if (c.includeUsage) data({ id, object, created, model: c.model, choices: [], usage: usage(c, g) });
       send("data: [DONE]\n\n");
+      if (c.log) c.log.end = performance.timeOrigin + performance.now();
     });
   }
 

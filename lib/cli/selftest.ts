@@ -1,0 +1,202 @@
+/**
+ * `deno task selftest`: how accurate is the client? Runs the simulated endpoint in a separate process in an exact mode
+ * (fixed TTFT and inter-token time, no jitter, logging the real send time of every chunk), benchmarks it at several
+ * concurrency levels, and prints the client's measured − true error for TTFT, inter-token latency and end-to-end
+ * latency, its CPU time per chunk, and a verdict per level against the accuracy targets.
+ * @module
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { createOpenAIConnector } from "../connectors/openai.ts";
+import { describe } from "../metrics/statistics.ts";
+import { formatNumber } from "../report/summary_table.ts";
+import { startClientMonitor } from "../runner/monitor.ts";
+import { runBenchmark } from "../runner/runner.ts";
+import { loadCorpus } from "../sampler/corpus.ts";
+import { createSampler } from "../sampler/sampler.ts";
+import { loadTokenizer } from "../sampler/tokenizer.ts";
+import { measurementErrors, targetsFor, verdict } from "../selftest/errors.ts";
+import type { ChunkLogEntry } from "../simulator/server.ts";
+
+const HELP = `deno task selftest [--concurrency 1,64,512] [--ttft-ms 50] [--itl-ms 20] [--output-tokens 40]
+
+Starts the simulated endpoint in a separate process with exact timings, runs the client against it at each
+concurrency, and prints measured − true errors (p50, p99, max) of TTFT, inter-token and end-to-end latency, the client's
+CPU time per chunk and event-loop lag, and a verdict per level. Targets: TTFT and E2E p99 within 0.5 ms up to
+concurrency 64 and 5 ms beyond; inter-token p50 within 0.5 ms.`;
+
+async function startSim(params: Record<string, unknown>) {
+  const root = new URL("../../", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `--config=${root}deno.json`,
+      `${root}lib/cli/sim.ts`,
+      "--port",
+      "0",
+      "--log-chunks",
+      "--params",
+      JSON.stringify(params),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let banner = "";
+  while (!/http:\/\/127\.0\.0\.1:\d+\/v1/.test(banner)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the simulated endpoint did not start: ${banner}`);
+    banner += value;
+  }
+  const origin = /(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(banner)![1];
+  return {
+    origin,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        concurrency: { type: "string", default: "1,64,512" },
+        "ttft-ms": { type: "string", default: "50" },
+        "itl-ms": { type: "string", default: "20" },
+        "output-tokens": { type: "string", default: "40" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    console.error(`error: ${(e as Error).message.split("\n")[0]} (see --help)`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const levels = values.concurrency!.split(",").map(Number);
+  const ttft = Number(values["ttft-ms"]);
+  const itl = Number(values["itl-ms"]);
+  const outTokens = Number(values["output-tokens"]);
+  for (
+    const [name, v] of [["--concurrency", levels], ["--ttft-ms", [ttft]], ["--itl-ms", [itl]], ["--output-tokens", [
+      outTokens,
+    ]]] as const
+  ) {
+    if ((v as number[]).some((x) => !Number.isFinite(x) || x <= 0)) {
+      console.error(
+        `error: ${name}: expected positive numbers (got ${JSON.stringify(values[name.slice(2) as "concurrency"])})`,
+      );
+      return 2;
+    }
+  }
+  console.error(`selftest: exact simulated endpoint in a separate process (TTFT ${ttft} ms, inter-token ${itl} ms)…`);
+  const sim = await startSim({
+    jitter: 0,
+    prefillBaseMs: ttft,
+    prefillTokensPerS: 1e12,
+    decodeBaseMs: itl,
+    decodePerSeqMs: 0,
+    maxBatch: 100_000,
+  });
+  const tokenizer = await loadTokenizer();
+  const corpus = await loadCorpus();
+  const rows: string[][] = [];
+  const verdicts: string[] = [];
+  let failed = 0;
+  try {
+    for (const c of levels) {
+      const count = Math.max(2 * c, 16);
+      const sampler = createSampler(
+        { meanInputTokens: 60, stddevInputTokens: 0, meanOutputTokens: outTokens, stddevOutputTokens: 0, seed: c },
+        tokenizer,
+        corpus,
+      );
+      const requests = Array.from({ length: count }, () => sampler.next());
+      await using connector = createOpenAIConnector({
+        baseUrl: `${sim.origin}/v1`,
+        model: "llm-bench-sim",
+        requestIdHeader: true,
+      });
+      const monitor = startClientMonitor();
+      const cpu0 = process.cpuUsage();
+      const run = await runBenchmark({
+        connector,
+        requests,
+        concurrency: c,
+        timeoutMs: 600_000,
+        countTokens: tokenizer.count,
+      });
+      const cpu = process.cpuUsage(cpu0);
+      const load = monitor.stop();
+      const log = await (await fetch(`${sim.origin}/debug/chunk-log`)).json() as Record<string, ChunkLogEntry>;
+      const e = measurementErrors(run.records, run.runStartEpochMs, log);
+      const cpuPerChunkUs = e.chunks ? (cpu.user + cpu.system) / e.chunks : null;
+      const lag = describe(load.lagMs);
+      const f = (x: number | null) => formatNumber(x);
+      rows.push([
+        String(c),
+        `${e.requests}/${count}`,
+        String(e.chunks),
+        f(e.ttftMs.p50),
+        f(e.ttftMs.p99),
+        f(e.ttftMs.max),
+        f(e.interTokenMs.p50),
+        f(e.interTokenMs.p99),
+        f(e.interTokenMs.max),
+        f(e.e2eMs.p50),
+        f(e.e2eMs.p99),
+        f(e.e2eMs.max),
+        f(cpuPerChunkUs),
+        f(lag.p99),
+      ]);
+      const v = verdict(c, e);
+      const t = targetsFor(c);
+      if (!v.pass) failed++;
+      verdicts.push(
+        `concurrency ${c}: ${
+          v.pass ? "PASS" : "MISS"
+        } (targets: TTFT/E2E p99 ≤ ${t.ttftE2eP99Ms} ms, inter-token p50 ≤ ${t.interTokenP50Ms} ms)` +
+          (v.misses.length ? ` — ${v.misses.join("; ")}` : ""),
+      );
+      console.error(`selftest: concurrency ${c} done (${e.requests} requests, ${e.chunks} chunks)`);
+    }
+  } finally {
+    await sim.stop();
+  }
+  const head = [
+    "conc.",
+    "requests",
+    "chunks",
+    "TTFT p50",
+    "TTFT p99",
+    "TTFT max",
+    "ITL p50",
+    "ITL p99",
+    "ITL max",
+    "E2E p50",
+    "E2E p99",
+    "E2E max",
+    "CPU µs/chunk",
+    "lag p99",
+  ];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((x, i) => x.padStart(w[i])).join("  ");
+  console.log("Measured − true error, ms (client process; simulated endpoint in a separate process on this machine)");
+  console.log(line(head));
+  console.log(line(w.map((n) => "-".repeat(n))));
+  for (const r of rows) console.log(line(r));
+  console.log("");
+  for (const v of verdicts) console.log(v);
+  return failed ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

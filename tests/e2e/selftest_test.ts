@@ -1,0 +1,32 @@
+// `deno task selftest` end to end, at one small level: the exact simulator runs in its own process, every request is
+// matched to the server's chunk log, and the table and verdict are printed.
+import assert from "node:assert/strict";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+Deno.test("deno task selftest prints the error table and a verdict per level", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `--config=${root}deno.json`,
+      `${root}lib/cli/selftest.ts`,
+      "--concurrency",
+      "2,4",
+      "--output-tokens",
+      "6",
+      "--itl-ms",
+      "10",
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  assert.ok(out.code === 0 || out.code === 1, new TextDecoder().decode(out.stderr));
+  assert.match(stdout, /conc\. +requests +chunks +TTFT p50/);
+  assert.match(stdout, /^ +2 +16\/16 +96 /m, "every request matched to the server's log, 6 chunks each");
+  assert.match(stdout, /^ +4 +16\/16 +96 /m);
+  assert.match(stdout, /^concurrency 2: (PASS|MISS) \(targets: TTFT\/E2E p99 ≤ 0.5 ms, inter-token p50 ≤ 0.5 ms\)/m);
+  assert.equal(out.code, /MISS/.test(stdout) ? 1 : 0);
+});
