@@ -17,6 +17,7 @@ import { createSampler } from "../sampler/sampler.ts";
 import { loadTokenizer } from "../sampler/tokenizer.ts";
 import { measurementErrors, targetsFor, verdict } from "../selftest/errors.ts";
 import type { ChunkLogEntry } from "../simulator/server.ts";
+import { spawnSimProcess } from "../simulator/process.ts";
 
 const HELP = `deno task selftest [--concurrency 1,64,512] [--ttft-ms 50] [--itl-ms 20] [--output-tokens 40]
 
@@ -24,41 +25,6 @@ Starts the simulated endpoint in a separate process with exact timings, runs the
 concurrency, and prints measured − true errors (p50, p99, max) of TTFT, inter-token and end-to-end latency, the client's
 CPU time per chunk and event-loop lag, and a verdict per level. Targets: TTFT and E2E p99 within 0.5 ms up to
 concurrency 64 and 5 ms beyond; inter-token p50 within 0.5 ms.`;
-
-async function startSim(params: Record<string, unknown>) {
-  const root = new URL("../../", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      `--config=${root}deno.json`,
-      `${root}lib/cli/sim.ts`,
-      "--port",
-      "0",
-      "--log-chunks",
-      "--params",
-      JSON.stringify(params),
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let banner = "";
-  while (!/http:\/\/127\.0\.0\.1:\d+\/v1/.test(banner)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the simulated endpoint did not start: ${banner}`);
-    banner += value;
-  }
-  const origin = /(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(banner)![1];
-  return {
-    origin,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await reader.cancel().catch(() => {});
-    },
-  };
-}
 
 async function main(argv: string[]): Promise<number> {
   let values;
@@ -99,14 +65,15 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   console.error(`selftest: exact simulated endpoint in a separate process (TTFT ${ttft} ms, inter-token ${itl} ms)…`);
-  const sim = await startSim({
+  const exact = {
     jitter: 0,
     prefillBaseMs: ttft,
     prefillTokensPerS: 1e12,
     decodeBaseMs: itl,
     decodePerSeqMs: 0,
     maxBatch: 100_000,
-  });
+  };
+  const sim = await spawnSimProcess(["--log-chunks", "--params", JSON.stringify(exact)]);
   const tokenizer = await loadTokenizer();
   const corpus = await loadCorpus();
   const rows: string[][] = [];

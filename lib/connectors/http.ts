@@ -137,3 +137,24 @@ export function abortableReader(
     },
   };
 }
+
+/** Reads a whole (non-streamed) body: its text, and when its last byte arrived (or `since` for an empty body). */
+export async function readBody(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  since: number,
+  signal?: AbortSignal,
+): Promise<{ text: string; tLast: number }> {
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let tLast = since;
+  for (;;) {
+    const { value, done } = await reader.read();
+    const t = performance.now();
+    if (done) break;
+    tLast = t;
+    parts.push(decoder.decode(value, { stream: true }));
+  }
+  signal?.throwIfAborted();
+  parts.push(decoder.decode());
+  return { text: parts.join(""), tLast };
+}

@@ -1,6 +1,6 @@
 import { RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
-import { abortableReader, bodyExcerpt, createPooledFetch, post, toRequestError } from "./http.ts";
+import { abortableReader, bodyExcerpt, createPooledFetch, post, readBody, toRequestError } from "./http.ts";
 import { createSseDecoder, type TimedSseEvent } from "./sse.ts";
 import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
 
@@ -191,16 +191,9 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
           throw new RequestError("INCOMPLETE_STREAM", "Stream ended before [DONE] and before any finish_reason");
         }
       } else {
-        const chunks: Uint8Array[] = [];
-        for (;;) {
-          const { value, done } = await reader.read();
-          const t = performance.now();
-          if (done) break;
-          tLast = t;
-          chunks.push(value);
-        }
-        signal?.throwIfAborted();
-        const text = new TextDecoder().decode(concat(chunks));
+        const body = await readBody(reader, tResponse, signal);
+        tLast = body.tLast;
+        const text = body.text;
         let parsed: Chunk;
         try {
           parsed = JSON.parse(text);
@@ -231,15 +224,4 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
       return this.close();
     },
   };
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

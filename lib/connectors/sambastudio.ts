@@ -1,6 +1,6 @@
 import { RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
-import { abortableReader, createPooledFetch, post, toRequestError } from "./http.ts";
+import { abortableReader, createPooledFetch, post, readBody, toRequestError } from "./http.ts";
 import { createLineDecoder, type TimedLine } from "./ndjson.ts";
 import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
 
@@ -174,18 +174,9 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
         yield* handle(lines.end(tLast));
         if (!sawLast) throw new RequestError("INCOMPLETE_STREAM", "Stream ended before its last response");
       } else {
-        const chunks: string[] = [];
-        const dec = new TextDecoder();
-        for (;;) {
-          const { value, done } = await reader.read();
-          const t = performance.now();
-          if (done) break;
-          tLast = t;
-          chunks.push(dec.decode(value, { stream: true }));
-        }
-        signal?.throwIfAborted();
-        chunks.push(dec.decode());
-        yield* handle([{ text: chunks.join("").replace(/\s+$/, ""), t: tLast }]);
+        const body = await readBody(reader, tResponse, signal);
+        tLast = body.tLast;
+        yield* handle([{ text: body.text.replace(/\s+$/, ""), t: tLast }]);
       }
       finished = true;
     } catch (e) {

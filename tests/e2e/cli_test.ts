@@ -1,6 +1,7 @@
 // The CLI run as a subprocess, the way a user runs it.
 import assert from "node:assert/strict";
 import { readRecords, readSummary } from "../../lib/results/files.ts";
+import { spawnSimProcess } from "../../lib/simulator/process.ts";
 import { quirkyStream, startScriptedServer } from "../_helpers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -91,26 +92,8 @@ Deno.test("--help prints the flags and exits 0", async () => {
 });
 
 async function withSim(args: string[], fn: (origin: string) => Promise<void>) {
-  const sim = new Deno.Command(Deno.execPath(), {
-    args: ["task", "--config", `${root}deno.json`, "sim", "--port", "0", ...args],
-    stdout: "piped",
-    stderr: "inherit",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const reader = sim.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  try {
-    let banner = "";
-    while (!/http:\/\/127\.0\.0\.1:\d+\/v1/.test(banner)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`sim exited: ${banner}`);
-      banner += value;
-    }
-    await fn(/(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(banner)![1]);
-  } finally {
-    sim.kill("SIGTERM");
-    await sim.status;
-    await reader.cancel().catch(() => {});
-  }
+  await using sim = await spawnSimProcess(args);
+  await fn(sim.origin);
 }
 
 Deno.test("--llm-api openai works against `deno task sim` running as a separate process", async () => {

@@ -1,0 +1,34 @@
+/** A simulated endpoint running as a separate process (`deno task sim`). */
+export interface SimProcess {
+  /** e.g. `http://127.0.0.1:41234`; the OpenAI base URL is `${origin}/v1`. */
+  readonly origin: string;
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Starts `lib/cli/sim.ts` in its own process on a free port (extra flags: `--params`, `--api-key`, `--log-chunks`)
+ * and resolves once it listens — for measuring the client without sharing its process.
+ */
+export async function spawnSimProcess(args: string[] = []): Promise<SimProcess> {
+  const root = new URL("../../", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `--config=${root}deno.json`, `${root}lib/cli/sim.ts`, "--port", "0", ...args],
+    stdout: "piped",
+    stderr: "inherit",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let banner = "";
+  while (!/http:\/\/127\.0\.0\.1:\d+\/v1/.test(banner)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the simulated endpoint did not start: ${banner}`);
+    banner += value;
+  }
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await child.status;
+    await reader.cancel().catch(() => {});
+  };
+  return { origin: /(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(banner)![1], stop, [Symbol.asyncDispose]: stop };
+}
