@@ -12,9 +12,9 @@ import { describe } from "../metrics/statistics.ts";
 import { formatNumber } from "../report/summary_table.ts";
 import { startClientMonitor } from "../runner/monitor.ts";
 import { runBenchmark } from "../runner/runner.ts";
-import { loadCorpus } from "../sampler/corpus.ts";
-import { createSampler } from "../sampler/sampler.ts";
-import { loadTokenizer } from "../sampler/tokenizer.ts";
+import type { RequestSpec } from "../sampler/sampler.ts";
+import { startTokenizerWorker } from "../sampler/tokenizer_worker.ts";
+import { parseRunConfig } from "../config/resolve.ts";
 import { measurementErrors, targetsFor, verdict } from "../selftest/errors.ts";
 import type { ChunkLogEntry } from "../simulator/server.ts";
 import { spawnSimProcess } from "../simulator/process.ts";
@@ -74,20 +74,29 @@ async function main(argv: string[]): Promise<number> {
     maxBatch: 100_000,
   };
   const sim = await spawnSimProcess(["--log-chunks", "--params", JSON.stringify(exact)]);
-  const tokenizer = await loadTokenizer();
-  const corpus = await loadCorpus();
+  // Requests are drawn in a tokenizer worker, before any level runs: the measuring thread never holds the tokenizer.
+  const plans = new Map<number, RequestSpec[]>();
+  {
+    await using tw = await startTokenizerWorker();
+    for (const c of levels) {
+      const config = parseRunConfig({
+        meanInputTokens: 60,
+        stddevInputTokens: 0,
+        meanOutputTokens: outTokens,
+        stddevOutputTokens: 0,
+        seed: c,
+        maxNumCompletedRequests: Math.max(2 * c, 16),
+      });
+      plans.set(c, (await tw.plan(config)).requests);
+    }
+  }
   const rows: string[][] = [];
   const verdicts: string[] = [];
   let failed = 0;
   try {
     for (const c of levels) {
-      const count = Math.max(2 * c, 16);
-      const sampler = createSampler(
-        { meanInputTokens: 60, stddevInputTokens: 0, meanOutputTokens: outTokens, stddevOutputTokens: 0, seed: c },
-        tokenizer,
-        corpus,
-      );
-      const requests = Array.from({ length: count }, () => sampler.next());
+      const requests = plans.get(c)!;
+      const count = requests.length;
       await using connector = createOpenAIConnector({
         baseUrl: `${sim.origin}/v1`,
         model: "llm-bench-sim",
@@ -100,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
         requests,
         concurrency: c,
         timeoutMs: 600_000,
-        countTokens: tokenizer.count,
+        countTokens: () => 0, // the exact simulator always reports usage
       });
       const cpu = process.cpuUsage(cpu0);
       const load = monitor.stop();

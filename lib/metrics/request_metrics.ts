@@ -10,6 +10,8 @@ export interface BuildRecordOptions {
   runStart: number;
   /** Counts output tokens when the server reports none. */
   countTokens: (text: string) => number;
+  /** The tokenizer's count of the generated text, when the caller counted it already (then `countTokens` is unused). */
+  outputTokens?: number;
   /** False in batch mode: one JSON body has no first-token or inter-token timing. @default true */
   streamed?: boolean;
   /** When the request failed: its error (status becomes `error`, or `aborted` for code ABORTED). */
@@ -43,11 +45,8 @@ export function buildRecord(trace: RequestTrace, options: BuildRecordOptions): R
   const serverIn = trace.usage?.prompt_tokens;
   const noText = trace.content === "" && trace.reasoning === "";
   const outputTokenSource = typeof serverOut === "number" ? "server" : "tokenizer";
-  const outputTokens = typeof serverOut === "number"
-    ? serverOut
-    : noText && !ok
-    ? null
-    : options.countTokens(trace.content) + (trace.reasoning ? options.countTokens(trace.reasoning) : 0);
+  const outputTokens = typeof serverOut === "number" ? serverOut : noText && !ok ? null : options.outputTokens ??
+    options.countTokens(trace.content) + (trace.reasoning ? options.countTokens(trace.reasoning) : 0);
   const inputTokenSource = typeof serverIn === "number" ? "server" : "tokenizer";
   const inputTokens = typeof serverIn === "number" ? serverIn : spec.promptTokens;
 

@@ -8,12 +8,11 @@ import { runReportHtml } from "../report/html_report.ts";
 import { openRecordWriter, resultStem, type RunFiles, runFiles, writeRunInfo, writeSummary } from "../results/files.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
 import { loadCorpus } from "../sampler/corpus.ts";
-import { loadDataset } from "../sampler/dataset.ts";
-import { createSampler, type RequestSpec } from "../sampler/sampler.ts";
-import { arrivalSchedule } from "./schedule.ts";
+import { planRun } from "./plan.ts";
+import { startTokenizerWorker, type TokenizerWorker } from "../sampler/tokenizer_worker.ts";
 import { startClientMonitor } from "./monitor.ts";
 import { meetsSlo } from "../metrics/goodput.ts";
-import { loadTokenizer, type Tokenizer } from "../sampler/tokenizer.ts";
+import type { Tokenizer } from "../sampler/tokenizer.ts";
 import { type SimWorker, startSimWorker } from "../simulator/worker.ts";
 import { runBenchmark, type RunProgress } from "./runner.ts";
 
@@ -39,7 +38,10 @@ export interface BenchmarkOptions {
   /** Progress of the warm-up requests, before the measured ones. */
   onWarmupProgress?: (progress: RunProgress) => void;
   onRecord?: (record: RequestRecord) => void;
-  /** A tokenizer already loaded (notebooks reuse one across runs); loaded from the config when absent. */
+  /**
+   * A tokenizer already loaded, used on this thread. When absent, the tokenizer of the config runs in a worker thread
+   * (recommended: its heap then never pauses the thread that stamps the chunks).
+   */
   tokenizer?: Tokenizer;
   /** Write the results files. @default true */
   writeFiles?: boolean;
@@ -68,8 +70,26 @@ export interface BenchmarkResult {
  */
 export async function benchmark(input: RunConfigInput, options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
   const config = parseRunConfig(input);
-  const tokenizer = options.tokenizer ?? await loadTokenizer(config.tokenizer);
-  const plan = await planRun(config, tokenizer);
+  // Without a tokenizer handed in, it runs in a worker of its own: its large heap then never pauses the thread that
+  // stamps the chunks (see README › How accurate is it).
+  const worker: TokenizerWorker | undefined = options.tokenizer
+    ? undefined
+    : await startTokenizerWorker(config.tokenizer);
+  try {
+    return await runWith(config, options, worker ?? options.tokenizer!, worker);
+  } finally {
+    await worker?.close();
+  }
+}
+
+async function runWith(
+  config: RunConfig,
+  options: BenchmarkOptions,
+  source: Tokenizer | TokenizerWorker,
+  worker: TokenizerWorker | undefined,
+): Promise<BenchmarkResult> {
+  const tokenizer = { name: source.name, count: (text: string) => source.count(text) };
+  const plan = worker ? await worker.plan(config) : await planRun(config, source as Tokenizer);
 
   const writeFiles = options.writeFiles ?? true;
   const files = writeFiles
@@ -178,54 +198,4 @@ export async function benchmark(input: RunConfigInput, options: BenchmarkOptions
     await connector?.close();
     await sim?.close();
   }
-}
-
-/** What a run will send: its requests (drawn or from a dataset), warm-up requests, schedule, concurrency, count. */
-export interface RunPlan {
-  requests: RequestSpec[];
-  warmup: RequestSpec[];
-  /** Requests to send in all (Infinity when only a duration bounds the run). */
-  max: number;
-  concurrency: number;
-  /** Open loop: send times, ms from the run's start. */
-  schedule?: number[];
-}
-
-/** Largest number of distinct prompts drawn for a duration-bound run; beyond it they are reused. */
-const DURATION_POOL = 1000;
-
-/** Works out a run's requests and schedule from its configuration (prompts are drawn before the run starts). */
-export async function planRun(config: RunConfig, tokenizer: Tokenizer): Promise<RunPlan> {
-  const corpus = await loadCorpus();
-  const sampler = createSampler(config, tokenizer, corpus);
-  let requests: RequestSpec[];
-  let max: number;
-  if (config.dataset) {
-    const outputs = createSampler({ ...config, seed: config.seed + 1 }, tokenizer, corpus);
-    requests = await loadDataset(config.dataset, tokenizer, {
-      order: config.datasetOrder,
-      seed: config.seed,
-      defaultMaxTokens: () => outputs.next().maxTokens,
-    });
-    max = config.maxNumCompletedRequests ?? (config.durationS ? Infinity : requests.length);
-  } else {
-    max = config.maxNumCompletedRequests ?? (config.durationS ? Infinity : 40);
-    requests = Array.from({ length: Math.min(max, DURATION_POOL) }, () => sampler.next());
-  }
-  const warmupSampler = createSampler({ ...config, seed: config.seed + 7919 }, tokenizer, corpus);
-  const warmup = Array.from({ length: config.warmupRequests }, (_, i) => ({ ...warmupSampler.next(), index: i }));
-  const concurrency = config.numConcurrentRequests ?? (config.requestRate ? 100_000 : 8);
-  let schedule: number[] | undefined;
-  if (config.requestRate) {
-    // A duration-bound open loop needs arrivals for the whole duration (and some to spare).
-    const count = Number.isFinite(max) ? max : Math.ceil(config.requestRate * config.durationS! * 1.5) + 16;
-    schedule = arrivalSchedule({
-      rate: config.requestRate,
-      arrival: config.arrival,
-      burstiness: config.burstiness,
-      count,
-      seed: config.seed,
-    });
-  }
-  return { requests, warmup, max, concurrency, schedule };
 }

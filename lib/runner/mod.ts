@@ -3,3 +3,4 @@ export * from "./benchmark.ts";
 export * from "./sweep.ts";
 export * from "./schedule.ts";
 export * from "./monitor.ts";
+export * from "./plan.ts";

@@ -2,7 +2,7 @@ import pLimit from "p-limit";
 import type { Connector } from "../connectors/types.ts";
 import { RequestError } from "../errors.ts";
 import { buildRecord } from "../metrics/request_metrics.ts";
-import { addEvent, newTrace } from "../metrics/trace.ts";
+import { addEvent, newTrace, type RequestTrace } from "../metrics/trace.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
 
@@ -30,8 +30,8 @@ export interface RunOptions {
   concurrency: number;
   /** Stop the run after this long; requests in flight are aborted and recorded as `aborted`. */
   timeoutMs: number;
-  /** Counts output tokens when the server reports no usage. */
-  countTokens: (text: string) => number;
+  /** Counts output tokens when the server reports no usage (may answer later, e.g. from a tokenizer worker). */
+  countTokens: (text: string) => number | Promise<number>;
   /** False in batch mode. @default true */
   streamed?: boolean;
   /** Aborting it stops the run like the timeout does (stop reason `interrupted`). */
@@ -145,7 +145,16 @@ export interface RunResult {
  * {@link RequestRecord}.
  */
 export async function runBenchmark(options: RunOptions): Promise<RunResult> {
-  const { connector, requests, countTokens } = options;
+  const { connector, requests } = options;
+  // Output tokens are counted only where the server reported no usage, after the stream has ended.
+  const countOutput = async (trace: RequestTrace): Promise<number | undefined> => {
+    if (typeof trace.usage?.completion_tokens === "number" || (trace.content === "" && trace.reasoning === "")) {
+      return undefined;
+    }
+    return await options.countTokens(trace.content) +
+      (trace.reasoning ? await options.countTokens(trace.reasoning) : 0);
+  };
+  const countTokens = () => 0;
   const streamed = options.streamed ?? true;
   const startedAt = new Date().toISOString();
   const runStart = performance.now();
@@ -197,6 +206,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
         dog?.activity(ev.type === "delta" && (ev.content !== "" || ev.reasoning !== ""));
       }
       const empty = trace.content === "" && trace.reasoning === "";
+      const outputTokens = await countOutput(trace);
       record = empty
         ? buildRecord(trace, {
           spec,
@@ -207,7 +217,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
           failedAt: trace.tEnd ?? performance.now(),
           scheduledAt,
         })
-        : buildRecord(trace, { spec, runStart, countTokens, streamed, scheduledAt });
+        : buildRecord(trace, { spec, runStart, countTokens, outputTokens, streamed, scheduledAt });
     } catch (e) {
       const failedAt = performance.now();
       const err = e instanceof RequestError
@@ -218,7 +228,17 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       if (err.bodyExcerpt !== undefined) error.bodyExcerpt = err.bodyExcerpt;
       if (err.retryAfterS !== undefined) error.retryAfterS = err.retryAfterS;
       if (err.code === "TIMEOUT" && phase) error.phase = phase;
-      record = buildRecord(trace, { spec, runStart, countTokens, streamed, error, failedAt, scheduledAt });
+      const outputTokens = await countOutput(trace).catch(() => undefined);
+      record = buildRecord(trace, {
+        spec,
+        runStart,
+        countTokens,
+        outputTokens,
+        streamed,
+        error,
+        failedAt,
+        scheduledAt,
+      });
     }
     dog?.stop();
     progress.inFlight--;

