@@ -113,8 +113,9 @@ function watchdog(limits: RequestTimeouts, abort: (phase: Phase, message: string
   };
   check();
   return {
-    activity(isText: boolean) {
-      last = performance.now();
+    /** An event arrived at `t` (its read's stamp: no clock read on the per-chunk path). */
+    activity(t: number, isText: boolean) {
+      last = t;
       if (isText && !text) {
         text = true;
         if (timer !== undefined) clearTimeout(timer);
@@ -203,7 +204,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     try {
       for await (const ev of connector.stream(spec, { signal })) {
         addEvent(trace, ev);
-        dog?.activity(ev.type === "delta" && (ev.content !== "" || ev.reasoning !== ""));
+        dog?.activity(ev.t, ev.type === "delta" && (ev.content !== "" || ev.reasoning !== ""));
       }
       const empty = trace.content === "" && trace.reasoning === "";
       const outputTokens = await countOutput(trace);
