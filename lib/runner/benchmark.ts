@@ -7,7 +7,6 @@ import { environmentInfo, summarize } from "../metrics/summary.ts";
 import { runReportHtml } from "../report/html_report.ts";
 import { openRecordWriter, resultStem, type RunFiles, runFiles, writeRunInfo, writeSummary } from "../results/files.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
-import { loadCorpus } from "../sampler/corpus.ts";
 import { planRun } from "./plan.ts";
 import { startTokenizerWorker, type TokenizerWorker } from "../sampler/tokenizer_worker.ts";
 import { startClientMonitor } from "./monitor.ts";
