@@ -1,6 +1,7 @@
 import * as Plot from "@observablehq/plot";
 import { JSDOM } from "jsdom";
 import type { RequestRecord } from "../results/schema.ts";
+import { escapeHtml } from "../report/escape.ts";
 
 /** A chart ready to show: its title and a self-contained HTML fragment (a `<figure>` with inline SVG). */
 export interface Chart {
@@ -29,9 +30,6 @@ export interface LabelledRun {
   label: string;
   records: readonly RequestRecord[];
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
 function emptyChart(id: string, title: string, why: string): Chart {
   return {

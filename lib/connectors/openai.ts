@@ -78,6 +78,8 @@ function parseChunk(ev: TimedSseEvent): Chunk {
   return chunk;
 }
 
+const NO_EVENTS: StreamEvent[] = Object.freeze([]) as unknown as StreamEvent[];
+
 /** The per-chunk path of an OpenAI stream: bytes of one read in, timestamped events out. */
 export interface OpenAIStreamParser {
   /** Feeds one read's bytes, stamped `t` when the read resolved; returns the events they completed. */
@@ -100,7 +102,7 @@ export function createOpenAIStreamParser(): OpenAIStreamParser {
   let sawDone = false;
   let sawFinish = false;
   const handle = (events: TimedSseEvent[]): StreamEvent[] => {
-    if (events.length === 0) return [];
+    if (events.length === 0) return NO_EVENTS; // a read that completed no event: nothing to allocate
     const out: StreamEvent[] = [];
     for (const ev of events) {
       if (ev.data === "[DONE]") {

@@ -12,6 +12,7 @@ import { chartsHtml, styled, summaryHeaderHtml, summaryTableHtml } from "../repo
 import { formatNumber } from "../report/summary_table.ts";
 import { benchmark, type BenchmarkOptions, type BenchmarkResult } from "../runner/benchmark.ts";
 import type { RunProgress } from "../runner/runner.ts";
+import { escapeHtml } from "../report/escape.ts";
 
 interface JupyterApi {
   display(
@@ -138,7 +139,7 @@ export function comparisonTableHtml(
       cols.map(([h]) => `<th>${h}</th>`).join("")
     }</tr></thead><tbody>${
       runs.map((r) =>
-        `<tr><td>${r.label}${r.summary.simulated ? " (simulated)" : ""}</td>${
+        `<tr><td>${escapeHtml(r.label)}${r.summary.simulated ? " (simulated)" : ""}</td>${
           cols.map(([, f]) => {
             const v = f(r.summary);
             return `<td>${Number.isInteger(v) ? String(v) : formatNumber(v)}</td>`;
@@ -152,13 +153,14 @@ export function comparisonTableHtml(
 export function runListHtml(runs: readonly { stem: string; startedAt: string; model: string }[]): string {
   if (runs.length === 0) return "<p>No runs in this folder yet.</p>";
   return `<table><thead><tr><th>started</th><th>model</th><th>stem</th></tr></thead><tbody>${
-    runs.map((r) => `<tr><td>${r.startedAt}</td><td>${r.model}</td><td style="text-align:left">${r.stem}</td></tr>`)
+    runs.map((r) =>
+      `<tr><td>${escapeHtml(r.startedAt)}</td><td>${escapeHtml(r.model)}</td><td style="text-align:left">${
+        escapeHtml(r.stem)
+      }</td></tr>`
+    )
       .join("")
   }</tbody></table>`;
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
 /** A chat answer's metrics as a collapsible panel. */
 export function answerMetricsHtml(turn: ChatTurn): string {

@@ -2,8 +2,7 @@ import type { Chart } from "../charts/charts.ts";
 import { runCharts } from "../charts/charts.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
 import { clientServerRows, headline, summaryRows, TABLE_COLUMNS } from "./summary_table.ts";
-
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+import { escapeHtml } from "./escape.ts";
 
 /** Styles for tables and charts in reports and notebook outputs (no external resources). */
 export const REPORT_CSS = `
@@ -29,7 +28,7 @@ export function summaryTableHtml(summary: RunSummary): string {
   const server = cs.length === 0 ? "" : `<h3 style="font-size:14px">Client vs server (p50)</h3>` +
     `<table class="llm-bench-client-server"><thead><tr><th>metric</th><th>client</th><th>server</th>` +
     `<th>client − server</th></tr></thead><tbody>${
-      cs.map((r) => `<tr>${r.map((c, i) => `<td>${i ? c : esc(c)}</td>`).join("")}</tr>`).join("")
+      cs.map((r) => `<tr>${r.map((c, i) => `<td>${i ? c : escapeHtml(c)}</td>`).join("")}</tr>`).join("")
     }</tbody></table>` + statsTable(summaryRows(summary, "server"), "llm-bench-server");
   return statsTable(summaryRows(summary), "llm-bench-summary") + server;
 }
@@ -38,27 +37,33 @@ function statsTable(rows: ReturnType<typeof summaryRows>, cls: string): string {
   return `<table class="${cls}"><thead><tr><th>metric</th>${
     TABLE_COLUMNS.map((c) => `<th>${c}</th>`).join("")
   }</tr></thead><tbody>${
-    rows.map((r) => `<tr><td>${esc(r.label)}</td>${TABLE_COLUMNS.map((c) => `<td>${r.cells[c]}</td>`).join("")}</tr>`)
+    rows.map((r) =>
+      `<tr><td>${escapeHtml(r.label)}</td>${TABLE_COLUMNS.map((c) => `<td>${r.cells[c]}</td>`).join("")}</tr>`
+    )
       .join("")
   }</tbody></table>`;
 }
 
 /** Headline figures, endpoint and simulated banner as an HTML fragment. */
 export function summaryHeaderHtml(summary: RunSummary): string {
-  const banner = summary.simulated ? `<div class="sim-banner">⚠ ${esc(summary.label)}</div>` : "";
-  const meta = `<p class="meta">model <b>${esc(summary.endpoint.model)}</b> · api ${esc(summary.endpoint.api)} · ${
-    esc(summary.endpoint.url)
-  }<br>tokenizer ${esc(summary.tokenizer)} · started ${esc(summary.run.startedAt)} · Deno ${
-    esc(summary.environment.deno)
-  } on ${esc(summary.environment.os)}, ${summary.environment.cpuCount} CPUs</p>`;
+  const banner = summary.simulated ? `<div class="sim-banner">⚠ ${escapeHtml(summary.label)}</div>` : "";
+  const meta = `<p class="meta">model <b>${escapeHtml(summary.endpoint.model)}</b> · api ${
+    escapeHtml(summary.endpoint.api)
+  } · ${escapeHtml(summary.endpoint.url)}<br>tokenizer ${escapeHtml(summary.tokenizer)} · started ${
+    escapeHtml(summary.run.startedAt)
+  } · Deno ${escapeHtml(summary.environment.deno)} on ${
+    escapeHtml(summary.environment.os)
+  }, ${summary.environment.cpuCount} CPUs</p>`;
   const head = `<table class="llm-bench-headline"><tbody>${
-    headline(summary).map(([k, v]) => `<tr><td>${esc(k)}</td><td style="text-align:left">${esc(v)}</td></tr>`).join("")
+    headline(summary).map(([k, v]) =>
+      `<tr><td>${escapeHtml(k)}</td><td style="text-align:left">${escapeHtml(v)}</td></tr>`
+    ).join("")
   }</tbody></table>`;
   const h = summary.health;
   const health = h
     ? `<p class="meta"><b>Health: ${h.verdict}</b>${
-      h.reasons.length ? ` — ${esc(h.reasons.join("; "))}` : " — the client kept up; timings are trustworthy"
-    }${h.notes.map((n) => `<br>note: ${esc(n)}`).join("")}</p>`
+      h.reasons.length ? ` — ${escapeHtml(h.reasons.join("; "))}` : " — the client kept up; timings are trustworthy"
+    }${h.notes.map((n) => `<br>note: ${escapeHtml(n)}`).join("")}</p>`
     : "";
   return banner + meta + health + head;
 }
@@ -82,11 +87,11 @@ export function runReportHtml(summary: RunSummary, records: readonly RequestReco
   const charts = runCharts(records, { subtitle });
   const name = title ?? `llm-bench · ${summary.endpoint.model} · ${summary.run.startedAt}`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(name)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(name)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>${REPORT_CSS}
 body { margin: 24px; }</style></head>
 <body class="llm-bench">
-<h1 style="font-size:20px">${esc(name)}</h1>
+<h1 style="font-size:20px">${escapeHtml(name)}</h1>
 ${summaryHeaderHtml(summary)}
 <h2 style="font-size:17px">Per-request metrics</h2>
 ${summaryTableHtml(summary)}
