@@ -42,6 +42,13 @@ export const BENCH_FLAGS: FlagSpec[] = [
     help: "/chat/completions with messages or /completions with a raw prompt (default chat)",
   },
   {
+    field: "httpClient",
+    kind: "string",
+    arg: "auto|llm-bench|fetch",
+    help: "HTTP client: llm-bench's own HTTP/1.1 client (least CPU per chunk) or Deno's fetch (proxies, HTTP/2); " +
+      "auto = llm-bench's unless an HTTPS_PROXY/HTTP_PROXY applies (default auto)",
+  },
+  {
     field: "mode",
     kind: "string",
     arg: "stream|batch",

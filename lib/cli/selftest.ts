@@ -16,15 +16,22 @@ import type { RequestSpec } from "../sampler/sampler.ts";
 import { startTokenizerWorker } from "../sampler/tokenizer_worker.ts";
 import { parseRunConfig } from "../config/resolve.ts";
 import { measurementErrors, targetsFor, verdict } from "../selftest/errors.ts";
+import { measureFloor } from "../selftest/floor.ts";
 import type { ChunkLogEntry } from "../simulator/server.ts";
 import { spawnSimProcess } from "../simulator/process.ts";
 
 const HELP = `deno task selftest [--concurrency 1,64,512] [--ttft-ms 50] [--itl-ms 20] [--output-tokens 40]
+                    [--floor-chunks 300] [--details FILE]
 
 Starts the simulated endpoint in a separate process with exact timings, runs the client against it at each
 concurrency, and prints measured − true errors (p50, p99, max) of TTFT, inter-token and end-to-end latency, the client's
 CPU time per chunk and event-loop lag, and a verdict per level. Targets: TTFT and E2E p99 within 0.5 ms up to
-concurrency 64 and 5 ms beyond; inter-token p50 within 0.5 ms.`;
+concurrency 64 and 5 ms beyond; inter-token p50 within 0.5 ms.
+
+  --floor-chunks N chunks for the machine-floor measurement (a bare socket read of the simulator's writes, 20 ms
+                   apart) printed above the table; 0 skips it
+  --details FILE   also write every request's server send times and client arrival times (epoch ms), one JSON
+                   line per request, to see where the error comes from`;
 
 async function main(argv: string[]): Promise<number> {
   let values;
@@ -36,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
         "ttft-ms": { type: "string", default: "50" },
         "itl-ms": { type: "string", default: "20" },
         "output-tokens": { type: "string", default: "40" },
+        details: { type: "string" },
+        "floor-chunks": { type: "string", default: "300" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -64,6 +73,11 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  const fc = Number(values["floor-chunks"]);
+  if (!Number.isInteger(fc) || fc < 0) {
+    console.error(`error: --floor-chunks: expected a whole number ≥ 0 (got ${JSON.stringify(values["floor-chunks"])})`);
+    return 2;
+  }
   console.error(`selftest: exact simulated endpoint in a separate process (TTFT ${ttft} ms, inter-token ${itl} ms)…`);
   const exact = {
     jitter: 0,
@@ -73,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     decodePerSeqMs: 0,
     maxBatch: 100_000,
   };
-  const sim = await spawnSimProcess(["--log-chunks", "--params", JSON.stringify(exact)]);
+  const sim = await spawnSimProcess(["--log-chunks", "--http-server", "h1", "--params", JSON.stringify(exact)]);
   // Requests are drawn in a tokenizer worker, before any level runs: the measuring thread never holds the tokenizer.
   const plans = new Map<number, RequestSpec[]>();
   {
@@ -90,6 +104,19 @@ async function main(argv: string[]): Promise<number> {
       plans.set(c, (await tw.plan(config)).requests);
     }
   }
+  // The server's CPU time (µs) — from the chunk-log endpoint, which also clears the log.
+  const serverCpuUs = async () => {
+    const res = await fetch(`${sim.origin}/debug/chunk-log`);
+    await res.body?.cancel();
+    return Number(res.headers.get("x-llm-bench-cpu-us"));
+  };
+  const floorChunks = Number(values["floor-chunks"]);
+  if (floorChunks > 0) {
+    console.error(
+      `selftest: measuring this machine's floor (a bare socket read of ${floorChunks} writes, 20 ms apart)…`,
+    );
+  }
+  const floor = floorChunks > 0 ? await measureFloor(sim.origin, floorChunks, 20) : undefined;
   const rows: string[][] = [];
   const verdicts: string[] = [];
   let failed = 0;
@@ -102,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
         model: "llm-bench-sim",
         requestIdHeader: true,
       });
+      const serverCpuBefore = await serverCpuUs();
       const monitor = startClientMonitor();
       const cpu0 = process.cpuUsage();
       const run = await runBenchmark({
@@ -113,8 +141,19 @@ async function main(argv: string[]): Promise<number> {
       });
       const cpu = process.cpuUsage(cpu0);
       const load = monitor.stop();
-      const log = await (await fetch(`${sim.origin}/debug/chunk-log`)).json() as Record<string, ChunkLogEntry>;
-      const e = measurementErrors(run.records, run.runStartEpochMs, log);
+      const logRes = await fetch(`${sim.origin}/debug/chunk-log`);
+      const serverCpuAfter = Number(logRes.headers.get("x-llm-bench-cpu-us"));
+      const log = await logRes.json() as Record<string, ChunkLogEntry>;
+      const detail: string[] = [];
+      const e = measurementErrors(
+        run.records,
+        run.runStartEpochMs,
+        log,
+        values.details ? (p) => detail.push(JSON.stringify({ concurrency: c, ...p })) : undefined,
+      );
+      if (values.details) {
+        await Deno.writeTextFile(values.details, detail.join("\n") + "\n", { append: c !== levels[0] });
+      }
       const cpuPerChunkUs = e.chunks ? (cpu.user + cpu.system) / e.chunks : null;
       const lag = describe(load.lagMs);
       const f = (x: number | null) => formatNumber(x);
@@ -132,6 +171,7 @@ async function main(argv: string[]): Promise<number> {
         f(e.e2eMs.p99),
         f(e.e2eMs.max),
         f(cpuPerChunkUs),
+        f(e.chunks ? (serverCpuAfter - serverCpuBefore) / e.chunks : null),
         f(lag.p99),
       ]);
       const v = verdict(c, e);
@@ -141,7 +181,10 @@ async function main(argv: string[]): Promise<number> {
         `concurrency ${c}: ${
           v.pass ? "PASS" : "MISS"
         } (targets: TTFT/E2E p99 ≤ ${t.ttftE2eP99Ms} ms, inter-token p50 ≤ ${t.interTokenP50Ms} ms)` +
-          (v.misses.length ? ` — ${v.misses.join("; ")}` : ""),
+          (v.misses.length ? ` — ${v.misses.join("; ")}` : "") +
+          (!v.pass && floor?.p99 != null && floor.p99 > t.ttftE2eP99Ms
+            ? ` (this machine's own floor, p99 ${floor.p99.toFixed(3)} ms, is above the TTFT/E2E target)`
+            : ""),
       );
       console.error(`selftest: concurrency ${c} done (${e.requests} requests, ${e.chunks} chunks)`);
     }
@@ -162,10 +205,21 @@ async function main(argv: string[]): Promise<number> {
     "E2E p99",
     "E2E max",
     "CPU µs/chunk",
+    "server µs/chunk",
     "lag p99",
   ];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((x, i) => x.padStart(w[i])).join("  ");
+  const f3 = (x: number | null) => (x === null ? "—" : x.toFixed(3));
+  if (floor) {
+    console.log(
+      `Machine floor: a bare socket read sees the simulator's write after p50 ${f3(floor.p50)}, p99 ${
+        f3(floor.p99)
+      }, ` +
+        `max ${f3(floor.max)} ms (${floor.count} chunks, 20 ms apart) — no client here can measure closer than this`,
+    );
+    console.log("");
+  }
   console.log("Measured − true error, ms (client process; simulated endpoint in a separate process on this machine)");
   console.log(line(head));
   console.log(line(w.map((n) => "-".repeat(n))));

@@ -21,6 +21,8 @@ Usage: deno task sim [--port N] [--host ADDR] [--params JSON] [--api-key KEY]
                   seed, defaultMaxTokens (see README "Simulated endpoint")
   --api-key KEY   require this bearer token (default: none; env SIM_API_KEY)
   --log-chunks    log each text chunk's send time per x-request-id; GET /debug/chunk-log returns and clears it
+  --http-server S deno (Deno.serve, default) or h1 (llm-bench's HTTP/1.1 server: one write per chunk, and the
+                  logged send time is taken just before that write — what deno task selftest uses)
 
 Paths: POST /v1/chat/completions, POST /v1/completions (stream or not), GET /v1/models
 Stop with Ctrl-C.`;
@@ -36,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
         params: { type: "string", default: "{}" },
         "api-key": { type: "string" },
         "log-chunks": { type: "boolean" },
+        "http-server": { type: "string", default: "deno" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -51,6 +54,10 @@ async function main(argv: string[]): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`error: --port: expected an integer 0–65535 (got ${JSON.stringify(values.port)})`);
+    return 2;
+  }
+  if (values["http-server"] !== "deno" && values["http-server"] !== "h1") {
+    console.error(`error: --http-server: expected deno or h1 (got ${JSON.stringify(values["http-server"])})`);
     return 2;
   }
   let raw: unknown;
@@ -75,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
       hostname: values.host,
       apiKey: values["api-key"] ?? Deno.env.get("SIM_API_KEY"),
       logChunks: values["log-chunks"] ?? false,
+      httpServer: values["http-server"] as "deno" | "h1",
     });
     console.log(`llm-bench SIMULATED endpoint serving model "${server.params.model}" at ${server.baseUrl}`);
     console.log(`serving model: ${JSON.stringify(server.params)}`);

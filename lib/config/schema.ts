@@ -38,6 +38,11 @@ export const RunConfigSchema = z.object({
   apiKey: z.string().optional(),
   /** `chat` = /chat/completions with messages, `completions` = /completions with a raw prompt. @default "chat" */
   endpoint: z.enum(["chat", "completions"]).default("chat"),
+  /**
+   * HTTP client: `llm-bench` (its own HTTP/1.1 client, a third of fetch's CPU per chunk), `fetch` (Deno's), or `auto`
+   * (llm-bench's unless an HTTP(S)_PROXY applies, which only fetch honours). @default "auto"
+   */
+  httpClient: z.enum(["auto", "llm-bench", "fetch"]).default("auto"),
   /** `stream` = server-sent events, `batch` = one JSON response per request. @default "stream" */
   mode: z.enum(["stream", "batch"]).default("stream"),
   /** Mean input (prompt) tokens per request. @default 550 */

@@ -17,6 +17,7 @@ export function createConnector(config: RunConfig, options: { baseUrl?: string; 
       mode: config.mode,
       extraParams: config.additionalSamplingParams,
       fetch: options.fetch,
+      httpClient: config.httpClient,
     });
   }
   const expert = config.llmApi === "sambastudio" ? coeExpert(config.model) : undefined;
@@ -31,6 +32,7 @@ export function createConnector(config: RunConfig, options: { baseUrl?: string; 
     extraBody: config.additionalSamplingParams,
     api: config.llmApi,
     fetch: options.fetch,
+    httpClient: config.httpClient,
   });
 }
 

@@ -1,30 +1,73 @@
 import { RequestError } from "../errors.ts";
+import { createH1Client, type H1Stats } from "./h1.ts";
 import type { FetchLike, StreamEvent } from "./types.ts";
 
 /** Response header by which llm-bench's simulated endpoint marks its answers, so results say "simulated" even when
  * it is reached as a plain OpenAI-compatible URL. */
 export const SIMULATED_HEADER = "x-llm-bench-simulated";
 
+/** Which HTTP client a connector uses: llm-bench's own HTTP/1.1 client, Deno's `fetch`, or `auto` (ours, unless an
+ * HTTP proxy is configured for the URL, which only `fetch` honours). */
+export type HttpClientKind = "auto" | "llm-bench" | "fetch";
+
 /** A `fetch` bound to one pooled keep-alive HTTP client, and the means to close it. */
 export interface PooledFetch {
   fetch: FetchLike;
+  /** The client in use. */
+  readonly kind: "llm-bench" | "fetch";
+  /** Connections opened and reused, when the client can tell (llm-bench's client). */
+  readonly stats?: H1Stats;
   /** Closes every pooled connection. */
   close(): Promise<void>;
 }
 
+function envProxy(url: string): string | undefined {
+  let protocol: string;
+  let hostname: string;
+  try {
+    ({ protocol, hostname } = new URL(url));
+  } catch {
+    return undefined;
+  }
+  if (/^(127\.|localhost$|\[::1\]$)/.test(hostname)) return undefined;
+  const get = (name: string) => {
+    try {
+      return Deno.env.get(name) ?? Deno.env.get(name.toLowerCase());
+    } catch {
+      return undefined; // no --allow-env: no proxy configured as far as we may know
+    }
+  };
+  const noProxy = get("NO_PROXY");
+  if (noProxy && noProxy.split(",").some((h) => h.trim() === "*" || (h.trim() && hostname.endsWith(h.trim())))) {
+    return undefined;
+  }
+  return (protocol === "https:" ? get("HTTPS_PROXY") : get("HTTP_PROXY")) ?? get("ALL_PROXY");
+}
+
+/** The client `auto` picks for a URL: `fetch` when an HTTP(S)_PROXY / ALL_PROXY applies to it, else llm-bench's. */
+export function chooseHttpClient(kind: HttpClientKind, url: string): "llm-bench" | "fetch" {
+  if (kind !== "auto") return kind;
+  return envProxy(url) ? "fetch" : "llm-bench";
+}
+
 /**
- * One keep-alive connection pool for a whole run (Deno's native HTTP client), so requests reuse connections instead
- * of opening one each.
+ * One keep-alive connection pool for a whole run, so requests reuse connections instead of opening one each.
  *
- * Why not npm:undici, the design's first candidate: it reads a stream of 1,000 SSE events with 2.5× less CPU here
- * (benchmarks/http_client_bench.ts), but under Deno a connection closed mid-body leaves its pending `read()` hanging
- * forever, and an aborted signal does not end it either — a benchmark client must report a reset as a failed request,
- * not wait for it. Native fetch rejects at once ("error reading a body from connection").
+ * By default llm-bench's own HTTP/1.1 client (lib/connectors/h1.ts): it reads a stream with a third of the CPU of
+ * Deno's `fetch`, and a benchmark client short of CPU stamps chunks late. `fetch` (Deno's native client) is used when
+ * asked for or when a proxy is configured. Why not npm:undici, the design's first candidate: under Deno a connection
+ * closed mid-body leaves its pending `read()` hanging forever, and an aborted signal does not end it either — a
+ * benchmark client must report a reset as a failed request, not wait for it.
  */
-export function createPooledFetch(): PooledFetch {
+export function createPooledFetch(kind: HttpClientKind = "auto", url = ""): PooledFetch {
+  if (chooseHttpClient(kind, url) === "llm-bench") {
+    const h1 = createH1Client();
+    return { fetch: h1.fetch, kind: "llm-bench", stats: h1.stats, close: () => h1.close() };
+  }
   const client = Deno.createHttpClient({ poolIdleTimeout: 60_000 });
   return {
     fetch: (input, init) => fetch(input, { ...init, client } as RequestInit),
+    kind: "fetch",
     close: () => {
       client.close();
       return Promise.resolve();

@@ -1,6 +1,14 @@
 import { RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
-import { abortableReader, bodyExcerpt, createPooledFetch, post, readBody, toRequestError } from "./http.ts";
+import {
+  abortableReader,
+  bodyExcerpt,
+  createPooledFetch,
+  type HttpClientKind,
+  post,
+  readBody,
+  toRequestError,
+} from "./http.ts";
 import { createSseDecoder, type TimedSseEvent } from "./sse.ts";
 import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
 
@@ -24,6 +32,8 @@ export interface OpenAIConnectorOptions {
   extraBody?: Record<string, unknown>;
   /** The HTTP client; one pooled keep-alive client is created when absent. */
   fetch?: FetchLike;
+  /** Which pooled client to create when `fetch` is absent. @default "auto" (llm-bench's own, `fetch` behind a proxy) */
+  httpClient?: HttpClientKind;
   /** Protocol label for results. @default "openai" */
   api?: string;
   /** Send `x-request-id: <spec index>` with each request (the selftest matches the server's log by it). */
@@ -140,7 +150,7 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
   const endpointKind = options.endpoint ?? "chat";
   const url = `${base}${endpointKind === "chat" ? "/chat/completions" : "/completions"}`;
   const stream = (options.mode ?? "stream") === "stream";
-  const pooled = options.fetch ? undefined : createPooledFetch();
+  const pooled = options.fetch ? undefined : createPooledFetch(options.httpClient, url);
   const doFetch = options.fetch ?? pooled!.fetch;
   const headers: Record<string, string> = {
     "content-type": "application/json",
@@ -219,6 +229,7 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
     api: options.api ?? "openai",
     endpoint: url,
     stream: run,
+    httpClient: pooled ? { kind: pooled.kind, stats: pooled.stats } : { kind: "custom" },
     async close() {
       await pooled?.close();
     },

@@ -1,6 +1,6 @@
 import { RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
-import { abortableReader, createPooledFetch, post, readBody, toRequestError } from "./http.ts";
+import { abortableReader, createPooledFetch, type HttpClientKind, post, readBody, toRequestError } from "./http.ts";
 import { createLineDecoder, type TimedLine } from "./ndjson.ts";
 import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
 
@@ -43,6 +43,8 @@ export interface SambaStudioConnectorOptions {
   /** Parameters merged last (plain values; wrapped for v1). */
   extraParams?: Record<string, unknown>;
   fetch?: FetchLike;
+  /** Which pooled client to create when `fetch` is absent. @default "auto" (llm-bench's own, `fetch` behind a proxy) */
+  httpClient?: HttpClientKind;
 }
 
 interface ResponseItem {
@@ -82,7 +84,7 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
   const stream = (options.mode ?? "stream") === "stream";
   const url = stream ? options.url : options.url.replace("/generic/stream/", "/generic/");
   const expert = coeExpert(options.model);
-  const pooled = options.fetch ? undefined : createPooledFetch();
+  const pooled = options.fetch ? undefined : createPooledFetch(options.httpClient, url);
   const doFetch = options.fetch ?? pooled!.fetch;
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (options.apiKey) headers.key = options.apiKey;
@@ -191,6 +193,7 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
     api: "sambastudio",
     endpoint: url,
     stream: run,
+    httpClient: pooled ? { kind: pooled.kind, stats: pooled.stats } : { kind: "custom" },
     async close() {
       await pooled?.close();
     },

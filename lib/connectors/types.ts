@@ -36,6 +36,11 @@ export interface Connector extends AsyncDisposable {
   /** Where requests go, without credentials. */
   readonly endpoint: string;
   stream(spec: RequestSpec, options?: SendOptions): AsyncGenerator<StreamEvent>;
+  /** The HTTP client in use, and its connection figures when it keeps them (llm-bench's client does). */
+  readonly httpClient?: {
+    kind: "llm-bench" | "fetch" | "custom";
+    stats?: { connectionsOpened: number; requests: number; reused: number };
+  };
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

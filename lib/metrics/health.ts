@@ -16,6 +16,8 @@ export const HEALTH_LIMITS = {
   outputDrift: 0.2,
   /** Open loop: client queue time p99 above this, ms. */
   queueP99Ms: 10,
+  /** Connections opened above this multiple of the concurrency (with more requests than that): keep-alive failing. */
+  connectionsPerSlot: 1.5,
 };
 
 type Health = NonNullable<RunSummary["health"]>;
@@ -75,6 +77,16 @@ export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): 
         `set --ignore-eos where the server accepts it`,
     );
   }
+  const conns = load?.connections;
+  if (
+    conns && conns.requests > conns.concurrency * HEALTH_LIMITS.connectionsPerSlot &&
+    conns.opened > conns.concurrency * HEALTH_LIMITS.connectionsPerSlot
+  ) {
+    notes.push(
+      `${conns.opened} connections opened for ${conns.requests} requests at concurrency ${conns.concurrency}: ` +
+        `the server does not keep connections alive, so TTFT includes connection set-up`,
+    );
+  }
   if (queue.p99 !== null && queue.p99 > HEALTH_LIMITS.queueP99Ms) {
     notes.push(`client-side queueing: p99 ${queue.p99.toFixed(1)} ms between scheduled and actual send`);
   }
@@ -93,6 +105,8 @@ export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): 
       responsesWithoutUsage: noUsage,
       outputTokensAchievedRatio: round(outputRatio),
       clientQueueP99Ms: round(queue.p99),
+      connectionsOpened: conns?.opened ?? null,
+      connectionReuseShare: conns && conns.requests > 0 ? round(conns.reused / conns.requests) : null,
     },
   };
 }

@@ -152,7 +152,14 @@ export const RunSummarySchema = z.object({
     startTime: z.string(),
   }),
   tokenizer: z.string(),
-  endpoint: z.object({ api: z.string(), url: z.string(), model: z.string(), simulated: z.boolean() }),
+  endpoint: z.object({
+    api: z.string(),
+    url: z.string(),
+    model: z.string(),
+    simulated: z.boolean(),
+    /** The HTTP client that measured: `llm-bench` (its own HTTP/1.1 client) or `fetch` (Deno's). */
+    httpClient: z.string().optional(),
+  }),
   run: z.object({
     startedAt: z.string(),
     stopReason: z.enum(["completed", "duration", "timeout", "interrupted"]),

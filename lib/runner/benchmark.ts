@@ -116,6 +116,7 @@ async function runWith(
       url: safeUrl(connector.endpoint),
       model: displayModel(config.model),
       simulated,
+      httpClient: connector.httpClient?.kind,
     };
     if (files) {
       await writeRunInfo(files.run, {
@@ -167,6 +168,7 @@ async function runWith(
       warmupRecords = w.records;
     }
     const monitor = startClientMonitor();
+    const before = connector.httpClient?.stats ? { ...connector.httpClient.stats } : undefined;
     const run = await runBenchmark({
       ...common,
       requests: plan.requests,
@@ -176,6 +178,15 @@ async function runWith(
       onProgress: options.onProgress,
     });
     const clientLoad = monitor.stop();
+    const after = connector.httpClient?.stats;
+    if (before && after) {
+      clientLoad.connections = {
+        opened: after.connectionsOpened - before.connectionsOpened,
+        requests: after.requests - before.requests,
+        reused: after.reused - before.reused,
+        concurrency: plan.concurrency,
+      };
+    }
     // A simulator reached by URL is still a simulator: its responses say so.
     if (run.simulatedResponses > 0) endpoint.simulated = true;
     const records = [...warmupRecords, ...run.records];

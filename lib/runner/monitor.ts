@@ -7,6 +7,11 @@ export interface ClientLoad {
   /** CPU time of this process (all threads, including the simulator's worker when there is one), ms. */
   cpuMs: number;
   wallMs: number;
+  /**
+   * Connections the HTTP client opened for the run's requests, and requests that reused a kept-alive one, when the
+   * client can tell (llm-bench's HTTP client can; Deno's fetch cannot). `concurrency` is the run's cap.
+   */
+  connections?: { opened: number; requests: number; reused: number; concurrency: number };
 }
 
 /** Starts sampling the event loop's lag and the process's CPU time; `stop()` returns what was seen. */

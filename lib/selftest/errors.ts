@@ -24,6 +24,9 @@ export function measurementErrors(
   records: readonly RequestRecord[],
   runStartEpochMs: number,
   log: Record<string, ChunkLogEntry>,
+  onRequest?: (
+    pair: { index: number; arrivals: number[]; sends: number[]; clientEnd: number; serverEnd: number | null },
+  ) => void,
 ): MeasurementErrors {
   const ttft: number[] = [];
   const itl: number[] = [];
@@ -42,6 +45,13 @@ export function measurementErrors(
     chunks += n;
     for (let i = 1; i < n; i++) itl.push((arrivals[i] - arrivals[i - 1]) - (entry.sends[i] - entry.sends[i - 1]));
     if (entry.end !== null) e2e.push(runStartEpochMs + r.endOffsetMs - entry.end);
+    onRequest?.({
+      index: r.index,
+      arrivals,
+      sends: entry.sends,
+      clientEnd: runStartEpochMs + r.endOffsetMs,
+      serverEnd: entry.end,
+    });
   }
   return { ttftMs: describe(ttft), interTokenMs: describe(itl), e2eMs: describe(e2e), requests, chunks };
 }

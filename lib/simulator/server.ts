@@ -1,8 +1,10 @@
+import process from "node:process";
 import { SIMULATED_HEADER } from "../connectors/http.ts";
 import { createPrng } from "../sampler/prng.ts";
 import type { Tokenizer } from "../sampler/tokenizer.ts";
 import { type FaultKind, type SimParams, type SimParamsInput, SimParamsSchema } from "./params.ts";
 import { createServingModel, type ServingModel } from "./serving_model.ts";
+import { serveH1, type WriteHooks } from "./h1_server.ts";
 
 /** Options of {@link startSimServer}. */
 export interface SimServerOptions {
@@ -24,6 +26,11 @@ export interface SimServerOptions {
    * (and cleared) at `GET /debug/chunk-log`.
    */
   logChunks?: boolean;
+  /**
+   * The HTTP server: `deno` (`Deno.serve`) or `h1`, llm-bench's small HTTP/1.1 server, which writes each chunk with a
+   * write of its own and so logs the moment it went to the socket (lib/simulator/h1_server.ts). @default "deno"
+   */
+  httpServer?: "deno" | "h1";
 }
 
 /** The simulator's log of one request: epoch ms of its arrival, of each text chunk sent, and of its end. */
@@ -138,14 +145,34 @@ export function startSimServer(options: SimServerOptions): SimServer {
     return "none";
   };
 
-  const handler = async (req: Request, info: Deno.ServeHandlerInfo): Promise<Response> => {
+  const writeHooks: WriteHooks | undefined = options.httpServer === "h1" ? new WeakMap() : undefined;
+
+  const handler = async (req: Request, info: { remoteAddr: Deno.Addr }): Promise<Response> => {
     const arrival = performance.now();
     const url = new URL(req.url);
     const path = url.pathname.replace(/\/+$/, "");
     if (req.method === "GET" && path === "/debug/chunk-log" && options.logChunks) {
       const body = chunkLog;
       chunkLog = {};
-      return json(200, body);
+      // The server process's CPU time so far (all threads), µs: the selftest reports the server's cost per chunk.
+      const cpu = process.cpuUsage();
+      return json(200, body, { "x-llm-bench-cpu-us": String(cpu.user + cpu.system) });
+    }
+    if (req.method === "GET" && path === "/debug/clock-stream" && options.logChunks) {
+      // The machine's floor: `n` one-line chunks ~`intervalMs` apart (random phase), each logged as it is written,
+      // under the request's x-request-id — what a client can do at best between these two processes.
+      const n = Math.min(Number(url.searchParams.get("n") ?? 200) || 0, 10_000);
+      const interval = Math.min(Number(url.searchParams.get("intervalMs") ?? 20) || 20, 1_000);
+      const entry: ChunkLogEntry = { arrival: performance.timeOrigin + arrival, sends: [], end: null };
+      chunkLog[req.headers.get("x-request-id") ?? "clock"] = entry;
+      const prng = createPrng(n);
+      return streamOf("text/plain", async (send, cancelled) => {
+        for (let i = 0; i < n && !cancelled(); i++) {
+          await sleep(interval * (0.5 + prng.next()));
+          send(`${i}\n`, (t) => entry.sends.push(t));
+        }
+        entry.end = performance.timeOrigin + performance.now();
+      });
     }
     if (req.method === "GET" && /^(\/sambanova)?\/v1\/models$/.test(path)) {
       return json(200, {
@@ -364,12 +391,25 @@ export function startSimServer(options: SimServerOptions): SimServer {
     };
   }
 
-  function streamOf(c: Completion, run: (send: (bytes: string) => void, cancelled: () => boolean) => Promise<void>) {
+  /**
+   * A streamed response. `send(text, onSent)` enqueues a chunk; `onSent` gets the epoch ms it went to the socket —
+   * exactly, under the HTTP/1.1 server (just before its write), or when it was enqueued, under `Deno.serve`.
+   */
+  function streamOf(
+    contentType: string,
+    run: (send: (text: string, onSent?: (epochMs: number) => void) => void, cancelled: () => boolean) => Promise<void>,
+  ) {
     let cancelled = false;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        run((s) => {
-          if (!cancelled) controller.enqueue(encoder.encode(s));
+        run((s, onSent) => {
+          if (cancelled) return;
+          const bytes = encoder.encode(s);
+          if (onSent) {
+            if (writeHooks) writeHooks.set(bytes, (t) => onSent(performance.timeOrigin + t));
+            else onSent(performance.timeOrigin + performance.now());
+          }
+          controller.enqueue(bytes);
         }, () => cancelled).then(() => {
           if (!cancelled) controller.close();
         }).catch((e) => {
@@ -380,9 +420,8 @@ export function startSimServer(options: SimServerOptions): SimServer {
         cancelled = true;
       },
     });
-    const type = c.flavor.startsWith("sambastudio") ? "application/x-ndjson" : "text/event-stream";
     return new Response(body, {
-      headers: { "content-type": type, "cache-control": "no-cache", [SIMULATED_HEADER]: "1" },
+      headers: { "content-type": contentType, "cache-control": "no-cache", [SIMULATED_HEADER]: "1" },
     });
   }
 
@@ -397,16 +436,20 @@ export function startSimServer(options: SimServerOptions): SimServer {
     // Stream faults strike after a few tokens, so the request has started streaming when it fails.
     const strikeAt = Math.min(3, c.maxTokens - 1);
     let struck = false;
-    return streamOf(c, async (send, cancelled) => {
-      const data = (obj: unknown) => send(`data: ${JSON.stringify(obj)}\n\n`);
+    return streamOf("text/event-stream", async (send, cancelled) => {
+      const data = (obj: unknown, onSent?: (epochMs: number) => void) =>
+        send(`data: ${JSON.stringify(obj)}\n\n`, onSent);
+      const log = c.log;
       const g = await generate(c, () => cancelled() || struck, (text, i) => {
         // Like vLLM: a role-only chunk precedes the first token's text.
         if (i === 0 && c.kind === "chat") {
           data({ id, object, created, model: c.model, choices: [choice("", null, true)] });
         }
         const last = i === c.maxTokens - 1 && fault !== "no-done";
-        data({ id, object, created, model: c.model, choices: [choice(text, last ? "length" : null, false)] });
-        c.log?.sends.push(performance.timeOrigin + performance.now());
+        data(
+          { id, object, created, model: c.model, choices: [choice(text, last ? "length" : null, false)] },
+          log && ((t) => log.sends.push(t)),
+        );
         if (i === strikeAt && fault !== "none" && fault !== "no-done" && fault !== "slow-headers") struck = true;
       });
       if (cancelled()) return;
@@ -432,8 +475,7 @@ export function startSimServer(options: SimServerOptions): SimServer {
       }
       if (fault === "no-done") return; // no finish_reason, no usage, no [DONE]
       if (c.includeUsage) data({ id, object, created, model: c.model, choices: [], usage: usage(c, g) });
-      send("data: [DONE]\n\n");
-      if (c.log) c.log.end = performance.timeOrigin + performance.now();
+      send("data: [DONE]\n\n", log && ((t) => log.end = t));
     });
   }
 
@@ -472,7 +514,7 @@ export function startSimServer(options: SimServerOptions): SimServer {
   }
 
   function ndjsonResponse(c: Completion): Response {
-    return streamOf(c, async (send, cancelled) => {
+    return streamOf("application/x-ndjson", async (send, cancelled) => {
       const line = (obj: unknown) => send(JSON.stringify(obj) + "\n");
       const g = await generate(c, cancelled, (text) => {
         line(wrapLine(c, { stream_token: text, is_last_response: false }));
@@ -491,14 +533,17 @@ export function startSimServer(options: SimServerOptions): SimServer {
       : json(200, { predictions: [item] });
   }
 
-  const server = Deno.serve({
-    hostname: options.hostname ?? "127.0.0.1",
-    port: options.port ?? 0,
-    onListen: () => {},
-    // A library never prints: a failing handler answers 500, and a body stream errored on purpose (the "reset"
-    // fault) just breaks its connection.
-    onError: (e) => apiError(500, `Simulated endpoint error: ${(e as Error)?.message ?? e}`, "server_error"),
-  }, handler);
+  const hostname = options.hostname ?? "127.0.0.1";
+  const server = options.httpServer === "h1"
+    ? serveH1({ hostname, port: options.port ?? 0, hooks: writeHooks }, handler)
+    : Deno.serve({
+      hostname,
+      port: options.port ?? 0,
+      onListen: () => {},
+      // A library never prints: a failing handler answers 500, and a body stream errored on purpose (the "reset"
+      // fault) just breaks its connection.
+      onError: (e) => apiError(500, `Simulated endpoint error: ${(e as Error)?.message ?? e}`, "server_error"),
+    }, handler);
   const port = server.addr.port;
   const origin = `http://${options.hostname ?? "127.0.0.1"}:${port}`;
   const close = async () => {

@@ -39,6 +39,7 @@ const BAD: [string[], Record<string, string>, RegExp][] = [
   [["--seed", "-1"], {}, /--seed: must be ≥ 0/],
   [["--seed", "1.5"], {}, /--seed: expected an integer/],
   [["--mode", "fast"], {}, /--mode: accepted values: stream, batch \(got "fast"\)/],
+  [["--http-client", "curl"], {}, /--http-client: accepted values: auto, llm-bench, fetch \(got "curl"\)/],
   [["--endpoint", "embeddings"], {}, /--endpoint: accepted values: chat, completions/],
   [["--llm-api", "vllm"], {}, /--llm-api: accepted values: sim, openai, sambanova, sambastudio \(got "vllm"\)/],
   [["--llm-api", "openai", "--model", "m"], {}, /--llm-api: openai needs --base-url \(or OPENAI_API_BASE\)/],

@@ -17,6 +17,8 @@ Deno.test("deno task selftest prints the error table and a verdict per level", a
       "6",
       "--itl-ms",
       "10",
+      "--floor-chunks",
+      "20",
     ],
     env: { NO_COLOR: "1" },
     stdout: "piped",
@@ -24,6 +26,13 @@ Deno.test("deno task selftest prints the error table and a verdict per level", a
   }).output();
   const stdout = new TextDecoder().decode(out.stdout);
   assert.ok(out.code === 0 || out.code === 1, new TextDecoder().decode(out.stderr));
+  // The floor is measured over a bare socket; each chunk is seen after it was written (the two processes' clocks
+  // agree), and not absurdly later.
+  const floor =
+    /Machine floor: a bare socket read sees the simulator's write after p50 ([\d.]+), p99 ([\d.]+), max ([\d.]+) ms \(20 chunks/
+      .exec(stdout);
+  assert.ok(floor, stdout);
+  assert.ok(Number(floor[1]) >= 0 && Number(floor[3]) < 1000, floor[0]);
   assert.match(stdout, /conc\. +requests +chunks +TTFT p50/);
   assert.match(stdout, /^ +2 +16\/16 +96 /m, "every request matched to the server's log, 6 chunks each");
   assert.match(stdout, /^ +4 +16\/16 +96 /m);

@@ -58,3 +58,17 @@ Deno.test("health: warm-up records do not count; without a monitor the client fi
   assert.equal(h.verdict, "valid");
   assert.equal(h.figures.eventLoopLagP99Ms, null);
 });
+
+Deno.test("health: connection reuse is a figure; a server that closes every connection is noted", () => {
+  const kept = assessHealth(steady, { ...calm, connections: { opened: 2, requests: 10, reused: 8, concurrency: 2 } });
+  assert.equal(kept.figures.connectionsOpened, 2);
+  assert.equal(kept.figures.connectionReuseShare, 0.8);
+  assert.ok(!kept.notes.some((n) => /connections opened/.test(n)));
+  const closed = assessHealth(steady, {
+    ...calm,
+    connections: { opened: 10, requests: 10, reused: 0, concurrency: 2 },
+  });
+  assert.equal(closed.verdict, "valid");
+  assert.ok(closed.notes.some((n) => /10 connections opened for 10 requests at concurrency 2/.test(n)));
+  assert.equal(assessHealth(steady, calm).figures.connectionsOpened, null, "unknown with a client that cannot tell");
+});
