@@ -237,6 +237,31 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
     return { socket, key, buf: new Uint8Array(READ_SIZE), rest: EMPTY, idleSince: 0, closed: false };
   }
 
+  /**
+   * Opens a connection, giving up at once when `signal` aborts: a pending connect cannot be cancelled, so one that
+   * completes after the abort is closed then (a timeout or Ctrl-C never waits for the OS's connect timeout).
+   */
+  function openAbortable(url: URL, key: string, signal: AbortSignal | undefined): Promise<Conn> {
+    const opening = open(url, key);
+    if (!signal) return opening;
+    return new Promise<Conn>((resolve, reject) => {
+      const onAbort = () => {
+        reject(signal.reason);
+        opening.then(closeConn, () => {});
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      opening.then((c) => {
+        signal.removeEventListener("abort", onAbort);
+        if (signal.aborted) closeConn(c);
+        else resolve(c);
+      }, (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      });
+    });
+  }
+
   function takeIdle(key: string): Conn | undefined {
     const list = idle.get(key);
     const now = performance.now();
@@ -398,9 +423,7 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
       let c = attempt === 0 ? takeIdle(key) : undefined;
       const reused = c !== undefined;
       if (reused) stats.reused++;
-      // A pending connect cannot be cancelled; an abort meanwhile closes the connection once it opens.
-      c ??= await open(url, key);
-      signal?.throwIfAborted();
+      c ??= await openAbortable(url, key, signal);
       const conn = c;
       active.add(conn);
       const onAbort = () => closeConn(conn);

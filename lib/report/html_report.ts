@@ -1,7 +1,7 @@
 import type { Chart } from "../charts/charts.ts";
 import { runCharts } from "../charts/charts.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
-import { clientServerRows, headline, summaryRows, TABLE_COLUMNS } from "./summary_table.ts";
+import { clientServerRows, headline, healthFigures, summaryRows, TABLE_COLUMNS } from "./summary_table.ts";
 import { escapeHtml } from "./escape.ts";
 
 /** Styles for tables and charts in reports and notebook outputs (no external resources). */
@@ -63,7 +63,9 @@ export function summaryHeaderHtml(summary: RunSummary): string {
   const health = h
     ? `<p class="meta"><b>Health: ${h.verdict}</b>${
       h.reasons.length ? ` — ${escapeHtml(h.reasons.join("; "))}` : " — the client kept up; timings are trustworthy"
-    }${h.notes.map((n) => `<br>note: ${escapeHtml(n)}`).join("")}</p>`
+    }${healthFigures(h) ? `<br>${escapeHtml(healthFigures(h))}` : ""}${
+      h.notes.map((n) => `<br>note: ${escapeHtml(n)}`).join("")
+    }</p>`
     : "";
   return banner + meta + health + head;
 }

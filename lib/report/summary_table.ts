@@ -154,19 +154,8 @@ export function formatSummaryTable(summary: RunSummary): string {
   if (summary.health) {
     const h = summary.health;
     out.push(`Health: ${h.verdict.toUpperCase()}${h.reasons.length ? ` — ${h.reasons.join("; ")}` : ""}`);
-    const f = h.figures;
-    const figs: string[] = [];
-    if (f.eventLoopLagP99Ms != null) figs.push(`event-loop lag p99 ${f.eventLoopLagP99Ms.toFixed(1)} ms`);
-    if (f.clientCpuShare != null) figs.push(`client CPU ${(f.clientCpuShare * 100).toFixed(0)} % of a core`);
-    if (f.connectionsOpened != null) {
-      figs.push(
-        `${f.connectionsOpened} connection${f.connectionsOpened === 1 ? "" : "s"} opened` +
-          (f.connectionReuseShare != null
-            ? ` (${(f.connectionReuseShare * 100).toFixed(0)} % of requests reused one)`
-            : ""),
-      );
-    }
-    if (figs.length) out.push(`  ${figs.join(", ")}`);
+    const figs = healthFigures(h);
+    if (figs) out.push(`  ${figs}`);
     for (const n of h.notes) out.push(`  note: ${n}`);
     out.push("");
   }
@@ -174,4 +163,22 @@ export function formatSummaryTable(summary: RunSummary): string {
   const hw = Math.max(...head.map(([k]) => k.length));
   for (const [k, v] of head) out.push(`${k.padEnd(hw)}  ${v}`);
   return out.join("\n");
+}
+
+/** The health figures a person reads first, in one line ("" when the run has none): event-loop lag, client CPU,
+ * connections opened and reused. */
+export function healthFigures(h: NonNullable<RunSummary["health"]>): string {
+  const f = h.figures;
+  const figs: string[] = [];
+  if (f.eventLoopLagP99Ms != null) figs.push(`event-loop lag p99 ${f.eventLoopLagP99Ms.toFixed(1)} ms`);
+  if (f.clientCpuShare != null) figs.push(`client CPU ${(f.clientCpuShare * 100).toFixed(0)} % of a core`);
+  if (f.connectionsOpened != null) {
+    figs.push(
+      `${f.connectionsOpened} connection${f.connectionsOpened === 1 ? "" : "s"} opened` +
+        (f.connectionReuseShare != null
+          ? ` (${(f.connectionReuseShare * 100).toFixed(0)} % of requests reused one)`
+          : ""),
+    );
+  }
+  return figs.join(", ");
 }

@@ -314,3 +314,39 @@ Deno.test({
     }
   },
 });
+
+Deno.test("h1 client: an abort ends a connect the server never completes (full accept queue)", async () => {
+  // A listener with backlog 0 that never accepts: once its queue holds one connection, further connects hang.
+  const py = new Deno.Command("python3", {
+    args: [
+      "-c",
+      "import socket,time;s=socket.socket();s.bind(('127.0.0.1',0));s.listen(0);print(s.getsockname()[1],flush=True);time.sleep(60)",
+    ],
+    stdout: "piped",
+  }).spawn();
+  const reader = py.stdout.getReader();
+  const port = Number(new TextDecoder().decode((await reader.read()).value).trim());
+  const fillers: Deno.Conn[] = [];
+  const pending: Promise<unknown>[] = [];
+  const client = createH1Client();
+  try {
+    for (let i = 0; i < 3; i++) {
+      const p = Deno.connect({ hostname: "127.0.0.1", port }).then((c) => fillers.push(c), () => {});
+      pending.push(p);
+      await Promise.race([p, new Promise((r) => setTimeout(r, 200))]);
+    }
+    const t0 = performance.now();
+    await assert.rejects(
+      client.fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(300) }),
+      (e: Error) => e.name === "TimeoutError",
+    );
+    assert.ok(performance.now() - t0 < 3_000, "the abort did not wait for the connect");
+  } finally {
+    py.kill();
+    await py.status;
+    await reader.cancel().catch(() => {});
+    await Promise.allSettled(pending);
+    for (const c of fillers) c.close();
+    await client.close();
+  }
+});
