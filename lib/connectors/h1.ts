@@ -208,6 +208,24 @@ export function createChunkedDecoder(): {
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * A response body read without a `ReadableStream`: each `read()` is one socket read, and the bytes it returns are a
+ * view into the connection's buffer, valid only until the next `read()` — for a caller that decodes at once (the
+ * connectors do). Saves the stream's machinery and a copy per chunk, and so garbage-collection pauses.
+ */
+export interface DirectBody {
+  read(): Promise<Uint8Array | null>;
+  /** Stops reading; the connection is closed. */
+  cancel(): void;
+}
+
+const directBodies = new WeakMap<Response, DirectBody>();
+
+/** The {@link DirectBody} of a response from llm-bench's HTTP client, if it is one (and its body is unread). */
+export function directBody(res: Response): DirectBody | undefined {
+  return res.bodyUsed || res.body?.locked ? undefined : directBodies.get(res);
+}
+
 /** Body framing of one response. */
 type Framing =
   | { kind: "none" }
@@ -318,13 +336,17 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
     }
   }
 
-  function bodyStream(
+  /**
+   * The body of one response: `read()` returns the next socket read's body bytes as a view into the connection's read
+   * buffer (valid until the next call) or null at the end; the `ReadableStream` reads through it and copies.
+   */
+  function responseBodyOf(
     c: Conn,
     framing: Framing,
     keepAlive: boolean,
     signal: AbortSignal | undefined,
     onAbort: () => void,
-  ) {
+  ): { stream: ReadableStream<Uint8Array>; direct: DirectBody } {
     let finished = false;
     const finish = (reusable: boolean) => {
       if (finished) return;
@@ -335,59 +357,72 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
     // Bytes already read with the head are the body's first bytes.
     let pending: Uint8Array | null = c.rest.length ? c.rest : null;
     c.rest = EMPTY;
-    return new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        try {
-          for (;;) {
-            let bytes: Uint8Array | null;
-            if (pending) {
-              bytes = pending;
-              pending = null;
-            } else {
-              bytes = await readMore(c);
-            }
-            if (bytes === null) {
-              if (framing.kind === "close") {
-                finish(false);
-                controller.close();
-                return;
-              }
-              throw new TypeError("connection closed before the end of the response body");
-            }
-            let out: Uint8Array;
-            let done = false;
-            let reusable = true;
-            if (framing.kind === "chunked") {
-              out = framing.decoder.push(bytes);
-              done = framing.decoder.done;
-              reusable = framing.decoder.extra === 0;
-              if (out.length && out.buffer === c.buf.buffer) out = out.slice(); // the read buffer is reused
-            } else if (framing.kind === "length") {
-              const take = Math.min(framing.left, bytes.length);
-              out = bytes.slice(0, take);
-              framing.left -= take;
-              done = framing.left === 0;
-              reusable = take === bytes.length;
-            } else {
-              out = bytes.slice();
-            }
-            if (out.length) controller.enqueue(out);
-            if (done) {
-              finish(reusable);
-              controller.close();
-              return;
-            }
-            if (out.length) return;
+    // Set when the last bytes were handed out: the connection goes back to the pool at the next call, once the
+    // caller is done with the view.
+    let ended: { reusable: boolean } | null = null;
+    const read = async (): Promise<Uint8Array | null> => {
+      if (ended) {
+        finish(ended.reusable);
+        return null;
+      }
+      try {
+        for (;;) {
+          let bytes: Uint8Array | null;
+          if (pending) {
+            bytes = pending;
+            pending = null;
+          } else {
+            bytes = await readMore(c);
           }
-        } catch (e) {
-          finish(false);
-          throw e;
+          if (bytes === null) {
+            if (framing.kind === "close") {
+              finish(false);
+              return null;
+            }
+            throw new TypeError("connection closed before the end of the response body");
+          }
+          let out: Uint8Array;
+          let done = false;
+          let reusable = true;
+          if (framing.kind === "chunked") {
+            out = framing.decoder.push(bytes);
+            done = framing.decoder.done;
+            reusable = framing.decoder.extra === 0;
+          } else if (framing.kind === "length") {
+            const take = Math.min(framing.left, bytes.length);
+            out = bytes.subarray(0, take);
+            framing.left -= take;
+            done = framing.left === 0;
+            reusable = take === bytes.length;
+          } else {
+            out = bytes;
+          }
+          if (done) {
+            if (out.length === 0) {
+              finish(reusable);
+              return null;
+            }
+            ended = { reusable };
+            return out;
+          }
+          if (out.length) return out;
         }
+      } catch (e) {
+        finish(false);
+        throw e;
+      }
+    };
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const bytes = await read();
+        if (bytes === null) controller.close();
+        else controller.enqueue(bytes.slice()); // a stream's chunks are the reader's to keep
       },
       cancel() {
         finish(false);
       },
     }, { highWaterMark: 0 });
+    return { stream, direct: { read, cancel: () => finish(false) } };
   }
 
   async function send(url: URL, init: RequestInit | undefined): Promise<Response> {
@@ -438,15 +473,17 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
         else if (te.includes("chunked")) framing = { kind: "chunked", decoder: createChunkedDecoder() };
         else if (cl !== null && /^\d+$/.test(cl.trim())) framing = { kind: "length", left: Number(cl) };
         else framing = { kind: "close" };
-        let responseBody: ReadableStream<Uint8Array> | null = null;
+        const init = { status: h.status, statusText: h.statusText, headers: h.headers };
         if (framing.kind === "none" || (framing.kind === "length" && framing.left === 0)) {
           signal?.removeEventListener("abort", onAbort);
           release(conn, h.keepAlive && conn.rest.length === 0);
-        } else {
-          // A server that says `connection: close` gets its body read to the end, then the connection closed.
-          responseBody = bodyStream(conn, framing, h.keepAlive, signal, onAbort);
+          return new Response(null, init);
         }
-        return new Response(responseBody, { status: h.status, statusText: h.statusText, headers: h.headers });
+        // A server that says `connection: close` gets its body read to the end, then the connection closed.
+        const b = responseBodyOf(conn, framing, h.keepAlive, signal, onAbort);
+        const res = new Response(b.stream, init);
+        directBodies.set(res, b.direct);
+        return res;
       } catch (e) {
         signal?.removeEventListener("abort", onAbort);
         active.delete(conn);

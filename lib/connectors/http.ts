@@ -1,5 +1,5 @@
 import { RequestError } from "../errors.ts";
-import { createH1Client, type H1Stats } from "./h1.ts";
+import { createH1Client, directBody, type H1Stats } from "./h1.ts";
 import type { FetchLike, StreamEvent } from "./types.ts";
 
 /** Response header by which llm-bench's simulated endpoint marks its answers, so results say "simulated" even when
@@ -159,15 +159,37 @@ export async function* post(
   return { res, tResponse };
 }
 
+const DONE = Object.freeze({ value: undefined, done: true as const });
+
 /**
  * The response body's reader, cancelled when `signal` aborts — which ends a pending `read()` at once, whatever the
- * fetch implementation. `release(finished)` detaches it: a body read to its end is released, any other cancelled.
+ * fetch implementation. `release(finished)` detaches it: a body read to its end is released, any other cancelled. A
+ * value read is valid until the next `read()` (with llm-bench's client it is a view into the socket's buffer): decode
+ * it before reading on.
  */
 export function abortableReader(
   res: Response,
   signal: AbortSignal | undefined,
 ): { reader: ReadableStreamDefaultReader<Uint8Array>; release(finished: boolean): void } {
   if (!res.body) throw new RequestError("BAD_RESPONSE", "Response has no body");
+  const direct = directBody(res);
+  if (direct) {
+    // llm-bench's client: socket reads straight to the caller, no stream in between (each view is decoded at once).
+    const onAbort = () => direct.cancel();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const reader = {
+      read: () => direct.read().then((value) => (value === null ? DONE : { value, done: false })),
+      cancel: () => Promise.resolve(direct.cancel()),
+      releaseLock() {},
+    } as unknown as ReadableStreamDefaultReader<Uint8Array>;
+    return {
+      reader,
+      release(finished) {
+        signal?.removeEventListener("abort", onAbort);
+        if (!finished) direct.cancel();
+      },
+    };
+  }
   const reader = res.body.getReader();
   const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
   signal?.addEventListener("abort", onAbort, { once: true });

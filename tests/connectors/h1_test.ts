@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { createChunkedDecoder, createH1Client } from "../../lib/connectors/h1.ts";
+import { createChunkedDecoder, createH1Client, directBody } from "../../lib/connectors/h1.ts";
 import { chooseHttpClient } from "../../lib/connectors/http.ts";
 import { createOpenAIConnector } from "../../lib/connectors/openai.ts";
 import type { StreamEvent } from "../../lib/connectors/types.ts";
@@ -347,6 +347,39 @@ Deno.test("h1 client: an abort ends a connect the server never completes (full a
     await reader.cancel().catch(() => {});
     await Promise.allSettled(pending);
     for (const c of fillers) c.close();
+    await client.close();
+  }
+});
+
+Deno.test("h1 client: a direct body reads the socket without a stream and gives the same bytes", async () => {
+  await using server = rawServer(() => ({
+    pieces: [
+      "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
+      chunked("alpha "),
+      chunked("beta ", "gamma"),
+      "0\r\n\r\n",
+    ],
+  }));
+  const client = createH1Client();
+  try {
+    const viaStream = await readAll(await client.fetch(server.url));
+    const res = await client.fetch(server.url);
+    const direct = directBody(res)!;
+    assert.ok(direct, "a response of llm-bench's client has a direct body");
+    let text = "";
+    let reads = 0;
+    for (let v = await direct.read(); v !== null; v = await direct.read()) {
+      text += dec.decode(v); // decoded before the next read, as the contract says
+      reads++;
+    }
+    assert.equal(text, viaStream.text);
+    assert.ok(reads >= 1);
+    assert.equal(client.stats.connectionsOpened, 1, "the connection went back to the pool after the direct read");
+    const locked = await client.fetch(server.url);
+    const reader = locked.body!.getReader();
+    assert.equal(directBody(locked), undefined, "not once the stream is locked by a reader");
+    await reader.cancel();
+  } finally {
     await client.close();
   }
 });

@@ -59,7 +59,7 @@ Deno.test("deno task bench with no endpoint runs on the simulated endpoint, says
   assert.equal(summary.health?.figures.connectionReuseShare, 0.5);
   assert.match(
     r.stdout,
-    /^  event-loop lag p99 [\d.]+ ms, client CPU \d+ % of a core, 3 connections opened \(50 % of requests reused one\)$/m,
+    /^ {2}event-loop lag p99 [\d.]+ ms, client CPU \d+ % of a core, 3 connections opened \(50 % of requests reused one\)$/m,
   );
   const report = await Deno.readTextFile(`${cwd}/${/^Report: +(.+)$/m.exec(r.stdout)![1]}`);
   assert.match(report, /SIMULATED ENDPOINT/);
