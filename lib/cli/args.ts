@@ -49,6 +49,18 @@ export const BENCH_FLAGS: FlagSpec[] = [
       "auto = llm-bench's unless an HTTPS_PROXY/HTTP_PROXY applies (default auto)",
   },
   {
+    field: "clientThreads",
+    kind: "int",
+    arg: "N",
+    help: "worker threads reading the streams, each with its own event loop (default 1; for hundreds of streams on " +
+      'a machine with cores to spare — see README "How accurate is it")',
+  },
+  {
+    field: "requestIdHeader",
+    kind: "boolean",
+    help: "send x-request-id: <request index> with each request, to find requests in the server's logs",
+  },
+  {
     field: "mode",
     kind: "string",
     arg: "stream|batch",

@@ -12,6 +12,7 @@ import { describe } from "../metrics/statistics.ts";
 import { formatNumber } from "../report/summary_table.ts";
 import { startClientMonitor } from "../runner/monitor.ts";
 import { runBenchmark } from "../runner/runner.ts";
+import { runInThreads } from "../runner/threads.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
 import { startTokenizerWorker } from "../sampler/tokenizer_worker.ts";
 import { parseRunConfig } from "../config/resolve.ts";
@@ -21,13 +22,15 @@ import type { ChunkLogEntry } from "../simulator/server.ts";
 import { spawnSimProcess } from "../simulator/process.ts";
 
 const HELP = `deno task selftest [--concurrency 1,64,512] [--ttft-ms 50] [--itl-ms 20] [--output-tokens 40]
-                    [--floor-chunks 300] [--details FILE]
+                    [--threads 1] [--floor-chunks 300] [--details FILE]
 
 Starts the simulated endpoint in a separate process with exact timings, runs the client against it at each
 concurrency, and prints measured − true errors (p50, p99, max) of TTFT, inter-token and end-to-end latency, the client's
 CPU time per chunk and event-loop lag, and a verdict per level. Targets: TTFT and E2E p99 within 0.5 ms up to
 concurrency 64 and 5 ms beyond; inter-token p50 within 0.5 ms.
 
+  --threads N      measuring threads (as deno task bench --client-threads N): the connections are spread over N
+                   worker threads, each with its own event loop
   --floor-chunks N chunks for the machine-floor measurement (a bare socket read of the simulator's writes, 20 ms
                    apart) printed above the table; 0 skips it
   --details FILE   also write every request's server send times and client arrival times (epoch ms), one JSON
@@ -45,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
         "output-tokens": { type: "string", default: "40" },
         details: { type: "string" },
         "floor-chunks": { type: "string", default: "300" },
+        threads: { type: "string", default: "1" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -72,6 +76,11 @@ async function main(argv: string[]): Promise<number> {
       );
       return 2;
     }
+  }
+  const threads = Number(values.threads);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    console.error(`error: --threads: expected a whole number 1–64 (got ${JSON.stringify(values.threads)})`);
+    return 2;
   }
   const fc = Number(values["floor-chunks"]);
   if (!Number.isInteger(fc) || fc < 0) {
@@ -132,15 +141,29 @@ async function main(argv: string[]): Promise<number> {
       const serverCpuBefore = await serverCpuUs();
       const monitor = startClientMonitor();
       const cpu0 = process.cpuUsage();
-      const run = await runBenchmark({
-        connector,
+      const common = {
         requests,
         concurrency: c,
         timeoutMs: 600_000,
         countTokens: () => 0, // the exact simulator always reports usage
-      });
+      };
+      const threaded = threads > 1 && c > 1
+        ? await runInThreads({
+          ...common,
+          threads,
+          baseUrl: `${sim.origin}/v1`,
+          config: parseRunConfig({
+            llmApi: "openai",
+            baseUrl: `${sim.origin}/v1`,
+            model: "llm-bench-sim",
+            requestIdHeader: true,
+          }),
+        })
+        : undefined;
+      const run = threaded ?? await runBenchmark({ ...common, connector });
       const cpu = process.cpuUsage(cpu0);
       const load = monitor.stop();
+      if (threaded) load.lagMs = threaded.threadLoad.lagMs;
       const logRes = await fetch(`${sim.origin}/debug/chunk-log`);
       const serverCpuAfter = Number(logRes.headers.get("x-llm-bench-cpu-us"));
       const log = await logRes.json() as Record<string, ChunkLogEntry>;
@@ -220,7 +243,10 @@ async function main(argv: string[]): Promise<number> {
     );
     console.log("");
   }
-  console.log("Measured − true error, ms (client process; simulated endpoint in a separate process on this machine)");
+  console.log(
+    "Measured − true error, ms (client process" + (threads > 1 ? `, ${threads} measuring threads` : "") +
+      "; simulated endpoint in a separate process on this machine)",
+  );
   console.log(line(head));
   console.log(line(w.map((n) => "-".repeat(n))));
   for (const r of rows) console.log(line(r));

@@ -43,6 +43,13 @@ export const RunConfigSchema = z.object({
    * (llm-bench's unless an HTTP(S)_PROXY applies, which only fetch honours). @default "auto"
    */
   httpClient: z.enum(["auto", "llm-bench", "fetch"]).default("auto"),
+  /**
+   * Worker threads that read the streams, each with its own event loop and HTTP client (at most one per concurrency
+   * slot): for many concurrent streams on a machine with cores to spare. @default 1
+   */
+  clientThreads: z.int().min(1).max(64).default(1),
+  /** Send `x-request-id: <request index>` with every request, to find the requests in the server's logs. */
+  requestIdHeader: z.boolean().default(false),
   /** `stream` = server-sent events, `batch` = one JSON response per request. @default "stream" */
   mode: z.enum(["stream", "batch"]).default("stream"),
   /** Mean input (prompt) tokens per request. @default 550 */

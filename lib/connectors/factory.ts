@@ -32,6 +32,7 @@ export function createConnector(config: RunConfig, options: { baseUrl?: string; 
     extraBody: config.additionalSamplingParams,
     api: config.llmApi,
     fetch: options.fetch,
+    requestIdHeader: config.requestIdHeader,
     httpClient: config.httpClient,
   });
 }

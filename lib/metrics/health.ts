@@ -49,8 +49,12 @@ export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): 
   if (lag && lag.p99 !== null && lag.p99 > HEALTH_LIMITS.lagP99Ms) {
     reasons.push(`the client's event loop lagged (p99 ${lag.p99.toFixed(1)} ms): chunks may have been stamped late`);
   }
-  if (cpuShare !== null && cpuShare > HEALTH_LIMITS.cpuShare) {
-    reasons.push(`the client process used ${(cpuShare * 100).toFixed(0)} % of a core: it may be the bottleneck`);
+  const threads = load?.threads ?? 1;
+  if (cpuShare !== null && cpuShare > HEALTH_LIMITS.cpuShare * threads) {
+    reasons.push(
+      `the client process used ${(cpuShare * 100).toFixed(0)} % of a core` +
+        (threads > 1 ? ` with ${threads} measuring threads` : "") + `: it may be the bottleneck`,
+    );
   }
   if (
     tinyShare !== null && tinyShare > HEALTH_LIMITS.burstyShare && (tokensPerChunk ?? 1) <= HEALTH_LIMITS.tokensPerChunk

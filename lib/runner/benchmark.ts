@@ -10,6 +10,7 @@ import type { RequestRecord, RunSummary } from "../results/schema.ts";
 import { planRun } from "./plan.ts";
 import { startTokenizerWorker, type TokenizerWorker } from "../sampler/tokenizer_worker.ts";
 import { startClientMonitor } from "./monitor.ts";
+import { runInThreads } from "./threads.ts";
 import { meetsSlo } from "../metrics/goodput.ts";
 import type { Tokenizer } from "../sampler/tokenizer.ts";
 import { type SimWorker, startSimWorker } from "../simulator/worker.ts";
@@ -169,17 +170,26 @@ async function runWith(
     }
     const monitor = startClientMonitor();
     const before = connector.httpClient?.stats ? { ...connector.httpClient.stats } : undefined;
-    const run = await runBenchmark({
+    const measured = {
       ...common,
       requests: plan.requests,
       maxRequests: plan.max,
       schedule: plan.schedule,
       durationMs: config.durationS === undefined ? undefined : config.durationS * 1000,
       onProgress: options.onProgress,
-    });
+    };
+    const threaded = Math.min(config.clientThreads, plan.concurrency) > 1
+      ? await runInThreads({ ...measured, config, baseUrl, threads: config.clientThreads })
+      : undefined;
+    const run = threaded ?? await runBenchmark(measured);
     const clientLoad = monitor.stop();
     const after = connector.httpClient?.stats;
-    if (before && after) {
+    if (threaded) {
+      // The main thread only relayed: the lag that matters is the measuring threads'.
+      clientLoad.lagMs = threaded.threadLoad.lagMs;
+      clientLoad.threads = threaded.threadLoad.threads;
+      clientLoad.connections = threaded.threadLoad.connections;
+    } else if (before && after) {
       clientLoad.connections = {
         opened: after.connectionsOpened - before.connectionsOpened,
         requests: after.requests - before.requests,

@@ -12,6 +12,8 @@ export interface ClientLoad {
    * client can tell (llm-bench's HTTP client can; Deno's fetch cannot). `concurrency` is the run's cap.
    */
   connections?: { opened: number; requests: number; reused: number; concurrency: number };
+  /** Threads that read the streams (`--client-threads`); `lagMs` then holds every thread's samples. @default 1 */
+  threads?: number;
 }
 
 /** Starts sampling the event loop's lag and the process's CPU time; `stop()` returns what was seen. */

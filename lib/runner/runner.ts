@@ -53,6 +53,17 @@ export interface RunOptions {
   durationMs?: number;
   /** Mark every record as warm-up (not counted in the summary). */
   warmup?: boolean;
+  /**
+   * Index of a request reused past the end of `requests`: `indexStride × position + indexOffset` (one of several
+   * measuring threads keeps indices unique across them). @default stride 1, offset 0
+   */
+  indexStride?: number;
+  indexOffset?: number;
+  /**
+   * The run's clock start, as a `performance.now()` value (it may lie in the past): several measuring threads share
+   * one clock this way. @default the moment `runBenchmark` is called
+   */
+  clockStart?: number;
 }
 
 /** Sleeps until `performance.now()` reaches `at`, or until `signal` aborts. */
@@ -158,7 +169,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   const countTokens = () => 0;
   const streamed = options.streamed ?? true;
   const startedAt = new Date().toISOString();
-  const runStart = performance.now();
+  const runStart = options.clockStart ?? performance.now();
   const stop = new AbortController();
   let stopReason: RunResult["stopReason"] = "completed";
   const timer = setTimeout(() => {
@@ -174,6 +185,15 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
 
   const records: RequestRecord[] = [];
   let simulatedResponses = 0;
+  // A message to ourselves is delivered after the I/O that is already waiting: a yield that costs no timer tick.
+  const channel = new MessageChannel();
+  const waiting: (() => void)[] = [];
+  channel.port1.onmessage = () => waiting.shift()?.();
+  const yieldToIo = () =>
+    new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      channel.port2.postMessage(0);
+    });
   const progress: RunProgress = {
     finished: 0,
     succeeded: 0,
@@ -206,6 +226,9 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
         addEvent(trace, ev);
         dog?.activity(ev.t, ev.type === "delta" && (ev.content !== "" || ev.reasoning !== ""));
       }
+      // This request's times are taken; building its record and sending the next one can wait for the reads that
+      // have already arrived on other streams, so their chunks are stamped first.
+      if (progress.inFlight > 1) await yieldToIo();
       const empty = trace.content === "" && trace.reasoning === "";
       const outputTokens = await countOutput(trace);
       record = empty
@@ -261,7 +284,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   // Past the end of `requests` (a duration-bound run), the list is reused with fresh indices.
   const specAt = (i: number): RequestSpec => {
     const base = requests[i % requests.length];
-    return i < requests.length ? base : { ...base, index: i };
+    return i < requests.length ? base : { ...base, index: (options.indexStride ?? 1) * i + (options.indexOffset ?? 0) };
   };
   // Stops sending new requests (the duration); requests in flight run on.
   const sending = new AbortController();
@@ -293,6 +316,8 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       await Promise.all(Array.from({ length: Math.min(options.concurrency, max) }, worker));
     }
   } finally {
+    channel.port1.close();
+    channel.port2.close();
     clearTimeout(timer);
     if (durationTimer !== undefined) clearTimeout(durationTimer);
     options.signal?.removeEventListener("abort", onAbort);

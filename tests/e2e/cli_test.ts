@@ -285,3 +285,29 @@ Deno.test("--sweep runs one benchmark per value and writes a sweep summary and r
   }
   assert.match(r.stdout, /Concurrent requests +ok/);
 });
+
+Deno.test("--client-threads 2 spreads the streams over two measuring threads; the files are those of any run", async () => {
+  const cwd = await Deno.makeTempDir();
+  const r = await bench([
+    "--max-num-completed-requests",
+    "8",
+    "--num-concurrent-requests",
+    "4",
+    "--mean-output-tokens",
+    "10",
+    "--client-threads",
+    "2",
+  ], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /progress: 8\/8 done · 8 ok/);
+  const files = filesFrom(r.stdout);
+  const summary = await readSummary(`${cwd}/${files.summary}`);
+  const records = await readRecords(`${cwd}/${files.records}`);
+  assert.equal(summary.config.clientThreads, 2);
+  assert.deepEqual(records.map((x) => x.index).sort((a, b) => a - b), [...Array(8).keys()]);
+  assert.equal(summary.health?.figures.connectionsOpened, 4, "one kept-alive connection per slot, 2 per thread");
+  // One clock for both threads: every request lies within the run's wall time, measured from the first send.
+  const first = Math.min(...records.map((x) => x.startOffsetMs));
+  assert.ok(first >= 0 && first < 100, `first send at ${first} ms`);
+  assert.ok(records.every((x) => x.endOffsetMs - first <= summary.run.wallTimeS! * 1000 + 0.01));
+});
