@@ -9,28 +9,15 @@ import type { RunConfig } from "../config/schema.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
 import type { ClientLoad } from "./monitor.ts";
-import type { RequestTimeouts, RunProgress, RunResult } from "./runner.ts";
+import type { RequestTimeouts, RunOptions, RunProgress, RunResult } from "./runner.ts";
 
 /** Options of {@link runInThreads}: those of `runBenchmark`, with a run configuration instead of a connector. */
-export interface ThreadedRunOptions {
+export type ThreadedRunOptions = Omit<RunOptions, "connector" | "indexStride" | "indexOffset" | "clockStart"> & {
   /** Each thread builds its connector from it (`createConnector(config, { baseUrl })`). */
   config: RunConfig;
   baseUrl: string;
   threads: number;
-  requests: readonly RequestSpec[];
-  concurrency: number;
-  timeoutMs: number;
-  countTokens: (text: string) => number | Promise<number>;
-  streamed?: boolean;
-  signal?: AbortSignal;
-  onRecord?: (record: RequestRecord) => void;
-  onProgress?: (progress: RunProgress) => void;
-  timeouts?: RequestTimeouts;
-  maxRequests?: number;
-  schedule?: readonly number[];
-  durationMs?: number;
-  warmup?: boolean;
-}
+};
 
 /** What the threads did besides their records: their event-loop lag and connections, for the health verdict. */
 export interface ThreadedRunResult extends RunResult {
