@@ -81,7 +81,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-function indexOfHeadEnd(bytes: Uint8Array, from: number): number {
+/** Where an HTTP head ends (just past its blank line) in `bytes`, or -1 (the client's and the simulator's server's). */
+export function indexOfHeadEnd(bytes: Uint8Array, from = 0): number {
   for (let i = Math.max(3, from); i < bytes.length; i++) {
     if (bytes[i] === LF && bytes[i - 1] === CR && bytes[i - 2] === LF && bytes[i - 3] === CR) return i + 1;
   }
@@ -208,6 +209,12 @@ export function createChunkedDecoder(): {
 
 const EMPTY = new Uint8Array(0);
 
+/** Writes all of `bytes` (a socket write may take only part of them). */
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < bytes.length) at += await conn.write(bytes.subarray(at));
+}
+
 /**
  * A response body read without a `ReadableStream`: each `read()` is one socket read, and the bytes it returns are a
  * view into the connection's buffer, valid only until the next `read()` — for a caller that decodes at once (the
@@ -298,11 +305,6 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
     let list = idle.get(c.key);
     if (!list) idle.set(c.key, list = []);
     list.push(c);
-  }
-
-  async function writeAll(c: Conn, bytes: Uint8Array): Promise<void> {
-    let at = 0;
-    while (at < bytes.length) at += await c.socket.write(bytes.subarray(at));
   }
 
   /** Reads until a complete final (non-1xx) response head; throws StaleConnection on EOF before any byte. */
@@ -464,7 +466,7 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
       const onAbort = () => closeConn(conn);
       signal?.addEventListener("abort", onAbort, { once: true });
       try {
-        await writeAll(conn, message);
+        await writeAll(conn.socket, message);
         const h = await readHead(conn, reused);
         const te = (h.headers.get("transfer-encoding") ?? "").toLowerCase();
         const cl = h.headers.get("content-length");

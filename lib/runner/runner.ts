@@ -21,6 +21,16 @@ export interface RunProgress {
   outputTokens: number;
 }
 
+/** Counts a finished request in a run's progress. */
+export function countFinished(progress: RunProgress, record: RequestRecord): void {
+  progress.finished++;
+  if (record.status === "ok") {
+    progress.succeeded++;
+    progress.outputTokens += record.outputTokens ?? 0;
+  } else if (record.status === "aborted") progress.aborted++;
+  else progress.failed++;
+}
+
 /** Options of {@link runBenchmark}. */
 export interface RunOptions {
   connector: Connector;
@@ -270,12 +280,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     if (options.warmup) record.warmup = true;
     records.push(record);
     options.onRecord?.(record);
-    progress.finished++;
-    if (record.status === "ok") {
-      progress.succeeded++;
-      progress.outputTokens += record.outputTokens ?? 0;
-    } else if (record.status === "aborted") progress.aborted++;
-    else progress.failed++;
+    countFinished(progress, record);
     progress.elapsedMs = performance.now() - runStart;
     options.onProgress?.({ ...progress });
   };

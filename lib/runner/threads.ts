@@ -9,7 +9,7 @@ import type { RunConfig } from "../config/schema.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
 import type { ClientLoad } from "./monitor.ts";
-import type { RequestTimeouts, RunOptions, RunProgress, RunResult } from "./runner.ts";
+import { countFinished, type RequestTimeouts, type RunOptions, type RunProgress, type RunResult } from "./runner.ts";
 
 /** Options of {@link runInThreads}: those of `runBenchmark`, with a run configuration instead of a connector. */
 export type ThreadedRunOptions = Omit<RunOptions, "connector" | "indexStride" | "indexOffset" | "clockStart"> & {
@@ -142,12 +142,7 @@ export async function runInThreads(options: ThreadedRunOptions): Promise<Threade
               inFlight[t] = m.inFlight;
               records.push(r);
               options.onRecord?.(r);
-              progress.finished++;
-              if (r.status === "ok") {
-                progress.succeeded++;
-                progress.outputTokens += r.outputTokens ?? 0;
-              } else if (r.status === "aborted") progress.aborted++;
-              else progress.failed++;
+              countFinished(progress, r);
               progress.inFlight = inFlight.reduce((a, b) => a + b, 0);
               progress.elapsedMs = performance.timeOrigin + performance.now() - startAtEpochMs;
               options.onProgress?.({ ...progress });

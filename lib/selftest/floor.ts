@@ -1,4 +1,4 @@
-import { createChunkedDecoder } from "../connectors/h1.ts";
+import { createChunkedDecoder, indexOfHeadEnd } from "../connectors/h1.ts";
 import { describe } from "../metrics/statistics.ts";
 import type { Statistics } from "../results/schema.ts";
 import type { ChunkLogEntry } from "../simulator/server.ts";
@@ -34,13 +34,13 @@ export async function measureFloor(origin: string, n = 200, intervalMs = 20): Pr
         const joined = new Uint8Array(pending.length + bytes.length);
         joined.set(pending);
         joined.set(bytes, pending.length);
-        const end = new TextDecoder().decode(joined).indexOf("\r\n\r\n");
+        const end = indexOfHeadEnd(joined);
         if (end < 0) {
           pending = joined;
           continue;
         }
         head = false;
-        bytes = joined.subarray(end + 4);
+        bytes = joined.subarray(end);
       }
       for (const b of body.push(bytes)) if (b === 10) arrivals.push(t);
       if (body.done) break;

@@ -8,7 +8,7 @@
  * (chunked), and a body stream that errors (the connection is dropped, as `Deno.serve` does).
  * @module
  */
-import { createChunkedDecoder } from "../connectors/h1.ts";
+import { createChunkedDecoder, indexOfHeadEnd, writeAll } from "../connectors/h1.ts";
 
 /** Called with `performance.now()` just before the chunk it was registered for is written to its socket. */
 export type WriteHook = (t: number) => void;
@@ -49,18 +49,6 @@ const REASONS: Record<number, string> = {
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let at = 0;
-  while (at < bytes.length) at += await conn.write(bytes.subarray(at));
-}
-
-function headEnd(bytes: Uint8Array): number {
-  for (let i = 3; i < bytes.length; i++) {
-    if (bytes[i] === LF && bytes[i - 1] === CR && bytes[i - 2] === LF && bytes[i - 3] === CR) return i + 1;
-  }
-  return -1;
-}
 
 function frame(chunk: Uint8Array): Uint8Array {
   const size = encoder.encode(`${chunk.length.toString(16)}\r\n`);
@@ -109,11 +97,11 @@ export function serveH1(
       );
     for (;;) {
       // The request head.
-      let end = headEnd(acc);
+      let end = indexOfHeadEnd(acc);
       while (end < 0) {
         if (acc.length > MAX_HEAD) return void await reply(431, "request head too large");
         if (!await read()) return;
-        end = headEnd(acc);
+        end = indexOfHeadEnd(acc);
       }
       const lines = latin1.decode(acc.subarray(0, end - 4)).split("\r\n");
       acc = acc.subarray(end);
