@@ -21,6 +21,11 @@ export interface RunProgress {
   outputTokens: number;
 }
 
+/** A run's progress before any request has finished. */
+export function newProgress(total: number): RunProgress {
+  return { finished: 0, succeeded: 0, failed: 0, aborted: 0, inFlight: 0, total, elapsedMs: 0, outputTokens: 0 };
+}
+
 /** Counts a finished request in a run's progress. */
 export function countFinished(progress: RunProgress, record: RequestRecord): void {
   progress.finished++;
@@ -204,16 +209,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       waiting.push(resolve);
       channel.port2.postMessage(0);
     });
-  const progress: RunProgress = {
-    finished: 0,
-    succeeded: 0,
-    failed: 0,
-    aborted: 0,
-    inFlight: 0,
-    total: Math.min(options.maxRequests ?? requests.length, options.schedule?.length ?? Infinity),
-    elapsedMs: 0,
-    outputTokens: 0,
-  };
+  const progress = newProgress(Math.min(options.maxRequests ?? requests.length, options.schedule?.length ?? Infinity));
 
   const one = async (spec: RequestSpec, scheduledAt?: number) => {
     if (stop.signal.aborted) return;

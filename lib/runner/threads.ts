@@ -9,7 +9,7 @@ import type { RunConfig } from "../config/schema.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
 import type { ClientLoad } from "./monitor.ts";
-import { countFinished, type RequestTimeouts, type RunOptions, type RunProgress, type RunResult } from "./runner.ts";
+import { countFinished, newProgress, type RequestTimeouts, type RunOptions, type RunResult } from "./runner.ts";
 
 /** Options of {@link runInThreads}: those of `runBenchmark`, with a run configuration instead of a connector. */
 export type ThreadedRunOptions = Omit<RunOptions, "connector" | "indexStride" | "indexOffset" | "clockStart"> & {
@@ -100,16 +100,7 @@ export async function runInThreads(options: ThreadedRunOptions): Promise<Threade
     warmup: options.warmup ?? false,
   }));
 
-  const progress: RunProgress = {
-    finished: 0,
-    succeeded: 0,
-    failed: 0,
-    aborted: 0,
-    inFlight: 0,
-    total,
-    elapsedMs: 0,
-    outputTokens: 0,
-  };
+  const progress = newProgress(total);
   const inFlight = new Array(threads).fill(0);
   const records: RequestRecord[] = [];
   const workers: Worker[] = [];
