@@ -113,10 +113,11 @@ async function main(argv: string[]): Promise<number> {
       plans.set(c, (await tw.plan(config)).requests);
     }
   }
-  // The server's CPU time (µs) — from the chunk-log endpoint, which also clears the log.
+  // The server's CPU time (µs) — from the chunk-log endpoint; the log is then emptied for the next level.
   const serverCpuUs = async () => {
     const res = await fetch(`${sim.origin}/debug/chunk-log`);
     await res.body?.cancel();
+    await (await fetch(`${sim.origin}/debug/chunk-log`, { method: "DELETE" })).body?.cancel();
     return Number(res.headers.get("x-llm-bench-cpu-us"));
   };
   const floorChunks = Number(values["floor-chunks"]);

@@ -12,17 +12,18 @@
  * `identity`). The connectors fall back to `fetch` when a proxy is configured (see {@link chooseHttpClient}).
  * @module
  */
-import type { FetchLike } from "./types.ts";
+import { CR, LF } from "../wire.ts";
+import type { BodyReader, FetchLike, HttpClientStats, HttpRequestInit, HttpResponse } from "./types.ts";
 
 /** What the client did: connections opened and requests that reused a kept-alive connection. */
-export interface H1Stats {
-  connectionsOpened: number;
-  requests: number;
-  reused: number;
-}
+export type H1Stats = HttpClientStats;
 
-/** The client: a `fetch`, its figures, and `close()` for every pooled connection. */
+/**
+ * The client: `request()` answers with a body read straight from the socket (what the connectors use), `fetch()` with a
+ * standard `Response` over the same connections; its figures, and `close()` for every pooled connection.
+ */
 export interface H1Client {
+  request(url: string | URL, init?: HttpRequestInit): Promise<HttpResponse>;
   fetch: FetchLike;
   readonly stats: H1Stats;
   close(): Promise<void>;
@@ -38,8 +39,6 @@ export interface H1ClientOptions {
   caCerts?: string[];
 }
 
-const CR = 13;
-const LF = 10;
 const READ_SIZE = 16_384;
 const encoder = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
@@ -215,22 +214,21 @@ export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void
   while (at < bytes.length) at += await conn.write(bytes.subarray(at));
 }
 
-/**
- * A response body read without a `ReadableStream`: each `read()` is one socket read, and the bytes it returns are a
- * view into the connection's buffer, valid only until the next `read()` — for a caller that decodes at once (the
- * connectors do). Saves the stream's machinery and a copy per chunk, and so garbage-collection pauses.
- */
-export interface DirectBody {
-  read(): Promise<Uint8Array | null>;
-  /** Stops reading; the connection is closed. */
-  cancel(): void;
-}
+/** The body of a response without one. */
+const EMPTY_BODY: BodyReader = Object.freeze({ read: () => Promise.resolve(null), cancel() {} });
 
-const directBodies = new WeakMap<Response, DirectBody>();
-
-/** The {@link DirectBody} of a response from llm-bench's HTTP client, if it is one (and its body is unread). */
-export function directBody(res: Response): DirectBody | undefined {
-  return res.bodyUsed || res.body?.locked ? undefined : directBodies.get(res);
+/** A `ReadableStream` over a {@link BodyReader}: one read per pull (no read-ahead), each chunk copied to keep. */
+function bodyStream(body: BodyReader): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const bytes = await body.read();
+      if (bytes === null) controller.close();
+      else controller.enqueue(bytes.slice());
+    },
+    cancel() {
+      body.cancel();
+    },
+  }, { highWaterMark: 0 });
 }
 
 /** Body framing of one response. */
@@ -348,7 +346,7 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
     keepAlive: boolean,
     signal: AbortSignal | undefined,
     onAbort: () => void,
-  ): { stream: ReadableStream<Uint8Array>; direct: DirectBody } {
+  ): BodyReader {
     let finished = false;
     const finish = (reusable: boolean) => {
       if (finished) return;
@@ -414,30 +412,17 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
         throw e;
       }
     };
-    const stream = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const bytes = await read();
-        if (bytes === null) controller.close();
-        else controller.enqueue(bytes.slice()); // a stream's chunks are the reader's to keep
-      },
-      cancel() {
-        finish(false);
-      },
-    }, { highWaterMark: 0 });
-    return { stream, direct: { read, cancel: () => finish(false) } };
+    return { read, cancel: () => finish(false) };
   }
 
-  async function send(url: URL, init: RequestInit | undefined): Promise<Response> {
+  /** Sends one request; the response's body (empty when there is none) reads the socket directly. */
+  async function send(url: URL, init: HttpRequestInit | undefined): Promise<HttpResponse> {
     const method = (init?.method ?? "GET").toUpperCase();
     const signal = init?.signal ?? undefined;
     signal?.throwIfAborted();
     const headers = new Headers(init?.headers);
     const rawBody = init?.body;
-    let body: Uint8Array;
-    if (rawBody === undefined || rawBody === null) body = EMPTY;
-    else if (typeof rawBody === "string") body = encoder.encode(rawBody);
-    else if (rawBody instanceof Uint8Array) body = rawBody;
-    else throw new TypeError("llm-bench's HTTP client sends string or Uint8Array bodies only");
+    const body = rawBody === undefined ? EMPTY : typeof rawBody === "string" ? encoder.encode(rawBody) : rawBody;
     let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
     for (const [name, value] of headers) {
       if (name === "host" || name === "content-length" || name === "connection") continue;
@@ -475,17 +460,19 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
         else if (te.includes("chunked")) framing = { kind: "chunked", decoder: createChunkedDecoder() };
         else if (cl !== null && /^\d+$/.test(cl.trim())) framing = { kind: "length", left: Number(cl) };
         else framing = { kind: "close" };
-        const init = { status: h.status, statusText: h.statusText, headers: h.headers };
+        const res = {
+          status: h.status,
+          statusText: h.statusText,
+          headers: h.headers,
+          ok: h.status >= 200 && h.status < 300,
+        };
         if (framing.kind === "none" || (framing.kind === "length" && framing.left === 0)) {
           signal?.removeEventListener("abort", onAbort);
           release(conn, h.keepAlive && conn.rest.length === 0);
-          return new Response(null, init);
+          return { ...res, body: EMPTY_BODY };
         }
         // A server that says `connection: close` gets its body read to the end, then the connection closed.
-        const b = responseBodyOf(conn, framing, h.keepAlive, signal, onAbort);
-        const res = new Response(b.stream, init);
-        directBodies.set(res, b.direct);
-        return res;
+        return { ...res, body: responseBodyOf(conn, framing, h.keepAlive, signal, onAbort) };
       } catch (e) {
         signal?.removeEventListener("abort", onAbort);
         active.delete(conn);
@@ -497,13 +484,27 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
     }
   }
 
+  const request = (input: string | URL, init?: HttpRequestInit): Promise<HttpResponse> => {
+    const url = new URL(String(input));
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      return Promise.reject(new TypeError(`unsupported URL scheme ${url.protocol}`));
+    }
+    return send(url, init);
+  };
   return {
-    fetch(input, init) {
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      if (url.protocol !== "http:" && url.protocol !== "https:") {
-        return Promise.reject(new TypeError(`unsupported URL scheme ${url.protocol}`));
+    request,
+    async fetch(input, init) {
+      const body = init?.body;
+      if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array)) {
+        throw new TypeError("llm-bench's HTTP client sends string or Uint8Array bodies only");
       }
-      return send(url, init);
+      const res = await request(input instanceof Request ? input.url : input, {
+        method: init?.method,
+        headers: new Headers(init?.headers),
+        body: body ?? undefined,
+        signal: init?.signal ?? undefined,
+      });
+      return new Response(res.body === EMPTY_BODY ? null : bodyStream(res.body), res);
     },
     stats,
     close() {

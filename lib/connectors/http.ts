@@ -1,25 +1,11 @@
 import { RequestError } from "../errors.ts";
-import { createH1Client, directBody, type H1Stats } from "./h1.ts";
-import type { FetchLike, StreamEvent } from "./types.ts";
-
-/** Response header by which llm-bench's simulated endpoint marks its answers, so results say "simulated" even when
- * it is reached as a plain OpenAI-compatible URL. */
-export const SIMULATED_HEADER = "x-llm-bench-simulated";
+import { SIMULATED_HEADER } from "../wire.ts";
+import { createH1Client } from "./h1.ts";
+import type { BodyReader, FetchLike, HttpClient, HttpRequestInit, HttpResponse, StreamEvent } from "./types.ts";
 
 /** Which HTTP client a connector uses: llm-bench's own HTTP/1.1 client, Deno's `fetch`, or `auto` (ours, unless an
  * HTTP proxy is configured for the URL, which only `fetch` honours). */
 export type HttpClientKind = "auto" | "llm-bench" | "fetch";
-
-/** A `fetch` bound to one pooled keep-alive HTTP client, and the means to close it. */
-export interface PooledFetch {
-  fetch: FetchLike;
-  /** The client in use. */
-  readonly kind: "llm-bench" | "fetch";
-  /** Connections opened and reused, when the client can tell (llm-bench's client). */
-  readonly stats?: H1Stats;
-  /** Closes every pooled connection. */
-  close(): Promise<void>;
-}
 
 function envProxy(url: string): string | undefined {
   let protocol: string;
@@ -59,15 +45,15 @@ export function chooseHttpClient(kind: HttpClientKind, url: string): "llm-bench"
  * closed mid-body leaves its pending `read()` hanging forever, and an aborted signal does not end it either — a
  * benchmark client must report a reset as a failed request, not wait for it.
  */
-export function createPooledFetch(kind: HttpClientKind = "auto", url = ""): PooledFetch {
+export function createHttpClient(kind: HttpClientKind = "auto", url = ""): HttpClient {
   if (chooseHttpClient(kind, url) === "llm-bench") {
     const h1 = createH1Client();
-    return { fetch: h1.fetch, kind: "llm-bench", stats: h1.stats, close: () => h1.close() };
+    return { kind: "llm-bench", stats: h1.stats, request: h1.request, close: () => h1.close() };
   }
   const client = Deno.createHttpClient({ poolIdleTimeout: 60_000 });
+  const fetchClient = fromFetch((input, init) => fetch(input, { ...init, client } as RequestInit), "fetch");
   return {
-    fetch: (input, init) => fetch(input, { ...init, client } as RequestInit),
-    kind: "fetch",
+    ...fetchClient,
     close: () => {
       client.close();
       return Promise.resolve();
@@ -75,22 +61,39 @@ export function createPooledFetch(kind: HttpClientKind = "auto", url = ""): Pool
   };
 }
 
+/** An {@link HttpClient} over any `fetch`-shaped function (tests and benchmarks swap the client this way). */
+export function fromFetch(doFetch: FetchLike, kind: "fetch" | "custom" = "custom"): HttpClient {
+  return {
+    kind,
+    async request(url, init: HttpRequestInit) {
+      const res = await doFetch(url, init as RequestInit);
+      const reader = res.body?.getReader();
+      const body: BodyReader = reader
+        ? {
+          read: () => reader.read().then((r) => (r.done ? null : r.value)),
+          cancel: () => void reader.cancel().catch(() => {}),
+        }
+        : { read: () => Promise.resolve(null), cancel() {} };
+      return { status: res.status, statusText: res.statusText, ok: res.ok, headers: res.headers, body };
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
 /** Reads at most `limit` characters of a response body for an error message, then cancels the rest. */
-export async function bodyExcerpt(res: Response, limit = 300): Promise<string> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
+export async function bodyExcerpt(res: HttpResponse, limit = 300): Promise<string> {
   const decoder = new TextDecoder();
   let text = "";
   try {
     while (text.length < limit) {
-      const { value, done } = await reader.read();
-      if (done) break;
+      const value = await res.body.read();
+      if (value === null) break;
       text += decoder.decode(value, { stream: true });
     }
   } catch {
     // An excerpt is best effort: the status code already says what failed.
   } finally {
-    reader.cancel().catch(() => {});
+    res.body.cancel();
   }
   text = text.replace(/\s+/g, " ").trim();
   return text.length > limit ? `${text.slice(0, limit)}…` : text;
@@ -100,7 +103,7 @@ export async function bodyExcerpt(res: Response, limit = 300): Promise<string> {
  * The error for a non-2xx response: `RATE_LIMITED` for 429 (with `Retry-After` in seconds when sent), `HTTP_STATUS`
  * otherwise, with a short body excerpt; a 404 says what to check.
  */
-export async function httpError(res: Response, url: string): Promise<RequestError> {
+export async function httpError(res: HttpResponse, url: string): Promise<RequestError> {
   const excerpt = await bodyExcerpt(res);
   const retryAfter = parseRetryAfter(res.headers.get("retry-after"));
   const hint = res.status === 404 ? ` — check the URL (${url}) and the model name` : "";
@@ -141,14 +144,14 @@ export function toRequestError(e: unknown, signal: AbortSignal | undefined, endp
  * request or a non-2xx response.
  */
 export async function* post(
-  doFetch: FetchLike,
+  client: HttpClient,
   url: string,
   init: { headers: Record<string, string>; body: string; signal?: AbortSignal },
-): AsyncGenerator<StreamEvent, { res: Response; tResponse: number }> {
+): AsyncGenerator<StreamEvent, { res: HttpResponse; tResponse: number }> {
   const t0 = performance.now();
-  let res: Response;
+  let res: HttpResponse;
   try {
-    res = await doFetch(url, { method: "POST", headers: init.headers, body: init.body, signal: init.signal });
+    res = await client.request(url, { method: "POST", headers: init.headers, body: init.body, signal: init.signal });
   } catch (e) {
     throw toRequestError(e, init.signal, url);
   }
@@ -159,53 +162,30 @@ export async function* post(
   return { res, tResponse };
 }
 
-const DONE = Object.freeze({ value: undefined, done: true as const });
-
 /**
  * The response body's reader, cancelled when `signal` aborts — which ends a pending `read()` at once, whatever the
- * fetch implementation. `release(finished)` detaches it: a body read to its end is released, any other cancelled. A
- * value read is valid until the next `read()` (with llm-bench's client it is a view into the socket's buffer): decode
- * it before reading on.
+ * client. `release(finished)` detaches it: a body read to its end is released, any other cancelled. A chunk read is
+ * valid until the next `read()` (with llm-bench's client it is a view into the socket's buffer): decode it first.
  */
 export function abortableReader(
-  res: Response,
+  res: HttpResponse,
   signal: AbortSignal | undefined,
-): { reader: ReadableStreamDefaultReader<Uint8Array>; release(finished: boolean): void } {
-  if (!res.body) throw new RequestError("BAD_RESPONSE", "Response has no body");
-  const direct = directBody(res);
-  if (direct) {
-    // llm-bench's client: socket reads straight to the caller, no stream in between (each view is decoded at once).
-    const onAbort = () => direct.cancel();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const reader = {
-      read: () => direct.read().then((value) => (value === null ? DONE : { value, done: false })),
-      cancel: () => Promise.resolve(direct.cancel()),
-      releaseLock() {},
-    } as unknown as ReadableStreamDefaultReader<Uint8Array>;
-    return {
-      reader,
-      release(finished) {
-        signal?.removeEventListener("abort", onAbort);
-        if (!finished) direct.cancel();
-      },
-    };
-  }
-  const reader = res.body.getReader();
-  const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
+): { reader: BodyReader; release(finished: boolean): void } {
+  const body = res.body;
+  const onAbort = () => body.cancel();
   signal?.addEventListener("abort", onAbort, { once: true });
   return {
-    reader,
+    reader: body,
     release(finished) {
       signal?.removeEventListener("abort", onAbort);
-      if (finished) reader.releaseLock();
-      else reader.cancel().catch(() => {});
+      if (!finished) body.cancel();
     },
   };
 }
 
 /** Reads a whole (non-streamed) body: its text, and when its last byte arrived (or `since` for an empty body). */
 export async function readBody(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
+  reader: BodyReader,
   since: number,
   signal?: AbortSignal,
 ): Promise<{ text: string; tLast: number }> {
@@ -213,9 +193,9 @@ export async function readBody(
   const parts: string[] = [];
   let tLast = since;
   for (;;) {
-    const { value, done } = await reader.read();
+    const value = await reader.read();
     const t = performance.now();
-    if (done) break;
+    if (value === null) break;
     tLast = t;
     parts.push(decoder.decode(value, { stream: true }));
   }

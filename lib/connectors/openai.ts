@@ -3,7 +3,8 @@ import type { RequestSpec } from "../sampler/sampler.ts";
 import {
   abortableReader,
   bodyExcerpt,
-  createPooledFetch,
+  createHttpClient,
+  fromFetch,
   type HttpClientKind,
   post,
   readBody,
@@ -150,8 +151,7 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
   const endpointKind = options.endpoint ?? "chat";
   const url = `${base}${endpointKind === "chat" ? "/chat/completions" : "/completions"}`;
   const stream = (options.mode ?? "stream") === "stream";
-  const pooled = options.fetch ? undefined : createPooledFetch(options.httpClient, url);
-  const doFetch = options.fetch ?? pooled!.fetch;
+  const http = options.fetch ? fromFetch(options.fetch) : createHttpClient(options.httpClient, url);
   const headers: Record<string, string> = {
     "content-type": "application/json",
     accept: stream ? "text/event-stream" : "application/json",
@@ -171,7 +171,7 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
     const { signal } = sendOptions;
     const payload = body(spec);
     const h = options.requestIdHeader ? { ...headers, "x-request-id": String(spec.index) } : headers;
-    const { res, tResponse } = yield* post(doFetch, url, { headers: h, body: payload, signal });
+    const { res, tResponse } = yield* post(http, url, { headers: h, body: payload, signal });
     const contentType = res.headers.get("content-type") ?? "";
     if (/text\/html/i.test(contentType)) {
       const excerpt = await bodyExcerpt(res, 120);
@@ -189,9 +189,9 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
       if (stream) {
         const parser = createOpenAIStreamParser();
         for (;;) {
-          const { value, done } = await reader.read();
+          const value = await reader.read();
           const t = performance.now();
-          if (done) break;
+          if (value === null) break;
           tLast = t;
           const events = parser.push(value, t);
           for (let i = 0; i < events.length; i++) yield events[i];
@@ -229,10 +229,8 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
     api: options.api ?? "openai",
     endpoint: url,
     stream: run,
-    httpClient: pooled ? { kind: pooled.kind, stats: pooled.stats } : { kind: "custom" },
-    async close() {
-      await pooled?.close();
-    },
+    httpClient: { kind: http.kind, stats: http.stats },
+    close: () => http.close(),
     [Symbol.asyncDispose]() {
       return this.close();
     },

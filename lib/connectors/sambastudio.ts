@@ -1,6 +1,14 @@
 import { RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
-import { abortableReader, createPooledFetch, type HttpClientKind, post, readBody, toRequestError } from "./http.ts";
+import {
+  abortableReader,
+  createHttpClient,
+  fromFetch,
+  type HttpClientKind,
+  post,
+  readBody,
+  toRequestError,
+} from "./http.ts";
 import { createLineDecoder, type TimedLine } from "./ndjson.ts";
 import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
 
@@ -84,8 +92,7 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
   const stream = (options.mode ?? "stream") === "stream";
   const url = stream ? options.url : options.url.replace("/generic/stream/", "/generic/");
   const expert = coeExpert(options.model);
-  const pooled = options.fetch ? undefined : createPooledFetch(options.httpClient, url);
-  const doFetch = options.fetch ?? pooled!.fetch;
+  const http = options.fetch ? fromFetch(options.fetch) : createHttpClient(options.httpClient, url);
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (options.apiKey) headers.key = options.apiKey;
 
@@ -123,13 +130,14 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
   async function* run(spec: RequestSpec, sendOptions: SendOptions = {}): AsyncGenerator<StreamEvent> {
     const { signal } = sendOptions;
     const payload = body(spec);
-    const { res, tResponse } = yield* post(doFetch, url, { headers, body: payload, signal });
+    const { res, tResponse } = yield* post(http, url, { headers, body: payload, signal });
     const { reader, release } = abortableReader(res, signal);
     const lines = createLineDecoder();
     let tLast = tResponse;
     let sawLast = false;
     let finished = false;
     const handle = function* (batch: TimedLine[]): Generator<StreamEvent> {
+      if (lines.error) throw new RequestError("EVENT_TOO_LARGE", `Cannot parse the stream: ${lines.error}`);
       for (const line of batch) {
         const obj = parseLine(line);
         if (obj.error) {
@@ -166,9 +174,9 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
     try {
       if (stream) {
         for (;;) {
-          const { value, done } = await reader.read();
+          const value = await reader.read();
           const t = performance.now();
-          if (done) break;
+          if (value === null) break;
           tLast = t;
           yield* handle(lines.push(value, t));
         }
@@ -193,10 +201,8 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
     api: "sambastudio",
     endpoint: url,
     stream: run,
-    httpClient: pooled ? { kind: pooled.kind, stats: pooled.stats } : { kind: "custom" },
-    async close() {
-      await pooled?.close();
-    },
+    httpClient: { kind: http.kind, stats: http.stats },
+    close: () => http.close(),
     [Symbol.asyncDispose]() {
       return this.close();
     },

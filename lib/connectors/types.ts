@@ -37,13 +37,54 @@ export interface Connector extends AsyncDisposable {
   readonly endpoint: string;
   stream(spec: RequestSpec, options?: SendOptions): AsyncGenerator<StreamEvent>;
   /** The HTTP client in use, and its connection figures when it keeps them (llm-bench's client does). */
-  readonly httpClient?: {
-    kind: "llm-bench" | "fetch" | "custom";
-    stats?: { connectionsOpened: number; requests: number; reused: number };
-  };
+  readonly httpClient?: Pick<HttpClient, "kind" | "stats">;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }
 
 /** The `fetch` shape a connector uses; tests and benchmarks can swap it. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** What a connector's HTTP client is asked to send. */
+export interface HttpRequestInit {
+  method?: string;
+  headers?: Headers | Record<string, string>;
+  body?: string | Uint8Array;
+  signal?: AbortSignal;
+}
+
+/**
+ * A response body read chunk by chunk: each `read()` resolves with the bytes of the next read, or null at the end. A
+ * chunk may be a view into the client's buffer, valid until the next `read()`: decode it before reading on.
+ */
+export interface BodyReader {
+  read(): Promise<Uint8Array | null>;
+  /** Stops reading; the connection is not reused. */
+  cancel(): void;
+}
+
+/** A response as the connectors read it. */
+export interface HttpResponse {
+  status: number;
+  statusText: string;
+  ok: boolean;
+  headers: Headers;
+  body: BodyReader;
+}
+
+/** What an HTTP client did: connections opened and requests that reused a kept-alive connection. */
+export interface HttpClientStats {
+  connectionsOpened: number;
+  requests: number;
+  reused: number;
+}
+
+/** The HTTP client of a connector: llm-bench's own, Deno's `fetch`, or a `fetch`-shaped function handed in. */
+export interface HttpClient {
+  readonly kind: "llm-bench" | "fetch" | "custom";
+  /** Connections opened and reused, when the client can tell (llm-bench's client). */
+  readonly stats?: HttpClientStats;
+  request(url: string, init: HttpRequestInit): Promise<HttpResponse>;
+  /** Closes every pooled connection. */
+  close(): Promise<void>;
+}

@@ -2,6 +2,7 @@
 // carries the right code, the summary counts it, and the other requests are unaffected.
 import assert from "node:assert/strict";
 import { createOpenAIConnector } from "../../lib/connectors/openai.ts";
+import { createSambaStudioConnector } from "../../lib/connectors/sambastudio.ts";
 import { summarize } from "../../lib/metrics/summary.ts";
 import type { RequestRecord } from "../../lib/results/schema.ts";
 import { type RequestTimeouts, runBenchmark } from "../../lib/runner/runner.ts";
@@ -177,4 +178,47 @@ Deno.test("faults at random with a rate: seeded, every record accounted for", as
       r.status === "ok" || ["HTTP_STATUS", "RATE_LIMITED", "SERVER_ERROR_EVENT"].includes(r.error!.code)
     ),
   );
+});
+
+Deno.test("faults strike SambaStudio's NDJSON streams too (v1 and v2), with the same codes as the OpenAI paths", async () => {
+  const tokenizer = await testTokenizer();
+  const plan = [
+    "status-503",
+    "malformed-chunk",
+    "error-event",
+    "oversized-line",
+    "no-done",
+    "reset",
+    "wrong-content-type",
+    "none",
+  ] as const;
+  for (const version of ["", "/v2"]) {
+    await using server = startSimServer({
+      tokenizer,
+      corpus: await loadCorpus(),
+      params: { jitter: 0, prefillBaseMs: 1, decodeBaseMs: 1, faults: { plan: [...plan], oversizedBytes: 2_000_000 } },
+    });
+    await using connector = createSambaStudioConnector({
+      url: `${server.origin}/api${version}/predict/generic/stream/p/e`,
+      model: "llm-bench-sim",
+    });
+    const result = await runBenchmark({
+      connector,
+      requests: plan.map((_, i) => spec(i, 8)),
+      concurrency: 1,
+      timeoutMs: 30_000,
+      countTokens: tokenizer.count,
+    });
+    const codes = [...result.records].sort((a, b) => a.index - b.index).map((r) => r.error?.code ?? r.status);
+    assert.deepEqual(codes, [
+      "HTTP_STATUS",
+      "STREAM_PARSE",
+      "SERVER_ERROR_EVENT",
+      "EVENT_TOO_LARGE",
+      "INCOMPLETE_STREAM",
+      "CONNECTION",
+      "STREAM_PARSE",
+      "ok",
+    ], `SambaStudio${version || " v1"}`);
+  }
 });

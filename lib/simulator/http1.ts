@@ -8,7 +8,7 @@
  * (chunked), and a body stream that errors (the connection is dropped, as `Deno.serve` does).
  * @module
  */
-import { createChunkedDecoder, indexOfHeadEnd, writeAll } from "../connectors/h1.ts";
+import { CR, LF } from "../wire.ts";
 
 /** Called with `performance.now()` just before the chunk it was registered for is written to its socket. */
 export type WriteHook = (t: number) => void;
@@ -28,8 +28,6 @@ export interface H1HandlerInfo {
   remoteAddr: Deno.NetAddr;
 }
 
-const CR = 13;
-const LF = 10;
 const encoder = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
 const EMPTY = new Uint8Array(0);
@@ -49,6 +47,60 @@ const REASONS: Record<number, string> = {
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
+
+/** Where the request head ends (just past its blank line), or -1. */
+function headEnd(bytes: Uint8Array): number {
+  for (let i = 3; i < bytes.length; i++) {
+    if (bytes[i] === LF && bytes[i - 1] === CR && bytes[i - 2] === LF && bytes[i - 3] === CR) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * Parses a chunked request body from the start of `bytes`: its data and the bytes it used, `null` when more bytes are
+ * needed, `"bad"` for a malformed one. Request bodies are small, so it parses the whole buffer each time.
+ */
+function parseChunked(bytes: Uint8Array): { body: Uint8Array; used: number } | null | "bad" {
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  const line = (): string | null => {
+    const lf = bytes.indexOf(LF, at);
+    if (lf < 0) return null;
+    const text = latin1.decode(bytes.subarray(at, lf)).replace(/\r$/, "");
+    at = lf + 1;
+    return text;
+  };
+  for (;;) {
+    const sizeLine = line();
+    if (sizeLine === null) return null;
+    const hex = sizeLine.split(";")[0].trim();
+    if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) return "bad";
+    const size = parseInt(hex, 16);
+    if (size === 0) break;
+    if (at + size + 2 > bytes.length) return null;
+    parts.push(bytes.subarray(at, at + size));
+    at += size;
+    if (bytes[at] !== CR || bytes[at + 1] !== LF) return "bad";
+    at += 2;
+  }
+  for (;;) {
+    const trailer = line();
+    if (trailer === null) return null;
+    if (trailer === "") break;
+  }
+  const body = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    body.set(p, o);
+    o += p.length;
+  }
+  return { body, used: at };
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < bytes.length) at += await conn.write(bytes.subarray(at));
+}
 
 function frame(chunk: Uint8Array): Uint8Array {
   const size = encoder.encode(`${chunk.length.toString(16)}\r\n`);
@@ -97,11 +149,11 @@ export function serveH1(
       );
     for (;;) {
       // The request head.
-      let end = indexOfHeadEnd(acc);
+      let end = headEnd(acc);
       while (end < 0) {
         if (acc.length > MAX_HEAD) return void await reply(431, "request head too large");
         if (!await read()) return;
-        end = indexOfHeadEnd(acc);
+        end = headEnd(acc);
       }
       const lines = latin1.decode(acc.subarray(0, end - 4)).split("\r\n");
       acc = acc.subarray(end);
@@ -122,24 +174,16 @@ export function serveH1(
       const te = headers.get("transfer-encoding");
       const cl = headers.get("content-length");
       if (te && /chunked/i.test(te)) {
-        const decoder = createChunkedDecoder();
-        const parts: Uint8Array[] = [];
-        let size = 0;
         for (;;) {
-          const data = decoder.push(acc);
-          const used = acc.length - decoder.extra;
-          parts.push(data.slice());
-          size += data.length;
-          acc = acc.subarray(used);
-          if (decoder.done) break;
-          if (size > MAX_BODY) return void await reply(413, "request body too large");
+          const parsed = parseChunked(acc);
+          if (parsed === "bad") return void await reply(400, "malformed chunked body");
+          if (parsed) {
+            body = parsed.body;
+            acc = acc.subarray(parsed.used);
+            break;
+          }
+          if (acc.length > MAX_BODY) return void await reply(413, "request body too large");
           if (!await read()) return;
-        }
-        body = new Uint8Array(size);
-        let at = 0;
-        for (const p of parts) {
-          body.set(p, at);
-          at += p.length;
         }
       } else if (cl !== null) {
         const length = Number(cl);

@@ -1,0 +1,94 @@
+/**
+ * The simulated serving engine, independent of any wire format: a request's prompt size and output budget go in, its
+ * tokens come out at the times of the serving model (lib/simulator/serving_model.ts), with the server's own timings.
+ * @module
+ */
+import { createPrng } from "../sampler/prng.ts";
+import type { Tokenizer } from "../sampler/tokenizer.ts";
+import type { SimParams } from "./params.ts";
+import { createServingModel } from "./serving_model.ts";
+import { createStepClock } from "./timing.ts";
+
+/** One generation request, as every wire format reduces it. */
+export interface Completion {
+  /** The model that serves it (an expert's name for a SambaStudio Composition of Experts). */
+  model: string;
+  inputTokens: number;
+  maxTokens: number;
+  /** `performance.now()` when the request arrived: the server's clock for its own timings starts here. */
+  arrival: number;
+}
+
+/** What one generation produced, with the server's own timings (`performance.now()` values). */
+export interface Generation {
+  produced: number;
+  text: string;
+  tFirst: number;
+  tLast: number;
+  /** Sequences in the batch when this one was admitted. */
+  batchSize: number;
+}
+
+/** The engine: generates token by token, and reports its timings in SambaNova's field names. */
+export interface Engine {
+  /**
+   * Runs one sequence through the serving model, calling `emit` with each token's text as it is produced; stops early
+   * when `stop()` turns true (a client that went away, or a fault that strikes).
+   */
+  generate(c: Completion, stop: () => boolean, emit: (text: string, index: number) => void): Promise<Generation>;
+  /** The server's timings in SambaNova's field names and units (seconds, tokens per second). */
+  serverMetrics(c: Completion, g: Generation): Record<string, number>;
+}
+
+/** Creates the engine; the answers' text is `corpus` token by token, from seeded line starts so it reads as verse. */
+export function createEngine(params: SimParams, tokenizer: Tokenizer, corpus: string): Engine {
+  const model = createServingModel(params);
+  const sleepUntil = createStepClock();
+  const corpusTokens = tokenizer.encode(corpus.replace(/[ \t]+/g, " ").replace(/\n{2,}/g, "\n\n"))
+    .map((id) => tokenizer.decode([id]));
+  const lineStarts = corpusTokens.flatMap((t, i) => (t.endsWith("\n") && i + 1 < corpusTokens.length ? [i + 1] : []));
+  const textPrng = createPrng(params.seed ^ 0x5eed);
+  return {
+    async generate(c, stop, emit) {
+      await model.admit();
+      const g: Generation = { produced: 0, text: "", tFirst: 0, tLast: 0, batchSize: model.inBatch };
+      try {
+        if (stop()) return g;
+        let deadline = performance.now() + model.prefillMs(c.inputTokens);
+        let at = lineStarts.length ? lineStarts[textPrng.int(lineStarts.length)] : textPrng.int(corpusTokens.length);
+        while (g.produced < c.maxTokens) {
+          await sleepUntil(deadline);
+          if (stop()) break;
+          const now = performance.now();
+          if (g.produced === 0) g.tFirst = now;
+          g.tLast = now;
+          emit(corpusTokens[at], g.produced);
+          g.text += corpusTokens[at];
+          at = (at + 1) % corpusTokens.length;
+          g.produced++;
+          deadline += model.decodeStepMs();
+        }
+      } finally {
+        model.release();
+      }
+      return g;
+    },
+    serverMetrics(c, g) {
+      const total = (g.tLast - c.arrival) / 1000;
+      const afterFirst = (g.tLast - g.tFirst) / 1000;
+      return {
+        time_to_first_token: round((g.tFirst - c.arrival) / 1000),
+        total_latency: round(total),
+        completion_tokens_after_first_per_sec: afterFirst > 0 ? round((g.produced - 1) / afterFirst) : 0,
+        completion_tokens_per_sec: total > 0 ? round(g.produced / total) : 0,
+        total_tokens_per_sec: total > 0 ? round((c.inputTokens + g.produced) / total) : 0,
+        batch_size_used: g.batchSize,
+      };
+    },
+  };
+}
+
+/** Rounds to microseconds (or millionths), as servers print their timings. */
+export function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
