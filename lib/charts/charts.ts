@@ -1,7 +1,7 @@
 import * as Plot from "@observablehq/plot";
 import { JSDOM } from "jsdom";
 import type { RequestRecord } from "../results/schema.ts";
-import { escapeHtml } from "../report/escape.ts";
+import { escapeHtml } from "./escape.ts";
 
 /** A chart ready to show: its title and a self-contained HTML fragment (a `<figure>` with inline SVG). */
 export interface Chart {

@@ -1,54 +1,15 @@
-import { z } from "zod";
-import { formatConfigIssues } from "../config/resolve.ts";
-import { LLM_APIS, type RunConfig } from "../config/schema.ts";
-import { createConnector, displayModel } from "../connectors/factory.ts";
+import { parseChatConfig } from "../config/resolve.ts";
+import type { ChatConfig, ChatConfigInput } from "../config/schema.ts";
+import { type ConnectorConfig, createConnector, displayModel } from "../connectors/factory.ts";
 import type { Connector } from "../connectors/types.ts";
-import { ConfigError, RequestError } from "../errors.ts";
-import { buildRecord } from "../metrics/request_metrics.ts";
-import { addEvent, newTrace } from "../metrics/trace.ts";
 import type { RequestRecord } from "../results/schema.ts";
+import { measureRequest } from "../runner/request.ts";
 import type { ChatMessage } from "../sampler/sampler.ts";
 import { loadTokenizer, type Tokenizer } from "../sampler/tokenizer.ts";
 import { type SimWorker, startSimWorker } from "../simulator/worker.ts";
-import { SimParamsSchema } from "../simulator/params.ts";
 import { renderChatTemplate, templateFamily } from "./template.ts";
 
-/** A chat session's configuration; the endpoint fields are those of a benchmark run. */
-export const ChatConfigSchema = z.object({
-  /** @default "sim" */
-  llmApi: z.enum(LLM_APIS).default("sim"),
-  model: z.string().trim().min(1, "must not be empty").optional(),
-  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
-  apiKey: z.string().optional(),
-  /** Most tokens an answer may have. @default 256 */
-  maxTokens: z.int().min(50).max(2048).default(256),
-  temperature: z.number().min(0).max(2).optional(),
-  topK: z.int().min(1).optional(),
-  topP: z.number().gt(0).max(1).optional(),
-  /** System prompt placed first in the conversation. */
-  system: z.string().optional(),
-  /** Hugging Face tokenizer.json (counts tokens when the server reports none). */
-  tokenizer: z.string().min(1).optional(),
-  /** Extra fields for every request body. @default {} */
-  additionalSamplingParams: z.record(z.string(), z.unknown()).default({}),
-  /** Simulated endpoint's parameters (with `llmApi: "sim"`). */
-  sim: SimParamsSchema.default(SimParamsSchema.parse({})),
-}).strict().superRefine((c, ctx) => {
-  if (c.llmApi !== "sim" && c.model === undefined) {
-    ctx.addIssue({ code: "custom", path: ["model"], message: `is required with --llm-api ${c.llmApi}` });
-  }
-  if (c.llmApi !== "sim" && c.baseUrl === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["llmApi"],
-      message: `${c.llmApi} needs a base URL (see deno task bench --help)`,
-    });
-  }
-});
-/** What a caller passes to configure a chat session. */
-export type ChatConfigInput = z.input<typeof ChatConfigSchema>;
-/** A resolved chat configuration. */
-export type ChatConfig = z.output<typeof ChatConfigSchema>;
+export type { ChatConfig, ChatConfigInput };
 
 /** The metrics of one answer, as a person reads them (the same definitions as benchmark runs, DESIGN.md §2). */
 export interface AnswerMetrics {
@@ -131,14 +92,24 @@ export interface ChatSessionOptions {
  * Starts a chat session: validates the configuration (a {@link ConfigError} before anything is sent), starts the
  * simulated endpoint when `llmApi` is `sim`, and keeps the conversation so every request carries the history. APIs
  * that take a raw prompt get the conversation rendered with the model family's chat template.
+ *
+ * @example
+ * ```ts
+ * import { createChatSession } from "../../mod.ts";
+ * await using chat = await createChatSession({ maxTokens: 60 });
+ * const turn = await chat.ask("Say something.");
+ * console.log(turn.status, turn.metrics.outputTokens); // "ok" 60 — from the simulated endpoint
+ * ```
  */
 export async function createChatSession(
   input: ChatConfigInput,
   options: ChatSessionOptions = {},
 ): Promise<ChatSession> {
-  const parsed = ChatConfigSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(formatConfigIssues(parsed.error, input));
-  const config = parsed.data;
+  return await startChatSession(parseChatConfig(input), options);
+}
+
+/** Starts a chat session from a configuration already parsed (see {@link createChatSession}). */
+export async function startChatSession(config: ChatConfig, options: ChatSessionOptions = {}): Promise<ChatSession> {
   const model = config.model ?? config.sim.model;
   const tokenizer = options.tokenizer ?? await loadTokenizer(config.tokenizer);
   let sim: SimWorker | undefined;
@@ -150,7 +121,7 @@ export async function createChatSession(
   if (config.topP !== undefined) extra.top_p = config.topP;
   if (config.topK !== undefined) extra.top_k = config.topK;
   if (config.llmApi === "sambastudio" && config.temperature !== undefined) extra.do_sample = config.temperature > 0;
-  const runConfig = {
+  const connectorConfig: ConnectorConfig = {
     llmApi: config.llmApi,
     model,
     baseUrl: sim ? sim.baseUrl : config.baseUrl,
@@ -159,9 +130,10 @@ export async function createChatSession(
     mode: "stream",
     includeUsage: true,
     ignoreEos: false,
+    httpClient: config.httpClient,
     additionalSamplingParams: { ...extra, ...config.additionalSamplingParams },
-  } as unknown as RunConfig;
-  const connector: Connector = options.connector ?? createConnector(runConfig);
+  };
+  const connector: Connector = options.connector ?? createConnector(connectorConfig);
   const rawPrompt = config.llmApi === "sambastudio" && !connector.endpoint.includes("chat/completions");
   const family = templateFamily(displayModel(model));
 
@@ -181,41 +153,47 @@ export async function createChatSession(
       maxTokens: config.maxTokens,
       messages,
     };
-    const trace = newTrace();
-    const start = performance.now();
-    let error: RequestRecord["error"];
-    try {
-      for await (const ev of connector.stream(spec, { signal: opts.signal })) {
-        addEvent(trace, ev);
-        if (ev.type === "delta" && ev.content !== "") yield ev.content;
-      }
-    } catch (e) {
-      const err = e instanceof RequestError ? e : new RequestError("BAD_RESPONSE", String(e));
-      error = { code: err.code, message: err.message };
-      if (err.httpStatus !== undefined) error.httpStatus = err.httpStatus;
-    }
-    if (!error && trace.content === "" && trace.reasoning === "") {
-      error = { code: "EMPTY_RESPONSE", message: "The answer carried no text" };
-    }
-    const record = buildRecord(trace, {
-      spec,
-      runStart: start,
+    // The answer streams out of this generator while the request is measured by the same lifecycle as a run's.
+    const pieces: string[] = [];
+    let wake: (() => void) | undefined;
+    let finished = false;
+    // A caller that stops reading the answer early ends its request.
+    const left = new AbortController();
+    const measuring = measureRequest(connector, spec, {
+      runStart: performance.now(),
       countTokens: tokenizer.count,
-      error,
-      failedAt: error ? performance.now() : undefined,
+      signal: opts.signal ? AbortSignal.any([opts.signal, left.signal]) : left.signal,
+      onText(text) {
+        pieces.push(text);
+        wake?.();
+      },
+    }).finally(() => {
+      finished = true;
+      wake?.();
     });
+    try {
+      for (;;) {
+        while (pieces.length > 0) yield pieces.shift()!;
+        if (finished) break;
+        await new Promise<void>((resolve) => wake = resolve);
+        wake = undefined;
+      }
+    } finally {
+      if (!finished) left.abort(new DOMException("the answer was no longer read", "AbortError"));
+    }
+    const { record, content } = await measuring;
     const turn: ChatTurn = {
       turn: turns.length + 1,
       question,
-      answer: trace.content,
+      answer: content,
       status: record.status,
       metrics: answerMetrics(record),
       record,
     };
-    if (error) turn.error = error;
+    if (record.error) turn.error = record.error;
     turns = [...turns, turn];
     // Only an answered question joins the conversation: an aborted or failed turn leaves the history as it was.
-    if (record.status === "ok") history = [...messages, { role: "assistant", content: trace.content }];
+    if (record.status === "ok") history = [...messages, { role: "assistant", content }];
     return turn;
   }
 

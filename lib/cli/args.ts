@@ -1,9 +1,37 @@
 import { parseArgs } from "node:util";
-import { applyEnv, flagName, parseRunConfig } from "../config/resolve.ts";
-import { LLM_APIS, type RunConfig, type RunConfigInput } from "../config/schema.ts";
-import { parseSlo } from "../metrics/goodput.ts";
-import { SWEEP_FIELDS, type SweepField } from "../runner/sweep.ts";
+import { applyEnv, parseRunConfig } from "../config/resolve.ts";
+import {
+  configDefaults,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_REQUESTS,
+  LLM_APIS,
+  type RunConfig,
+  type RunConfigInput,
+  SWEEP_FIELDS,
+  type SweepField,
+} from "../config/schema.ts";
+import { parseSlo } from "../config/slo.ts";
 import { ConfigError } from "../errors.ts";
+
+/** Flags whose name is not the field's name in kebab case. */
+const FLAG_NAMES: Record<string, string> = {
+  timeoutS: "--timeout",
+  sim: "--sim-params",
+  ttftTimeoutS: "--ttft-timeout",
+  idleTimeoutS: "--idle-timeout",
+  requestTimeoutS: "--request-timeout",
+  durationS: "--duration",
+};
+
+/** The CLI flag a config field is set with: `meanInputTokens` → `--mean-input-tokens`. */
+export function flagName(field: string): string {
+  return FLAG_NAMES[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The sweepable fields by CLI name (`--sweep num-concurrent-requests=1,2,4`). */
+export const SWEEP_FLAGS: Record<string, SweepField> = Object.fromEntries(
+  SWEEP_FIELDS.map((f) => [flagName(f).slice(2), f]),
+);
 
 type Kind = "string" | "int" | "number" | "json" | "boolean" | "slo" | "sweep";
 
@@ -13,6 +41,8 @@ export interface FlagSpec {
   kind: Kind;
   help: string;
   arg?: string;
+  /** The default, where it depends on other flags (otherwise `--help` shows the schema's default). */
+  defaultText?: string;
 }
 
 /** Every flag of `deno task bench`, in help order. */
@@ -27,7 +57,8 @@ export const BENCH_FLAGS: FlagSpec[] = [
     field: "llmApi",
     kind: "string",
     arg: LLM_APIS.join("|"),
-    help: "wire protocol; sim = built-in simulated endpoint (default: openai when a base URL is set, else sim)",
+    help: "wire protocol; sim = built-in simulated endpoint",
+    defaultText: "openai when a base URL is set, else sim",
   },
   {
     field: "baseUrl",
@@ -39,20 +70,20 @@ export const BENCH_FLAGS: FlagSpec[] = [
     field: "endpoint",
     kind: "string",
     arg: "chat|completions",
-    help: "/chat/completions with messages or /completions with a raw prompt (default chat)",
+    help: "/chat/completions with messages or /completions with a raw prompt",
   },
   {
     field: "httpClient",
     kind: "string",
     arg: "auto|llm-bench|fetch",
     help: "HTTP client: llm-bench's own HTTP/1.1 client (least CPU per chunk) or Deno's fetch (proxies, HTTP/2); " +
-      "auto = llm-bench's unless an HTTPS_PROXY/HTTP_PROXY applies (default auto)",
+      "auto = llm-bench's unless an HTTPS_PROXY/HTTP_PROXY applies",
   },
   {
     field: "clientThreads",
     kind: "int",
     arg: "N",
-    help: "worker threads reading the streams, each with its own event loop (default 1; for hundreds of streams on " +
+    help: "worker threads reading the streams, each with its own event loop (for hundreds of streams on " +
       'a machine with cores to spare — see README "How accurate is it")',
   },
   {
@@ -64,34 +95,36 @@ export const BENCH_FLAGS: FlagSpec[] = [
     field: "mode",
     kind: "string",
     arg: "stream|batch",
-    help: "stream = server-sent events; batch = one JSON response (default stream)",
+    help: "stream = server-sent events; batch = one JSON response",
   },
-  { field: "meanInputTokens", kind: "int", arg: "N", help: "mean prompt length in tokens (default 550)" },
-  { field: "stddevInputTokens", kind: "number", arg: "N", help: "standard deviation of prompt length (default 150)" },
+  { field: "meanInputTokens", kind: "int", arg: "N", help: "mean prompt length in tokens" },
+  { field: "stddevInputTokens", kind: "number", arg: "N", help: "standard deviation of prompt length" },
   {
     field: "meanOutputTokens",
     kind: "int",
     arg: "N",
-    help: "mean output length requested as max_tokens (default 150)",
+    help: "mean output length requested as max_tokens",
   },
-  { field: "stddevOutputTokens", kind: "number", arg: "N", help: "standard deviation of output length (default 20)" },
+  { field: "stddevOutputTokens", kind: "number", arg: "N", help: "standard deviation of output length" },
   {
     field: "numConcurrentRequests",
     kind: "int",
     arg: "N",
-    help: "requests in flight at once, closed loop (default 8)",
+    help: "requests in flight at once, closed loop",
+    defaultText: `${DEFAULT_CONCURRENCY}`,
   },
   {
     field: "maxNumCompletedRequests",
     kind: "int",
     arg: "N",
-    help: "stop after this many requests have finished (default 40)",
+    help: "stop after this many requests have finished",
+    defaultText: `${DEFAULT_REQUESTS}`,
   },
   {
     field: "timeoutS",
     kind: "number",
     arg: "SECONDS",
-    help: "stop the run after this long; requests in flight are aborted and recorded (default 600)",
+    help: "stop the run after this long; requests in flight are aborted and recorded",
   },
   {
     field: "requestRate",
@@ -104,19 +137,19 @@ export const BENCH_FLAGS: FlagSpec[] = [
     field: "arrival",
     kind: "string",
     arg: "poisson|gamma|constant",
-    help: "open loop: inter-arrival distribution (default poisson)",
+    help: "open loop: inter-arrival distribution",
   },
   {
     field: "burstiness",
     kind: "number",
     arg: "B",
-    help: "open loop, gamma arrivals: shape; 1 = Poisson, < 1 burstier (default 1)",
+    help: "open loop, gamma arrivals: shape; 1 = Poisson, < 1 burstier",
   },
   {
     field: "warmupRequests",
     kind: "int",
     arg: "N",
-    help: "send N requests first, marked warmup in the records and left out of the summary (default 0)",
+    help: "send N requests first, marked warmup in the records and left out of the summary",
   },
   {
     field: "durationS",
@@ -135,7 +168,7 @@ export const BENCH_FLAGS: FlagSpec[] = [
     field: "datasetOrder",
     kind: "string",
     arg: "sequential|shuffle",
-    help: "order of the dataset's requests (shuffle uses --seed; default sequential)",
+    help: "order of the dataset's requests (shuffle uses --seed)",
   },
   {
     field: "slo",
@@ -153,28 +186,30 @@ export const BENCH_FLAGS: FlagSpec[] = [
     field: "ttftTimeoutS",
     kind: "number",
     arg: "SECONDS",
-    help: "per request: fail (TIMEOUT) without a first token by then (default none)",
+    help: "per request: fail (TIMEOUT) without a first token by then",
+    defaultText: "none",
   },
   {
     field: "idleTimeoutS",
     kind: "number",
     arg: "SECONDS",
-    help: "per request: fail (TIMEOUT) after this long without data mid-response (default 60)",
+    help: "per request: fail (TIMEOUT) after this long without data mid-response",
   },
   {
     field: "requestTimeoutS",
     kind: "number",
     arg: "SECONDS",
-    help: "per request: fail (TIMEOUT) when the whole request takes longer (default none)",
+    help: "per request: fail (TIMEOUT) when the whole request takes longer",
+    defaultText: "none",
   },
-  { field: "resultsDir", kind: "string", arg: "DIR", help: "folder for results files (default data/results)" },
+  { field: "resultsDir", kind: "string", arg: "DIR", help: "folder for results files" },
   {
     field: "additionalSamplingParams",
     kind: "json",
     arg: "JSON",
     help: "object merged into every request body, e.g. '{\"temperature\": 0}'",
   },
-  { field: "seed", kind: "int", arg: "N", help: "seed of the request sampler; same seed, same requests (default 0)" },
+  { field: "seed", kind: "int", arg: "N", help: "seed of the request sampler; same seed, same requests" },
   {
     field: "tokenizer",
     kind: "string",
@@ -189,7 +224,7 @@ export const BENCH_FLAGS: FlagSpec[] = [
   {
     field: "includeUsage",
     kind: "boolean",
-    help: "ask for stream_options.include_usage (default on; --no-include-usage for servers that reject it)",
+    help: "ask for stream_options.include_usage (--no-include-usage for servers that reject it)",
   },
   {
     field: "sim",
@@ -288,10 +323,10 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
       }
       case "sweep": {
         const m = /^([\w-]+)=(.+)$/.exec(text);
-        const field = m ? SWEEP_FIELDS[m[1]] : undefined;
+        const field = m ? SWEEP_FLAGS[m[1]] : undefined;
         if (!m || !field) {
           throw new ConfigError(
-            `--sweep: expected FIELD=V1,V2,… with FIELD one of ${Object.keys(SWEEP_FIELDS).join(", ")} (got ${
+            `--sweep: expected FIELD=V1,V2,… with FIELD one of ${Object.keys(SWEEP_FLAGS).join(", ")} (got ${
               JSON.stringify(text)
             })`,
           );
@@ -334,10 +369,27 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
     : { help: false, config: config as RunConfigInput };
 }
 
+/** A flag's default as `--help` shows it: the schema's default, or what the flag says it depends on. */
+function defaultOf(f: FlagSpec, defaults: Record<string, unknown>): string | undefined {
+  if (f.defaultText !== undefined) return f.defaultText;
+  const v = defaults[f.field];
+  if (v === undefined || (typeof v === "object" && v !== null)) return undefined;
+  if (typeof v === "boolean") return v ? "on" : undefined;
+  return String(v);
+}
+
+/** Help rows of some flags: the flag with its argument, and its text with its default (taken from the schema). */
+export function flagRows(flags: readonly FlagSpec[], defaults: Record<string, unknown> = configDefaults()): string[] {
+  const rows = flags.map((f) => {
+    const d = defaultOf(f, defaults);
+    return [`${flagName(f.field)}${f.arg ? ` ${f.arg}` : ""}`, d === undefined ? f.help : `${f.help} (default ${d})`];
+  });
+  const w = Math.max(...rows.map((r) => r[0].length), "-h, --help".length);
+  return [...rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`), `  ${"-h, --help".padEnd(w)}  show this help`];
+}
+
 /** The `--help` text. */
 export function benchHelp(flags: FlagSpec[] = BENCH_FLAGS): string {
-  const rows = flags.map((f) => [`${flagName(f.field)}${f.arg ? ` ${f.arg}` : ""}`, f.help]);
-  const w = Math.max(...rows.map((r) => r[0].length));
   return [
     "llm-bench — benchmark an LLM inference endpoint: time to first token, inter-token latency, end-to-end latency,",
     "throughput, errors, under concurrent streaming load.",
@@ -349,8 +401,7 @@ export function benchHelp(flags: FlagSpec[] = BENCH_FLAGS): string {
     "SAMBASTUDIO_URL, SAMBASTUDIO_API_KEY (or the original kit's BASE_URL, PROJECT_ID, ENDPOINT_ID, API_KEY).",
     "",
     "Flags:",
-    ...rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`),
-    `  ${"-h, --help".padEnd(w)}  show this help`,
+    ...flagRows(flags),
     "",
     "Examples:",
     "  deno task bench",
@@ -369,23 +420,25 @@ export function benchHelp(flags: FlagSpec[] = BENCH_FLAGS): string {
   ].join("\n");
 }
 
+/** What `deno task bench` is to run: one configuration, or one per value of a sweep — each parsed once. */
+export type BenchPlan =
+  | { help: true }
+  | { help: false; input: RunConfigInput; config: RunConfig; sweep?: Sweep & { configs: RunConfig[] } };
+
 /**
  * Everything `deno task bench` does with its input before sending anything: flags, then the environment and `.env`
- * (`env`), then the schema. Throws a {@link ConfigError} with one line naming the flag or variable at fault.
+ * (`env`), then the schema — each run's configuration parsed once, here. Throws a {@link ConfigError} with one line
+ * naming the flag or variable at fault.
  */
-export function resolveBenchConfig(
-  argv: readonly string[],
-  env: Record<string, string>,
-): { help: true } | { help: false; input: RunConfigInput; config: RunConfig; sweep?: Sweep } {
+export function resolveBenchConfig(argv: readonly string[], env: Record<string, string>): BenchPlan {
   const parsed = parseBenchArgs(argv);
   if (parsed.help) return { help: true };
   const sources: Record<string, string> = {};
   const input = applyEnv(parsed.config, env, sources);
-  const config = parseRunConfig(input, { sources });
-  if (parsed.sweep) {
-    // Every value must make a valid run, before the first run starts.
-    for (const v of parsed.sweep.values) parseRunConfig({ ...input, [parsed.sweep.field]: v }, { sources });
-    return { help: false, input, config, sweep: parsed.sweep };
-  }
-  return { help: false, input, config };
+  const options = { sources, nameOf: flagName };
+  const config = parseRunConfig(input, options);
+  if (!parsed.sweep) return { help: false, input, config };
+  // Every value must make a valid run, before the first run starts.
+  const configs = parsed.sweep.values.map((v) => parseRunConfig({ ...input, [parsed.sweep!.field]: v }, options));
+  return { help: false, input, config, sweep: { ...parsed.sweep, configs } };
 }

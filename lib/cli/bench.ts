@@ -2,30 +2,29 @@
  * `deno task bench`: runs one benchmark from command-line flags and prints the summary.
  * @module
  */
-import { loadEnv } from "../config/mod.ts";
+import { loadEnv } from "../config/dotenv.ts";
+import type { RunConfig } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
+import { type SweepRun, sweepSummary } from "../metrics/sweep.ts";
+import { writeRunReport } from "../report/html_report.ts";
 import { formatSummaryTable } from "../report/summary_table.ts";
-import { benchmark } from "../runner/benchmark.ts";
-import { benchHelp, resolveBenchConfig, type Sweep } from "./args.ts";
-import type { RunConfigInput } from "../config/schema.ts";
-import { SWEEP_FIELDS, type SweepRun, sweepSummary } from "../runner/sweep.ts";
 import { formatSweepTable, sweepReportHtml } from "../report/sweep_report.ts";
+import { type BenchmarkResult, runPipeline } from "../runner/pipeline.ts";
+import { benchHelp, type BenchPlan, flagName, resolveBenchConfig } from "./args.ts";
 import { createProgressView } from "./progress.ts";
 
 const err = (s: string) => console.error(s);
 
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  let input: RunConfigInput;
-  let sweep: Sweep | undefined;
+  let plan: Exclude<BenchPlan, { help: true }>;
   try {
     const resolved = resolveBenchConfig(argv, loadEnv());
     if (resolved.help) {
       console.log(benchHelp());
       return 0;
     }
-    input = resolved.input;
-    sweep = resolved.sweep;
+    plan = resolved;
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`error: ${e.message}`);
@@ -47,11 +46,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   try {
     err("Preparing: loading the tokenizer and drawing the requests…");
-    const runOne = async (config: RunConfigInput, label?: string) => {
+    const runOne = async (config: RunConfig, label?: string) => {
       const progress = createProgressView();
       const warmup = createProgressView("warm-up");
       try {
-        const result = await benchmark(config, {
+        const result = await runPipeline(config, {
           signal: stop.signal,
           onStart(s) {
             if (s.endpoint.simulated) {
@@ -80,6 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             progress.update(p);
           },
         });
+        await writeRunReport(result);
         return result;
       } finally {
         warmup.done();
@@ -94,12 +94,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(`Report:  ${files.report}`);
     };
 
+    const sweep = plan.sweep;
     if (sweep) {
-      const runs: SweepRun[] = [];
+      const runs: SweepRun<BenchmarkResult>[] = [];
       for (const [i, value] of sweep.values.entries()) {
         if (stop.signal.aborted) break;
         const label = `${sweep.field} = ${value} (${i + 1}/${sweep.values.length})`;
-        const result = await runOne({ ...input, [sweep.field]: value }, label);
+        const result = await runOne(sweep.configs[i], label);
         runs.push({ value, result });
         console.log(`\n── ${label}`);
         console.log(formatSummaryTable(result.summary));
@@ -111,7 +112,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const first = runs[0]?.result.files;
       if (first) {
         // <model>_<in>_<out>_sweep-<field>_<mode>_<suffix>, beside the runs it summarizes
-        const flag = Object.entries(SWEEP_FIELDS).find(([, f]) => f === sweep!.field)![0];
+        const flag = flagName(sweep.field).slice(2);
         const base = first.summary.replace(/_summary\.json$/, "").replace(
           /_[^_]+_(stream|batch)_/,
           `_sweep-${flag}_$1_`,
@@ -126,7 +127,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return runs.every((r) => r.result.summary.run.requestsSucceeded === 0) ? 1 : 0;
     }
 
-    const result = await runOne(input);
+    const result = await runOne(plan.config);
     console.log("");
     console.log(formatSummaryTable(result.summary));
     printFiles(result.files);

@@ -2,16 +2,17 @@
  * `deno task chat`: talk to a model in the terminal and see, after every answer, how fast it came.
  * @module
  */
-import { type ChatSession, type ChatTurn, createChatSession } from "../chat/session.ts";
-import { applyEnv, loadEnv } from "../config/mod.ts";
-import type { RunConfigInput } from "../config/schema.ts";
+import { type ChatSession, type ChatTurn, startChatSession } from "../chat/session.ts";
+import { loadEnv } from "../config/dotenv.ts";
+import { applyEnv, parseChatConfig } from "../config/resolve.ts";
+import { chatConfigDefaults, type ChatConfigInput, type RunConfigInput } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
-import { BENCH_FLAGS, ENDPOINT_FIELDS, type FlagSpec, parseBenchArgs } from "./args.ts";
+import { BENCH_FLAGS, ENDPOINT_FIELDS, flagName, flagRows, type FlagSpec, parseBenchArgs } from "./args.ts";
 
 /** Flags of `deno task chat`: the endpoint flags of `deno task bench`, and the answer's parameters. */
 export const CHAT_FLAGS: FlagSpec[] = [
   ...BENCH_FLAGS.filter((f) => ENDPOINT_FIELDS.includes(f.field)),
-  { field: "maxTokens", kind: "int", arg: "N", help: "most tokens an answer may have, 50–2048 (default 256)" },
+  { field: "maxTokens", kind: "int", arg: "N", help: "most tokens an answer may have, 50–2048" },
   { field: "system", kind: "string", arg: "TEXT", help: "system prompt placed first in the conversation" },
   { field: "temperature", kind: "number", arg: "T", help: "sampling temperature, 0–2 (server default when absent)" },
   { field: "topK", kind: "int", arg: "K", help: "top-k sampling, where the API takes it" },
@@ -96,21 +97,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     const parsed = parseBenchArgs(argv, CHAT_FLAGS);
     if (parsed.help) {
-      const rows = CHAT_FLAGS.map((
-        f,
-      ) => [
-        `--${f.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace("sim", "sim-params")}${
-          f.arg ? ` ${f.arg}` : ""
-        }`,
-        f.help,
-      ]);
-      const w = Math.max(...rows.map((r) => r[0].length));
-      console.log(HELP(rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`)));
+      console.log(HELP(flagRows(CHAT_FLAGS, chatConfigDefaults())));
       return 0;
     }
-    const input = applyEnv(parsed.config as RunConfigInput, loadEnv()) as Record<string, unknown>;
+    const sources: Record<string, string> = {};
+    const input = applyEnv(parsed.config as RunConfigInput, loadEnv(), sources) as Record<string, unknown>;
     const { ignoreEos: _ignore, ...chatInput } = input;
-    session = await createChatSession(chatInput);
+    session = await startChatSession(parseChatConfig(chatInput as ChatConfigInput, { nameOf: flagName, sources }));
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`error: ${e.message}`);

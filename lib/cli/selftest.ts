@@ -5,17 +5,12 @@
  * latency, its CPU time per chunk, and a verdict per level against the accuracy targets.
  * @module
  */
-import process from "node:process";
 import { parseArgs } from "node:util";
-import { createOpenAIConnector } from "../connectors/openai.ts";
-import { describe } from "../metrics/statistics.ts";
-import { formatNumber } from "../report/summary_table.ts";
-import { startClientMonitor } from "../runner/monitor.ts";
-import { runBenchmark } from "../runner/runner.ts";
-import { runInThreads } from "../runner/threads.ts";
-import type { RequestSpec } from "../sampler/sampler.ts";
-import { startTokenizerWorker } from "../sampler/tokenizer_worker.ts";
 import { parseRunConfig } from "../config/resolve.ts";
+import { describe } from "../metrics/statistics.ts";
+import { startTokenizerWorker } from "../plan/tokenizer_worker.ts";
+import { formatNumber } from "../report/summary_table.ts";
+import { executeRun, prepareRun } from "../runner/pipeline.ts";
 import { measurementErrors, targetsFor, verdict } from "../selftest/errors.ts";
 import { measureFloor } from "../selftest/floor.ts";
 import type { ChunkLogEntry } from "../simulator/server.ts";
@@ -97,22 +92,8 @@ async function main(argv: string[]): Promise<number> {
     maxBatch: 100_000,
   };
   const sim = await spawnSimProcess(["--log-chunks", "--http-server", "h1", "--params", JSON.stringify(exact)]);
-  // Requests are drawn in a tokenizer worker, before any level runs: the measuring thread never holds the tokenizer.
-  const plans = new Map<number, RequestSpec[]>();
-  {
-    await using tw = await startTokenizerWorker();
-    for (const c of levels) {
-      const config = parseRunConfig({
-        meanInputTokens: 60,
-        stddevInputTokens: 0,
-        meanOutputTokens: outTokens,
-        stddevOutputTokens: 0,
-        seed: c,
-        maxNumCompletedRequests: Math.max(2 * c, 16),
-      });
-      plans.set(c, (await tw.plan(config)).requests);
-    }
-  }
+  // Requests are drawn in a tokenizer worker: the measuring thread never holds the tokenizer.
+  await using tw = await startTokenizerWorker();
   // The server's CPU time (µs) — from the chunk-log endpoint; the log is then emptied for the next level.
   const serverCpuUs = async () => {
     const res = await fetch(`${sim.origin}/debug/chunk-log`);
@@ -132,39 +113,26 @@ async function main(argv: string[]): Promise<number> {
   let failed = 0;
   try {
     for (const c of levels) {
-      const requests = plans.get(c)!;
-      const count = requests.length;
-      await using connector = createOpenAIConnector({
+      // The run as `deno task bench` would make it, against the exact simulator, through the same prepare and execute.
+      const config = parseRunConfig({
+        llmApi: "openai",
         baseUrl: `${sim.origin}/v1`,
         model: "llm-bench-sim",
         requestIdHeader: true,
+        meanInputTokens: 60,
+        stddevInputTokens: 0,
+        meanOutputTokens: outTokens,
+        stddevOutputTokens: 0,
+        seed: c,
+        maxNumCompletedRequests: Math.max(2 * c, 16),
+        numConcurrentRequests: c,
+        clientThreads: threads,
       });
+      await using prepared = await prepareRun(config, { tokenizer: tw, writeFiles: false });
+      const count = prepared.plan.requests.length;
       const serverCpuBefore = await serverCpuUs();
-      const monitor = startClientMonitor();
-      const cpu0 = process.cpuUsage();
-      const common = {
-        requests,
-        concurrency: c,
-        timeoutMs: 600_000,
-        countTokens: () => 0, // the exact simulator always reports usage
-      };
-      const threaded = threads > 1 && c > 1
-        ? await runInThreads({
-          ...common,
-          threads,
-          baseUrl: `${sim.origin}/v1`,
-          config: parseRunConfig({
-            llmApi: "openai",
-            baseUrl: `${sim.origin}/v1`,
-            model: "llm-bench-sim",
-            requestIdHeader: true,
-          }),
-        })
-        : undefined;
-      const run = threaded ?? await runBenchmark({ ...common, connector });
-      const cpu = process.cpuUsage(cpu0);
-      const load = monitor.stop();
-      if (threaded) load.lagMs = threaded.threadLoad.lagMs;
+      const { run, clientLoad: load } = await executeRun(prepared);
+      const cpuUs = load.cpuMs * 1000;
       const logRes = await fetch(`${sim.origin}/debug/chunk-log`);
       const serverCpuAfter = Number(logRes.headers.get("x-llm-bench-cpu-us"));
       const log = await logRes.json() as Record<string, ChunkLogEntry>;
@@ -178,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
       if (values.details) {
         await Deno.writeTextFile(values.details, detail.join("\n") + "\n", { append: c !== levels[0] });
       }
-      const cpuPerChunkUs = e.chunks ? (cpu.user + cpu.system) / e.chunks : null;
+      const cpuPerChunkUs = e.chunks ? cpuUs / e.chunks : null;
       const lag = describe(load.lagMs);
       const f = (x: number | null) => formatNumber(x);
       rows.push([

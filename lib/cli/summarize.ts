@@ -5,7 +5,7 @@
  */
 import { summarize } from "../metrics/summary.ts";
 import { readRecords, readRunInfo, readSummary, runFiles, writeSummary } from "../results/files.ts";
-import { runReportHtml } from "../report/html_report.ts";
+import { writeRunReport } from "../report/html_report.ts";
 import { formatSummaryTable } from "../report/summary_table.ts";
 
 const HELP = `deno task summarize <stem>_individual_responses.jsonl
@@ -43,7 +43,7 @@ async function main(args: string[]): Promise<number> {
     environment: info?.environment,
   });
   await writeSummary(files.summary, summary);
-  await Deno.writeTextFile(files.report, runReportHtml(summary, records));
+  await writeRunReport({ summary, records, files });
   if (!info) console.error(`warning: no ${files.run}: the summary has no configuration or endpoint`);
   console.log(formatSummaryTable(summary));
   console.log("");

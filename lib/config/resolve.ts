@@ -1,19 +1,24 @@
 import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
-import { type RunConfig, type RunConfigInput, RunConfigSchema, SAMBANOVA_DEFAULT_BASE } from "./schema.ts";
+import {
+  type ChatConfig,
+  type ChatConfigInput,
+  ChatConfigSchema,
+  type RunConfig,
+  type RunConfigInput,
+  RunConfigSchema,
+  SAMBANOVA_DEFAULT_BASE,
+} from "./schema.ts";
 
-const FLAG_NAMES: Record<string, string> = {
-  timeoutS: "--timeout",
-  sim: "--sim-params",
-  ttftTimeoutS: "--ttft-timeout",
-  idleTimeoutS: "--idle-timeout",
-  requestTimeoutS: "--request-timeout",
-  durationS: "--duration",
-};
+/** How errors name a configuration field: the field itself in code, its flag on the command line (see lib/cli/). */
+export type FieldNamer = (field: string) => string;
 
-/** The CLI flag a config field is set with: `meanInputTokens` → `--mean-input-tokens`. */
-export function flagName(field: string): string {
-  return FLAG_NAMES[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+/** Options of the parsers: how errors name fields, and which fields came from which environment variable. */
+export interface ParseOptions {
+  /** @default the field's own name (`meanInputTokens`) */
+  nameOf?: FieldNamer;
+  /** Field → the environment variable it was read from (errors then name the variable). */
+  sources?: Record<string, string>;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -51,31 +56,54 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /**
- * Turns a zod error into one line naming the flag, what was wrong, the value given and what is accepted. Values of
- * fields whose name mentions a key are never echoed.
+ * Turns a zod error into one line naming the field (as `nameOf` writes it), what was wrong, the value given and what
+ * is accepted. Values of fields whose name mentions a key are never echoed.
  */
-export function formatConfigIssues(error: z.ZodError, input: unknown, sources: Record<string, string> = {}): string {
+export function formatConfigIssues(error: z.ZodError, input: unknown, options: ParseOptions = {}): string {
+  const nameOf = options.nameOf ?? ((field: string) => field);
+  const sources = options.sources ?? {};
   const parts = error.issues.map((issue) => {
     const [head, ...rest] = issue.path.map(String);
     const name = head === undefined
       ? "config"
       : sources[head]
       ? `${sources[head]} (from .env or the environment)`
-      : flagName(head) + (rest.length ? ` ${rest.join(".")}` : "");
+      : options.nameOf
+      ? nameOf(head) + (rest.length ? ` ${rest.join(".")}` : "")
+      : [head, ...rest].join(".");
     const value = valueAt(input, issue.path);
     const secret = issue.path.some((p) => /key|token|secret/i.test(String(p)) && !/tokens/i.test(String(p)));
     const shown = value === undefined || secret || issue.code === "unrecognized_keys" || issue.code === "custom"
       ? ""
       : ` (got ${typeof value === "number" && Number.isNaN(value) ? "a non-number" : JSON.stringify(value)})`;
-    return `${name}: ${describeIssue(issue)}${shown}`;
+    // Custom messages name other fields as `{field}`.
+    const text = describeIssue(issue).replace(/\{(\w+)\}/g, (_, field: string) => nameOf(field));
+    return `${name}: ${text}${shown}`;
   });
   return `Invalid configuration: ${parts.join("; ")}`;
 }
 
-/** Parses a run configuration with its defaults, or throws a {@link ConfigError} with a one-line message. */
-export function parseRunConfig(input: RunConfigInput, options: { sources?: Record<string, string> } = {}): RunConfig {
+/**
+ * Parses a run configuration with its defaults, or throws a {@link ConfigError} with a one-line message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseRunConfig } from "./resolve.ts";
+ * assert.equal(parseRunConfig({}).meanInputTokens, 550);
+ * assert.throws(() => parseRunConfig({ meanInputTokens: 0 }), /meanInputTokens: must be ≥ 1 \(got 0\)/);
+ * ```
+ */
+export function parseRunConfig(input: RunConfigInput, options: ParseOptions = {}): RunConfig {
   const result = RunConfigSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(formatConfigIssues(result.error, input, options.sources));
+  if (!result.success) throw new ConfigError(formatConfigIssues(result.error, input, options));
+  return result.data;
+}
+
+/** Parses a chat session's configuration, or throws a {@link ConfigError} with a one-line message. */
+export function parseChatConfig(input: ChatConfigInput, options: ParseOptions = {}): ChatConfig {
+  const result = ChatConfigSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(formatConfigIssues(result.error, input, options));
   return result.data;
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { SimParamsSchema } from "../simulator/params.ts";
-import { SloSchema } from "../metrics/goodput.ts";
+import { SloSchema } from "./slo.ts";
 
 /** Wire protocols llm-bench can speak. `sim` starts the built-in simulated endpoint in-process. */
 export const LLM_APIS = ["sim", "openai", "sambanova", "sambastudio"] as const;
@@ -10,10 +10,13 @@ export type LlmApi = typeof LLM_APIS[number];
 /** SambaNova Cloud's API, the default base URL of `--llm-api sambanova`. */
 export const SAMBANOVA_DEFAULT_BASE = "https://api.sambanova.ai/v1";
 
-/** What each real API needs, named as a person sets it (flags and environment variables). */
+/**
+ * What each real API needs, named as a person sets it. `{field}` stands for a configuration field and is written by
+ * whoever reports the error: the flag `--base-url` on the command line, the field `baseUrl` in a notebook.
+ */
 const NEEDS: Record<Exclude<LlmApi, "sim">, { url: string; key?: string }> = {
-  openai: { url: "--base-url (or OPENAI_API_BASE)" },
-  sambanova: { url: "--base-url (or SAMBANOVA_API_BASE)", key: "SAMBANOVA_API_KEY" },
+  openai: { url: "{baseUrl} (or OPENAI_API_BASE)" },
+  sambanova: { url: "{baseUrl} (or SAMBANOVA_API_BASE)", key: "SAMBANOVA_API_KEY" },
   sambastudio: {
     url: "SAMBASTUDIO_URL (or BASE_URL, PROJECT_ID and ENDPOINT_ID) in .env or the environment",
     key: "SAMBASTUDIO_API_KEY (or API_KEY) in .env or the environment",
@@ -23,11 +26,23 @@ const NEEDS: Record<Exclude<LlmApi, "sim">, { url: string; key?: string }> = {
 /** Default model name used against the simulated endpoint. */
 export const SIM_MODEL = "llm-bench-sim";
 
+/** Requests in flight at once in a closed loop when the run does not say. */
+export const DEFAULT_CONCURRENCY = 8;
+/** Requests a run sends when it names no count, dataset or duration. */
+export const DEFAULT_REQUESTS = 40;
+/** The in-flight cap of an open-loop run that sets none (in effect, no cap). */
+export const OPEN_LOOP_MAX_IN_FLIGHT = 100_000;
+
+/** Configuration fields a sweep can vary (`--sweep`), one run per value. */
+export const SWEEP_FIELDS = ["numConcurrentRequests", "requestRate", "meanInputTokens", "meanOutputTokens"] as const;
+/** One of {@link SWEEP_FIELDS}. */
+export type SweepField = typeof SWEEP_FIELDS[number];
+
 /**
- * A benchmark run's configuration. `RunConfigInput` is what a caller passes; `RunConfig` is the resolved config with
- * every default filled in — the defaults live here and nowhere else.
+ * Every field of a run's configuration, with its default. The run schema and the chat schema are made from it, so an
+ * endpoint field is declared once.
  */
-export const RunConfigSchema = z.object({
+export const RunConfigFields = z.object({
   /** Wire protocol; `sim` = built-in simulated endpoint. @default "sim" */
   llmApi: z.enum(LLM_APIS).default("sim"),
   /** Model name sent in each request. Required for real endpoints. @default "llm-bench-sim" with `sim` */
@@ -62,10 +77,10 @@ export const RunConfigSchema = z.object({
   stddevOutputTokens: z.number().min(0).default(20),
   /**
    * Requests in flight at once: the closed loop's concurrency, or the cap of an open-loop run.
-   * @default 8 in a closed loop; no cap in an open loop
+   * @default {@link DEFAULT_CONCURRENCY} in a closed loop; no cap in an open loop
    */
-  numConcurrentRequests: z.int().min(1).max(100_000).optional(),
-  /** Stop after this many requests have finished. @default 40; the dataset's size; unbounded with a duration */
+  numConcurrentRequests: z.int().min(1).max(OPEN_LOOP_MAX_IN_FLIGHT).optional(),
+  /** Stop after this many requests have finished. @default {@link DEFAULT_REQUESTS}; the dataset's size; unbounded with a duration */
   maxNumCompletedRequests: z.int().min(1).optional(),
   /** Open loop: mean requests per second; requests are sent on a schedule computed before the run. */
   requestRate: z.number().positive().optional(),
@@ -105,20 +120,31 @@ export const RunConfigSchema = z.object({
   includeUsage: z.boolean().default(true),
   /** Serving-model parameters of the simulated endpoint (only with `llmApi: "sim"`). */
   sim: SimParamsSchema.default(SimParamsSchema.parse({})),
-}).strict().superRefine((cfg, ctx) => {
-  if (cfg.llmApi !== "sim" && cfg.model === undefined) {
-    ctx.addIssue({ code: "custom", path: ["model"], message: `is required with --llm-api ${cfg.llmApi}` });
+});
+
+/** The endpoint a configuration names must be complete: a model, a base URL and, where the API needs one, a key. */
+function checkEndpoint(
+  cfg: { llmApi: LlmApi; model?: string; baseUrl?: string; apiKey?: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (cfg.llmApi === "sim") return;
+  if (cfg.model === undefined) {
+    ctx.addIssue({ code: "custom", path: ["model"], message: `is required with {llmApi} ${cfg.llmApi}` });
   }
-  if (cfg.llmApi !== "sim") {
-    const needs = NEEDS[cfg.llmApi];
-    if (cfg.baseUrl === undefined) {
-      ctx.addIssue({ code: "custom", path: ["llmApi"], message: `${cfg.llmApi} needs ${needs.url}` });
-    }
-    if (needs.key && !cfg.apiKey) {
-      ctx.addIssue({ code: "custom", path: ["llmApi"], message: `${cfg.llmApi} needs an API key: set ${needs.key}` });
-    }
+  const needs = NEEDS[cfg.llmApi];
+  if (cfg.baseUrl === undefined) {
+    ctx.addIssue({ code: "custom", path: ["llmApi"], message: `${cfg.llmApi} needs ${needs.url}` });
   }
-}).transform((cfg) => {
+  if (needs.key && !cfg.apiKey) {
+    ctx.addIssue({ code: "custom", path: ["llmApi"], message: `${cfg.llmApi} needs an API key: set ${needs.key}` });
+  }
+}
+
+/**
+ * A benchmark run's configuration. `RunConfigInput` is what a caller passes; `RunConfig` is the resolved config with
+ * every default filled in — the defaults live here and nowhere else.
+ */
+export const RunConfigSchema = RunConfigFields.strict().superRefine(checkEndpoint).transform((cfg) => {
   const model = cfg.model ?? cfg.sim.model;
   // The simulated endpoint serves whatever model the run names.
   return { ...cfg, model, sim: cfg.llmApi === "sim" ? { ...cfg.sim, model } : cfg.sim };
@@ -128,3 +154,40 @@ export const RunConfigSchema = z.object({
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 /** A resolved run configuration, defaults filled in. */
 export type RunConfig = z.output<typeof RunConfigSchema>;
+
+/** The defaults of every field that has one (for `--help` and the docs). */
+export function configDefaults(): Partial<z.output<typeof RunConfigFields>> {
+  return RunConfigFields.parse({});
+}
+
+/** The fields a chat session shares with a run: which endpoint, which model, how to count tokens. */
+const CHAT_ENDPOINT_FIELDS = {
+  llmApi: true,
+  model: true,
+  baseUrl: true,
+  apiKey: true,
+  httpClient: true,
+  tokenizer: true,
+  additionalSamplingParams: true,
+  sim: true,
+} as const;
+
+/** A chat session's configuration: the endpoint fields of a run, and the answers' parameters. */
+export const ChatConfigSchema = RunConfigFields.pick(CHAT_ENDPOINT_FIELDS).extend({
+  /** Most tokens an answer may have. @default 256 */
+  maxTokens: z.int().min(50).max(2048).default(256),
+  temperature: z.number().min(0).max(2).optional(),
+  topK: z.int().min(1).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  /** System prompt placed first in the conversation. */
+  system: z.string().optional(),
+}).strict().superRefine(checkEndpoint);
+/** What a caller passes to configure a chat session. */
+export type ChatConfigInput = z.input<typeof ChatConfigSchema>;
+/** A resolved chat configuration. */
+export type ChatConfig = z.output<typeof ChatConfigSchema>;
+
+/** The defaults of a chat session's fields. */
+export function chatConfigDefaults(): Partial<ChatConfig> {
+  return ChatConfigSchema.parse({});
+}

@@ -3,11 +3,22 @@ import { createOpenAIConnector } from "./openai.ts";
 import { coeExpert, createSambaStudioConnector } from "./sambastudio.ts";
 import type { Connector, FetchLike } from "./types.ts";
 
+/** What a connector is built from: the endpoint and request fields of a run's (or a chat session's) configuration. */
+export type ConnectorConfig =
+  & Pick<
+    RunConfig,
+    "llmApi" | "model" | "apiKey" | "endpoint" | "mode" | "includeUsage" | "ignoreEos" | "additionalSamplingParams"
+  >
+  & Partial<Pick<RunConfig, "baseUrl" | "httpClient" | "requestIdHeader">>;
+
 /**
  * The connector a run configuration calls for. `sim`, `openai` and `sambanova` speak the OpenAI format; `sambastudio`
  * speaks the generic v1/v2 API, except a SambaStudio URL containing `chat/completions`, which is OpenAI-compatible.
  */
-export function createConnector(config: RunConfig, options: { baseUrl?: string; fetch?: FetchLike } = {}): Connector {
+export function createConnector(
+  config: ConnectorConfig,
+  options: { baseUrl?: string; fetch?: FetchLike } = {},
+): Connector {
   const url = options.baseUrl ?? config.baseUrl!;
   if (config.llmApi === "sambastudio" && !url.includes("chat/completions")) {
     return createSambaStudioConnector({

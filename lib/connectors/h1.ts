@@ -1,12 +1,12 @@
 /**
  * llm-bench's own HTTP/1.1 client: keep-alive connections over `Deno.connect` / `Deno.connectTls`, a response head
- * parser and a chunked-body decoder, exposed as a `fetch` that returns a standard `Response`.
+ * parser and a chunked-body decoder. `request()` answers with a body read straight from the socket; `fetch()` wraps
+ * the same in a standard `Response`.
  *
  * Why a client of our own: reading a stream costs the measuring thread far less CPU per chunk than Deno's `fetch`
- * (on this machine, 512 streams of 40 tokens against the exact simulator: about 19 µs per read against 66 µs — see
- * `benchmarks/http_client_bench.ts` and README "How accurate is it"). A benchmark client that runs out of CPU stamps
- * chunks late, so this is the difference between measuring the endpoint and measuring ourselves. Each body read is
- * one socket read: the stream has no read-ahead (high-water mark 0), so a chunk is stamped when its bytes arrive.
+ * (measured by `deno task perf:clients`; figures in README "Performance of the client"). A benchmark client that runs
+ * out of CPU stamps chunks late, so this is the difference between measuring the endpoint and measuring ourselves.
+ * Each body read is one socket read with no read-ahead, so a chunk is stamped when its bytes arrive.
  *
  * What it does not do, and `fetch` does: HTTP proxies, redirects, HTTP/2, response compression (it asks for
  * `identity`). The connectors fall back to `fetch` when a proxy is configured (see {@link chooseHttpClient}).

@@ -1,6 +1,21 @@
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
-import type { ClientLoad } from "../runner/monitor.ts";
 import { describe } from "./statistics.ts";
+
+/** What the client itself did during a run: event-loop lag and CPU use. */
+export interface ClientLoad {
+  /** How late each 20 ms tick fired, ms: a busy or blocked event loop shows here, and so it stamps chunks late. */
+  lagMs: number[];
+  /** CPU time of this process (all threads, including the simulator's worker when there is one), ms. */
+  cpuMs: number;
+  wallMs: number;
+  /**
+   * Connections the HTTP client opened for the run's requests, and requests that reused a kept-alive one, when the
+   * client can tell (llm-bench's HTTP client can; Deno's fetch cannot). `concurrency` is the run's cap.
+   */
+  connections?: { opened: number; requests: number; reused: number; concurrency: number };
+  /** Threads that read the streams (`--client-threads`); `lagMs` then holds every thread's samples. @default 1 */
+  threads?: number;
+}
 
 /** Thresholds of the health verdict. */
 export const HEALTH_LIMITS = {

@@ -5,3 +5,4 @@ export * from "./summary.ts";
 export * from "./server_timings.ts";
 export * from "./goodput.ts";
 export * from "./health.ts";
+export * from "./sweep.ts";

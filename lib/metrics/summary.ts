@@ -5,10 +5,10 @@ import {
   type RunSummary,
   type Statistics,
 } from "../results/schema.ts";
-import { meetsSlo, type Slo } from "./goodput.ts";
+import type { Slo } from "../config/slo.ts";
+import { meetsSlo } from "./goodput.ts";
 import { describe } from "./statistics.ts";
-import { assessHealth } from "./health.ts";
-import type { ClientLoad } from "../runner/monitor.ts";
+import { assessHealth, type ClientLoad } from "./health.ts";
 
 /** The context of a run that the summary records beside its statistics. */
 export interface SummaryContext {
@@ -80,7 +80,8 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
   const simulated = context.endpoint.simulated;
   let goodput: RunSummary["goodput"];
   if (context.slo) {
-    const met = records.filter((r) => meetsSlo(r, context.slo!)).length;
+    // A record judged when it finished (the runner does) is not judged again.
+    const met = records.filter((r) => r.meetsSlo ?? meetsSlo(r, context.slo!)).length;
     const judged = records.length - aborted.length;
     goodput = {
       slo: context.slo,

@@ -8,11 +8,11 @@ import { type Chart, chatTurnsCharts } from "../charts/charts.ts";
 import type { ChatSession, ChatTurn } from "../chat/session.ts";
 import type { RunConfigInput } from "../config/schema.ts";
 import type { RunSummary } from "../results/schema.ts";
-import { chartsHtml, styled, summaryHeaderHtml, summaryTableHtml } from "../report/html_report.ts";
+import { chartsHtml, styled, summaryHeaderHtml, summaryTableHtml, writeRunReport } from "../report/html_report.ts";
 import { formatNumber } from "../report/summary_table.ts";
-import { benchmark, type BenchmarkOptions, type BenchmarkResult } from "../runner/benchmark.ts";
+import { benchmark, type BenchmarkOptions, type BenchmarkResult } from "../runner/pipeline.ts";
 import type { RunProgress } from "../runner/runner.ts";
-import { escapeHtml } from "../report/escape.ts";
+import { escapeHtml } from "../charts/escape.ts";
 
 interface JupyterApi {
   display(
@@ -75,7 +75,8 @@ export function progressHtml(p: RunProgress, label = "Benchmark"): string {
 }
 
 /**
- * Runs a benchmark with a progress display that updates in place (at most 4 times a second, and once at the end).
+ * Runs a benchmark with a progress display that updates in place (at most 4 times a second, and once at the end), and
+ * writes its HTML report beside its results files.
  */
 export async function runWithProgress(
   config: RunConfigInput,
@@ -113,6 +114,7 @@ export async function runWithProgress(
   });
   if (latest) draw(latest);
   await pending;
+  await writeRunReport(result);
   return result;
 }
 

@@ -2,7 +2,7 @@ import type { Chart } from "../charts/charts.ts";
 import { runCharts } from "../charts/charts.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
 import { clientServerRows, headline, healthFigures, summaryRows, TABLE_COLUMNS } from "./summary_table.ts";
-import { escapeHtml } from "./escape.ts";
+import { escapeHtml } from "../charts/escape.ts";
 
 /** Styles for tables and charts in reports and notebook outputs (no external resources). */
 export const REPORT_CSS = `
@@ -101,4 +101,11 @@ ${summaryTableHtml(summary)}
 ${chartsHtml(charts)}
 </body></html>
 `;
+}
+
+/** Writes a run's `<stem>_report.html` (nothing for a run without files). */
+export async function writeRunReport(
+  run: { summary: RunSummary; records: readonly RequestRecord[]; files: { report: string } | null },
+): Promise<void> {
+  if (run.files) await Deno.writeTextFile(run.files.report, runReportHtml(run.summary, run.records));
 }

@@ -1,4 +1,3 @@
 export * from "./summary_table.ts";
 export * from "./html_report.ts";
 export * from "./sweep_report.ts";
-export * from "./escape.ts";

@@ -1,5 +1,5 @@
 import { curveChart } from "../charts/charts.ts";
-import type { SweepSummary } from "../runner/sweep.ts";
+import type { SweepSummary } from "../metrics/sweep.ts";
 import { chartsHtml, REPORT_CSS } from "./html_report.ts";
 import { formatNumber } from "./summary_table.ts";
 

@@ -2,7 +2,7 @@
 // runs its share of the benchmark and sends each record back on the common clock.
 import { createConnector } from "../connectors/factory.ts";
 import type { RequestRecord } from "../results/schema.ts";
-import { startClientMonitor } from "./monitor.ts";
+import { connectionDelta, startClientMonitor } from "./monitor.ts";
 import { runBenchmark } from "./runner.ts";
 import type { ThreadJob, ThreadMessage } from "./threads.ts";
 
@@ -56,20 +56,14 @@ async function run(job: ThreadJob): Promise<void> {
       },
     });
     const load = monitor.stop();
-    const after = connector.httpClient?.stats;
+    const used = connectionDelta(before, connector.httpClient?.stats);
     scope.postMessage({
       type: "done",
       stopReason: result.stopReason,
       startedAt: result.startedAt,
       simulatedResponses: result.simulatedResponses,
       lagMs: load.lagMs,
-      connections: before && after
-        ? {
-          opened: after.connectionsOpened - before.connectionsOpened,
-          requests: after.requests - before.requests,
-          reused: after.reused - before.reused,
-        }
-        : undefined,
+      connections: used && { opened: used.connectionsOpened, requests: used.requests, reused: used.reused },
     });
   } finally {
     await connector.close();

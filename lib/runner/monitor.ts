@@ -1,20 +1,8 @@
 import process from "node:process";
+import type { HttpClientStats } from "../connectors/types.ts";
+import type { ClientLoad } from "../metrics/health.ts";
 
-/** What the client itself did during a run: event-loop lag and CPU use. */
-export interface ClientLoad {
-  /** How late each 20 ms tick fired, ms: a busy or blocked event loop shows here, and so it stamps chunks late. */
-  lagMs: number[];
-  /** CPU time of this process (all threads, including the simulator's worker when there is one), ms. */
-  cpuMs: number;
-  wallMs: number;
-  /**
-   * Connections the HTTP client opened for the run's requests, and requests that reused a kept-alive one, when the
-   * client can tell (llm-bench's HTTP client can; Deno's fetch cannot). `concurrency` is the run's cap.
-   */
-  connections?: { opened: number; requests: number; reused: number; concurrency: number };
-  /** Threads that read the streams (`--client-threads`); `lagMs` then holds every thread's samples. @default 1 */
-  threads?: number;
-}
+export type { ClientLoad };
 
 /** Starts sampling the event loop's lag and the process's CPU time; `stop()` returns what was seen. */
 export function startClientMonitor(intervalMs = 20): { stop(): ClientLoad } {
@@ -33,5 +21,18 @@ export function startClientMonitor(intervalMs = 20): { stop(): ClientLoad } {
       const cpu = process.cpuUsage(cpu0);
       return { lagMs, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - t0 };
     },
+  };
+}
+
+/** What an HTTP client's figures say of one run: connections opened, requests sent and reused between two readings. */
+export function connectionDelta(
+  before: HttpClientStats | undefined,
+  after: HttpClientStats | undefined,
+): HttpClientStats | undefined {
+  if (!before || !after) return undefined;
+  return {
+    connectionsOpened: after.connectionsOpened - before.connectionsOpened,
+    requests: after.requests - before.requests,
+    reused: after.reused - before.reused,
   };
 }

@@ -1,10 +1,8 @@
 import pLimit from "p-limit";
 import type { Connector } from "../connectors/types.ts";
-import { RequestError } from "../errors.ts";
-import { buildRecord } from "../metrics/request_metrics.ts";
-import { addEvent, newTrace, type RequestTrace } from "../metrics/trace.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
+import { measureRequest, type RequestTimeouts } from "./request.ts";
 
 /** Progress of a run, reported after every finished request. */
 export interface RunProgress {
@@ -81,6 +79,8 @@ export interface RunOptions {
   clockStart?: number;
 }
 
+export type { RequestTimeouts };
+
 /** Sleeps until `performance.now()` reaches `at`, or until `signal` aborts. */
 function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
   const ms = at - performance.now();
@@ -94,64 +94,6 @@ function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
     const t = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });
   });
-}
-
-/** Per-request time limits, ms. */
-export interface RequestTimeouts {
-  /** From send to the first text-carrying event. */
-  firstTokenMs?: number;
-  /** Longest silence between events once the response has started. */
-  idleMs?: number;
-  /** The whole request. */
-  totalMs?: number;
-}
-
-type Phase = "first-token" | "idle" | "total";
-
-/**
- * Watches one request against its limits with one timer, re-armed only when it fires: the per-event cost is a
- * timestamp assignment (the per-chunk path is the hot path).
- */
-function watchdog(limits: RequestTimeouts, abort: (phase: Phase, message: string) => void) {
-  const start = performance.now();
-  let last = start;
-  let text = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const fire = (phase: Phase, ms: number, what: string) => abort(phase, `${what} within ${ms / 1000} s`);
-  const check = () => {
-    timer = undefined;
-    const now = performance.now();
-    const deadlines: [number, Phase, number, string][] = [];
-    if (limits.totalMs !== undefined) {
-      deadlines.push([start + limits.totalMs, "total", limits.totalMs, "request not done"]);
-    }
-    if (!text && limits.firstTokenMs !== undefined) {
-      deadlines.push([start + limits.firstTokenMs, "first-token", limits.firstTokenMs, "no first token"]);
-    }
-    if (limits.idleMs !== undefined && (text || limits.firstTokenMs === undefined)) {
-      deadlines.push([last + limits.idleMs, "idle", limits.idleMs, "no data from the server"]);
-    }
-    if (deadlines.length === 0) return;
-    deadlines.sort((a, b) => a[0] - b[0]);
-    const [at, phase, ms, what] = deadlines[0];
-    if (at <= now) fire(phase, ms, what);
-    else timer = setTimeout(check, at - now);
-  };
-  check();
-  return {
-    /** An event arrived at `t` (its read's stamp: no clock read on the per-chunk path). */
-    activity(t: number, isText: boolean) {
-      last = t;
-      if (isText && !text) {
-        text = true;
-        if (timer !== undefined) clearTimeout(timer);
-        check();
-      }
-    },
-    stop() {
-      if (timer !== undefined) clearTimeout(timer);
-    },
-  };
 }
 
 /** What a run produced. */
@@ -173,15 +115,6 @@ export interface RunResult {
  */
 export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   const { connector, requests } = options;
-  // Output tokens are counted only where the server reported no usage, after the stream has ended.
-  const countOutput = async (trace: RequestTrace): Promise<number | undefined> => {
-    if (typeof trace.usage?.completion_tokens === "number" || (trace.content === "" && trace.reasoning === "")) {
-      return undefined;
-    }
-    return await options.countTokens(trace.content) +
-      (trace.reasoning ? await options.countTokens(trace.reasoning) : 0);
-  };
-  const countTokens = () => 0;
   const streamed = options.streamed ?? true;
   const startedAt = new Date().toISOString();
   const runStart = options.clockStart ?? performance.now();
@@ -214,65 +147,20 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   const one = async (spec: RequestSpec, scheduledAt?: number) => {
     if (stop.signal.aborted) return;
     progress.inFlight++;
-    const trace = newTrace();
-    let record: RequestRecord;
-    const limits = options.timeouts ?? {};
-    const watched = limits.firstTokenMs !== undefined || limits.idleMs !== undefined || limits.totalMs !== undefined;
-    let phase: Phase | undefined;
-    const own = watched ? new AbortController() : undefined;
-    const dog = own
-      ? watchdog(limits, (p, message) => {
-        phase = p;
-        own.abort(new DOMException(message, "TimeoutError"));
-      })
-      : undefined;
-    const signal = own ? AbortSignal.any([stop.signal, own.signal]) : stop.signal;
-    try {
-      for await (const ev of connector.stream(spec, { signal })) {
-        addEvent(trace, ev);
-        dog?.activity(ev.t, ev.type === "delta" && (ev.content !== "" || ev.reasoning !== ""));
-      }
+    const measured = await measureRequest(connector, spec, {
+      runStart,
+      countTokens: options.countTokens,
+      signal: stop.signal,
+      timeouts: options.timeouts,
+      streamed,
+      scheduledAt,
       // This request's times are taken; building its record and sending the next one can wait for the reads that
       // have already arrived on other streams, so their chunks are stamped first.
-      if (progress.inFlight > 1) await yieldToIo();
-      const empty = trace.content === "" && trace.reasoning === "";
-      const outputTokens = await countOutput(trace);
-      record = empty
-        ? buildRecord(trace, {
-          spec,
-          runStart,
-          countTokens,
-          streamed,
-          error: { code: "EMPTY_RESPONSE", message: "The response carried no generated text" },
-          failedAt: trace.tEnd ?? performance.now(),
-          scheduledAt,
-        })
-        : buildRecord(trace, { spec, runStart, countTokens, outputTokens, streamed, scheduledAt });
-    } catch (e) {
-      const failedAt = performance.now();
-      const err = e instanceof RequestError
-        ? e
-        : new RequestError("BAD_RESPONSE", e instanceof Error ? e.message : String(e), { cause: e });
-      const error: NonNullable<RequestRecord["error"]> = { code: err.code, message: err.message };
-      if (err.httpStatus !== undefined) error.httpStatus = err.httpStatus;
-      if (err.bodyExcerpt !== undefined) error.bodyExcerpt = err.bodyExcerpt;
-      if (err.retryAfterS !== undefined) error.retryAfterS = err.retryAfterS;
-      if (err.code === "TIMEOUT" && phase) error.phase = phase;
-      const outputTokens = await countOutput(trace).catch(() => undefined);
-      record = buildRecord(trace, {
-        spec,
-        runStart,
-        countTokens,
-        outputTokens,
-        streamed,
-        error,
-        failedAt,
-        scheduledAt,
-      });
-    }
-    dog?.stop();
+      settle: () => (progress.inFlight > 1 ? yieldToIo() : Promise.resolve()),
+    });
+    const record = measured.record;
     progress.inFlight--;
-    if (trace.simulatedServer) simulatedResponses++;
+    if (measured.simulatedServer) simulatedResponses++;
     if (options.warmup) record.warmup = true;
     records.push(record);
     options.onRecord?.(record);

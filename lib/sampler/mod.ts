@@ -3,4 +3,3 @@ export * from "./tokenizer.ts";
 export * from "./corpus.ts";
 export * from "./sampler.ts";
 export * from "./dataset.ts";
-export * from "./tokenizer_worker.ts";

@@ -178,8 +178,57 @@ Deno.test("chat templates by family", () => {
 });
 
 Deno.test("chat configuration errors are one line before anything is sent", async () => {
-  await assert.rejects(createChatSession({ maxTokens: 10 }), /--max-tokens: must be ≥ 50 \(got 10\)/);
-  await assert.rejects(createChatSession({ maxTokens: 4096 }), /--max-tokens: must be ≤ 2048/);
-  await assert.rejects(createChatSession({ llmApi: "openai", baseUrl: "http://h/v1" }), /--model: is required/);
-  await assert.rejects(createChatSession({ temperature: 3 }), /--temperature: must be ≤ 2/);
+  await assert.rejects(createChatSession({ maxTokens: 10 }), /maxTokens: must be ≥ 50 \(got 10\)/);
+  await assert.rejects(createChatSession({ maxTokens: 4096 }), /maxTokens: must be ≤ 2048/);
+  await assert.rejects(createChatSession({ llmApi: "openai", baseUrl: "http://h/v1" }), /model: is required/);
+  await assert.rejects(createChatSession({ temperature: 3 }), /temperature: must be ≤ 2/);
+});
+
+Deno.test("a failed answer keeps what a benchmark record keeps: status, server message, body excerpt, Retry-After", async () => {
+  await using chat = await createChatSession(
+    { maxTokens: 50, sim: { jitter: 0, decodeBaseMs: 1, faults: { plan: ["status-429", "none"], retryAfterS: 3 } } },
+    { tokenizer: await testTokenizer() },
+  );
+  const failed = await chat.ask("First?");
+  assert.equal(failed.status, "error");
+  assert.equal(failed.error?.code, "RATE_LIMITED");
+  assert.equal(failed.error?.httpStatus, 429);
+  assert.equal(failed.error?.retryAfterS, 3);
+  assert.match(failed.error?.bodyExcerpt ?? "", /Rate limit exceeded/);
+  assert.equal(chat.history.length, 0, "a failed turn does not join the conversation");
+  const ok = await chat.ask("Second?");
+  assert.equal(ok.status, "ok");
+  assert.equal(ok.metrics.outputTokens, 50);
+});
+
+Deno.test("stopping reading an answer early ends its request", async () => {
+  let aborted = false;
+  const connector: Connector = {
+    api: "scripted",
+    endpoint: "scripted",
+    async *stream(_spec, options) {
+      const t = performance.now();
+      yield { type: "start", t };
+      yield { type: "response", t, status: 200, simulated: false };
+      yield { type: "delta", t, content: "first", reasoning: "", finishReason: null };
+      // The rest never comes unless the request is ended; a guard fails the test instead of hanging it.
+      await new Promise<void>((resolve, reject) => {
+        const guard = setTimeout(() => reject(new Error("the request was not ended")), 10_000);
+        options?.signal?.addEventListener("abort", () => {
+          aborted = true;
+          clearTimeout(guard);
+          resolve();
+        }, { once: true });
+      });
+      options?.signal?.throwIfAborted();
+    },
+    close: () => Promise.resolve(),
+    [Symbol.asyncDispose]: () => Promise.resolve(),
+  };
+  await using chat = await createChatSession({ maxTokens: 60 }, { tokenizer: await testTokenizer(), connector });
+  const gen = chat.stream("Go on.");
+  assert.deepEqual(await gen.next(), { value: "first", done: false });
+  await gen.return(undefined as never);
+  assert.ok(aborted, "the connector's signal was aborted");
+  assert.equal(chat.turns.length, 0);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { benchHelp, parseBenchArgs } from "../../lib/cli/args.ts";
+import { BENCH_FLAGS, benchHelp, flagName, flagRows, parseBenchArgs } from "../../lib/cli/args.ts";
 import { ConfigError } from "../../lib/errors.ts";
 
 Deno.test("parseBenchArgs() maps the original kit's flags onto the run config", () => {
@@ -103,4 +103,23 @@ Deno.test("--help lists every flag", () => {
   ) {
     assert.ok(help.includes(flag), flag);
   }
+});
+
+Deno.test("flagName() maps config fields to CLI flags", () => {
+  assert.equal(flagName("meanInputTokens"), "--mean-input-tokens");
+  assert.equal(flagName("timeoutS"), "--timeout");
+  assert.equal(flagName("llmApi"), "--llm-api");
+});
+
+Deno.test("--help shows the schema's defaults beside each flag", () => {
+  const help = benchHelp();
+  const line = (flag: string) => help.split("\n").find((l) => l.trimStart().startsWith(flag)) ?? "";
+  assert.match(line("--mean-input-tokens"), /\(default 550\)$/);
+  assert.match(line("--timeout "), /\(default 600\)$/);
+  assert.match(line("--num-concurrent-requests"), /\(default 8\)$/);
+  assert.match(line("--include-usage"), /\(default on\)$/);
+  assert.doesNotMatch(line("--ignore-eos"), /default/);
+  // A default changed in the schema shows in the help: no copy of it is kept elsewhere.
+  const other = flagRows(BENCH_FLAGS.filter((f) => f.field === "seed"), { seed: 42 });
+  assert.match(other[0], /\(default 42\)$/);
 });

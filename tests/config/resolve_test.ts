@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { applyEnv, flagName, parseRunConfig, publicConfig, safeUrl } from "../../lib/config/resolve.ts";
+import { applyEnv, parseChatConfig, parseRunConfig, publicConfig, safeUrl } from "../../lib/config/resolve.ts";
+import { ChatConfigSchema, configDefaults, RunConfigFields } from "../../lib/config/schema.ts";
 import { ConfigError } from "../../lib/errors.ts";
 
 Deno.test("parseRunConfig() fills defaults in one place and targets the simulator", () => {
@@ -13,26 +14,26 @@ Deno.test("parseRunConfig() fills defaults in one place and targets the simulato
   assert.equal(parseRunConfig({ model: "x" }).sim.model, "x"); // the simulator serves the run's model
 });
 
-Deno.test("parseRunConfig() errors are one line naming the flag, the value and what is accepted", () => {
+Deno.test("parseRunConfig() errors are one line naming the field, the value and what is accepted", () => {
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ meanInputTokens: 0 }, /--mean-input-tokens: must be ≥ 1 \(got 0\)/],
-    [{ meanInputTokens: 1.5 }, /--mean-input-tokens: expected an integer \(got 1.5\)/],
-    [{ numConcurrentRequests: "abc" }, /--num-concurrent-requests: expected a number \(got "abc"\)/],
-    [{ mode: "fast" }, /--mode: accepted values: stream, batch \(got "fast"\)/],
-    [{ llmApi: "foo" }, /--llm-api: accepted values: sim, openai, sambanova, sambastudio/],
-    [{ timeoutS: -1 }, /--timeout: must be > 0/],
-    [{ llmApi: "openai", baseUrl: "http://x/v1" }, /--model: is required with --llm-api openai/],
-    [{ llmApi: "openai", model: "m" }, /--llm-api: openai needs --base-url \(or OPENAI_API_BASE\)/],
+    [{ meanInputTokens: 0 }, /meanInputTokens: must be ≥ 1 \(got 0\)/],
+    [{ meanInputTokens: 1.5 }, /meanInputTokens: expected an integer \(got 1.5\)/],
+    [{ numConcurrentRequests: "abc" }, /numConcurrentRequests: expected a number \(got "abc"\)/],
+    [{ mode: "fast" }, /mode: accepted values: stream, batch \(got "fast"\)/],
+    [{ llmApi: "foo" }, /llmApi: accepted values: sim, openai, sambanova, sambastudio/],
+    [{ timeoutS: -1 }, /timeoutS: must be > 0/],
+    [{ llmApi: "openai", baseUrl: "http://x/v1" }, /model: is required with llmApi openai/],
+    [{ llmApi: "openai", model: "m" }, /llmApi: openai needs baseUrl \(or OPENAI_API_BASE\)/],
     [
       { llmApi: "sambanova", model: "m", baseUrl: "http://h/v1" },
-      /--llm-api: sambanova needs an API key: set SAMBANOVA_API_KEY/,
+      /llmApi: sambanova needs an API key: set SAMBANOVA_API_KEY/,
     ],
     [
       { llmApi: "sambastudio", model: "m" },
-      /--llm-api: sambastudio needs SAMBASTUDIO_URL \(or BASE_URL, PROJECT_ID and ENDPOINT_ID\)/,
+      /llmApi: sambastudio needs SAMBASTUDIO_URL \(or BASE_URL, PROJECT_ID and ENDPOINT_ID\)/,
     ],
-    [{ baseUrl: "ftp://x" }, /--base-url: must be an http/],
-    [{ sim: { maxBatch: 0 } }, /--sim-params maxBatch: must be ≥ 1/],
+    [{ baseUrl: "ftp://x" }, /baseUrl: must be an http/],
+    [{ sim: { maxBatch: 0 } }, /sim\.maxBatch: must be ≥ 1/],
     [{ bogus: 1 }, /unknown option bogus/],
   ];
   for (const [input, pattern] of cases) {
@@ -87,8 +88,18 @@ Deno.test("applyEnv() takes SambaNova Cloud and SambaStudio settings as the orig
   assert.equal(applyEnv({ llmApi: "sambastudio" }, later).apiKey, "k2");
 });
 
-Deno.test("flagName() maps config fields to CLI flags", () => {
-  assert.equal(flagName("meanInputTokens"), "--mean-input-tokens");
-  assert.equal(flagName("timeoutS"), "--timeout");
-  assert.equal(flagName("llmApi"), "--llm-api");
+Deno.test("the chat schema takes its endpoint fields from the run schema, with the same rules", () => {
+  for (const field of ["llmApi", "model", "baseUrl", "apiKey", "httpClient", "tokenizer", "sim"] as const) {
+    assert.equal(ChatConfigSchema.shape[field], RunConfigFields.shape[field], field);
+  }
+  assert.throws(() => parseChatConfig({ llmApi: "openai", baseUrl: "http://h/v1" }), /model: is required/);
+  assert.throws(() => parseChatConfig({ llmApi: "sambanova", model: "m" }), /sambanova needs an API key/);
+  assert.equal(parseChatConfig({}).maxTokens, 256);
+});
+
+Deno.test("configDefaults() are the schema's defaults", () => {
+  const d = configDefaults();
+  assert.equal(d.meanInputTokens, 550);
+  assert.equal(d.timeoutS, 600);
+  assert.equal(d.numConcurrentRequests, undefined, "depends on the run's shape (see DEFAULT_CONCURRENCY)");
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { meetsSlo, parseSlo } from "../../lib/metrics/goodput.ts";
+import { parseSlo } from "../../lib/config/slo.ts";
+import { meetsSlo } from "../../lib/metrics/goodput.ts";
 import { summarize } from "../../lib/metrics/summary.ts";
 import { fixtureRecord } from "../_helpers.ts";
 
@@ -54,4 +55,21 @@ Deno.test("summarize() reports goodput and attainment, leaving warm-up requests 
   assert.equal(s.run.wallTimeS, 2, "warm-up is outside the wall time");
   assert.deepEqual(s.goodput, { slo: { ttftMs: 100 }, met: 2, attainment: 0.5, requestsPerS: 1 }); // 2 of 4 judged, over 2 s
   assert.equal(s.metrics.ttftMs.max, 120, "the warm-up's 5 s TTFT is in no statistic");
+});
+
+Deno.test("summarize() counts a record judged when it finished by that judgement, and judges only the others", () => {
+  const context = {
+    config: {},
+    startedAt: "2026-01-01T00:00:00Z",
+    stopReason: "completed" as const,
+    tokenizer: "t",
+    endpoint: { api: "sim", url: "u", model: "m", simulated: true },
+    slo: { ttftMs: 100 },
+  };
+  const records = [
+    fixtureRecord({ index: 0, endOffsetMs: 1000, ttftMs: 80, meetsSlo: false }), // judged at run time (another SLO)
+    fixtureRecord({ index: 1, endOffsetMs: 1000, ttftMs: 80 }), // not judged yet: judged here
+    fixtureRecord({ index: 2, endOffsetMs: 1000, ttftMs: 500, meetsSlo: true }),
+  ];
+  assert.equal(summarize(records, context).goodput?.met, 2);
 });

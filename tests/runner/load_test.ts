@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { parseRunConfig } from "../../lib/config/resolve.ts";
 import { createOpenAIConnector } from "../../lib/connectors/openai.ts";
 import { ConfigError } from "../../lib/errors.ts";
-import { benchmark } from "../../lib/runner/benchmark.ts";
-import { planRun } from "../../lib/runner/plan.ts";
+import { planRun } from "../../lib/plan/plan.ts";
+import { benchmark } from "../../lib/runner/pipeline.ts";
 import { runBenchmark } from "../../lib/runner/runner.ts";
 import { startSimServer } from "../../lib/simulator/server.ts";
 import { loadCorpus, spec, testTokenizer } from "../_helpers.ts";
@@ -124,23 +124,4 @@ Deno.test("a duration stops sending new requests; requests in flight finish", as
     new Set(result.records.map((r) => r.index)).size === result.records.length,
     "reused prompts get fresh indices",
   );
-});
-
-Deno.test("planRun() resolves concurrency and request count from the run's shape", async () => {
-  const tok = await testTokenizer();
-  const closed = await planRun(parseRunConfig({}), tok);
-  assert.equal(closed.concurrency, 8);
-  assert.equal(closed.max, 40);
-  assert.equal(closed.schedule, undefined);
-  const open = await planRun(parseRunConfig({ requestRate: 2, maxNumCompletedRequests: 5 }), tok);
-  assert.equal(open.concurrency, 100_000, "no cap unless given");
-  assert.equal(open.schedule?.length, 5);
-  const capped = await planRun(
-    parseRunConfig({ requestRate: 2, maxNumCompletedRequests: 5, numConcurrentRequests: 3 }),
-    tok,
-  );
-  assert.equal(capped.concurrency, 3);
-  const timed = await planRun(parseRunConfig({ durationS: 2, requestRate: 10 }), tok);
-  assert.equal(timed.max, Infinity);
-  assert.ok(timed.schedule!.length >= 30, "arrivals for the whole duration");
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { arrivalSchedule } from "../../lib/runner/schedule.ts";
+import { arrivalSchedule } from "../../lib/plan/schedule.ts";
 
 const gaps = (s: number[]) => s.slice(1).map((t, i) => t - s[i]);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

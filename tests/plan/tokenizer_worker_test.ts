@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseRunConfig } from "../../lib/config/resolve.ts";
 import { ConfigError } from "../../lib/errors.ts";
-import { startTokenizerWorker } from "../../lib/sampler/tokenizer_worker.ts";
+import { startTokenizerWorker } from "../../lib/plan/tokenizer_worker.ts";
 import { testTokenizer } from "../_helpers.ts";
 
 Deno.test("the tokenizer worker counts and plans exactly like the tokenizer on this thread", async () => {

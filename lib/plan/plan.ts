@@ -1,4 +1,4 @@
-import type { RunConfig } from "../config/schema.ts";
+import { DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, OPEN_LOOP_MAX_IN_FLIGHT, type RunConfig } from "../config/schema.ts";
 import { loadCorpus } from "../sampler/corpus.ts";
 import { loadDataset } from "../sampler/dataset.ts";
 import { createSampler, type RequestSpec } from "../sampler/sampler.ts";
@@ -34,12 +34,13 @@ export async function planRun(config: RunConfig, tokenizer: Tokenizer): Promise<
     });
     max = config.maxNumCompletedRequests ?? (config.durationS ? Infinity : requests.length);
   } else {
-    max = config.maxNumCompletedRequests ?? (config.durationS ? Infinity : 40);
+    max = config.maxNumCompletedRequests ?? (config.durationS ? Infinity : DEFAULT_REQUESTS);
     requests = Array.from({ length: Number.isFinite(max) ? max : DURATION_POOL }, () => sampler.next());
   }
   const warmupSampler = createSampler({ ...config, seed: config.seed + 7919 }, tokenizer, corpus);
   const warmup = Array.from({ length: config.warmupRequests }, (_, i) => ({ ...warmupSampler.next(), index: i }));
-  const concurrency = config.numConcurrentRequests ?? (config.requestRate ? 100_000 : 8);
+  const concurrency = config.numConcurrentRequests ??
+    (config.requestRate ? OPEN_LOOP_MAX_IN_FLIGHT : DEFAULT_CONCURRENCY);
   let schedule: number[] | undefined;
   if (config.requestRate) {
     // A duration-bound open loop needs arrivals for the whole duration (and some to spare).

@@ -1,5 +1,5 @@
 /**
- * The tokenizer in a worker thread of its own. The Llama 3 tokenizer keeps ~85 MB on the heap of whatever thread loads
+ * The tokenizer in a worker thread of its own. The Llama 3 tokenizer keeps tens of megabytes on the heap of whatever thread loads
  * it, and every major garbage collection of that heap pauses the thread's event loop for tens of milliseconds — late
  * timestamps, if that thread is the one reading the streams. Here the requests are drawn and tokens are counted in a
  * worker, and the measuring thread's heap stays small.
@@ -7,7 +7,7 @@
  */
 import type { RunConfig } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
-import type { RunPlan } from "../runner/plan.ts";
+import type { RunPlan } from "./plan.ts";
 
 /** A tokenizer running in a worker thread. */
 export interface TokenizerWorker extends AsyncDisposable {

@@ -1,7 +1,7 @@
 // Entry point of the tokenizer's worker (see tokenizer_worker.ts).
 import type { RunConfig } from "../config/schema.ts";
-import { planRun } from "../runner/plan.ts";
-import { loadTokenizer, type Tokenizer } from "./tokenizer.ts";
+import { planRun } from "./plan.ts";
+import { loadTokenizer, type Tokenizer } from "../sampler/tokenizer.ts";
 
 const scope = self as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown): void };
 let tokenizer: Tokenizer | undefined;

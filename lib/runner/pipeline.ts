@@ -1,0 +1,293 @@
+/**
+ * A run in three named steps. **prepare** takes a configuration parsed once (defaults resolved by the schema), draws
+ * the plan in the tokenizer's worker, opens the results files and starts the endpoint (the simulator, when the run
+ * names none); **execute** sends the warm-up and the measured requests on one thread or several and reads the
+ * client's own load; **finish** summarizes and writes the summary. Writing a report is the caller's (CLI, notebook).
+ * `benchmark()` runs all three.
+ * @module
+ */
+import { parseRunConfig, publicConfig, safeUrl } from "../config/resolve.ts";
+import type { RunConfig, RunConfigInput } from "../config/schema.ts";
+import { createConnector, displayModel } from "../connectors/factory.ts";
+import type { Connector } from "../connectors/types.ts";
+import { meetsSlo } from "../metrics/goodput.ts";
+import { environmentInfo, summarize } from "../metrics/summary.ts";
+import { planRun, type RunPlan } from "../plan/plan.ts";
+import { startTokenizerWorker, type TokenizerWorker } from "../plan/tokenizer_worker.ts";
+import {
+  openRecordWriter,
+  type RecordWriter,
+  resultStem,
+  type RunFiles,
+  runFiles,
+  writeRunInfo,
+  writeSummary,
+} from "../results/files.ts";
+import type { RequestRecord, RunSummary } from "../results/schema.ts";
+import type { Tokenizer } from "../sampler/tokenizer.ts";
+import { type SimWorker, startSimWorker } from "../simulator/worker.ts";
+import { type ClientLoad, connectionDelta, startClientMonitor } from "./monitor.ts";
+import { runBenchmark, type RunProgress, type RunResult } from "./runner.ts";
+import { runInThreads } from "./threads.ts";
+
+/** What a run is about to do, reported once before the first request. */
+export interface BenchmarkStart {
+  config: RunConfig;
+  files: RunFiles | null;
+  endpoint: RunSummary["endpoint"];
+  tokenizer: string;
+  /** Requests to send (Infinity when only a duration bounds the run). */
+  requests: number;
+  /** Requests in flight at most. */
+  concurrency: number;
+  warmupRequests: number;
+}
+
+/** Options of {@link prepareRun}. */
+export interface PrepareOptions {
+  /**
+   * A tokenizer already loaded (or its worker, shared by several runs). When absent, the config's tokenizer is loaded
+   * in a worker thread of its own (recommended: its heap then never pauses the thread that stamps the chunks).
+   */
+  tokenizer?: Tokenizer | TokenizerWorker;
+  /** Write the results files. @default true */
+  writeFiles?: boolean;
+}
+
+/** A prepared run: its plan, files and endpoint, ready to execute. Closing it stops what prepare started. */
+export interface PreparedRun extends AsyncDisposable {
+  readonly config: RunConfig;
+  readonly plan: RunPlan;
+  readonly files: RunFiles | null;
+  readonly endpoint: RunSummary["endpoint"];
+  /** The tokenizer's name, as the results record it. */
+  readonly tokenizer: string;
+  readonly environment: RunSummary["environment"];
+  readonly connector: Connector;
+  /** Where the connector sends (the simulator's URL when the run started it). */
+  readonly baseUrl: string;
+  countTokens(text: string): number | Promise<number>;
+  /** Appends a finished request's record to the records file (nothing when the run writes no files). */
+  append(record: RequestRecord): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Prepares a run from a parsed configuration: draws its requests and schedule (in the tokenizer's worker), opens its
+ * results files (a {@link ConfigError} when the folder cannot be written — before anything is sent), writes
+ * `<stem>_run.json`, and starts the simulated endpoint when `llmApi` is `sim`.
+ */
+export async function prepareRun(config: RunConfig, options: PrepareOptions = {}): Promise<PreparedRun> {
+  const owned = options.tokenizer ? undefined : await startTokenizerWorker(config.tokenizer);
+  const source = options.tokenizer ?? owned!;
+  let writer: RecordWriter | undefined;
+  let sim: SimWorker | undefined;
+  let connector: Connector | undefined;
+  const close = async () => {
+    writer?.close();
+    await connector?.close();
+    await sim?.close();
+    await owned?.close();
+  };
+  try {
+    const plan = "plan" in source ? await source.plan(config) : await planRun(config, source);
+    const writeFiles = options.writeFiles ?? true;
+    const files = writeFiles
+      ? runFiles(
+        config.resultsDir,
+        resultStem({
+          ...config,
+          model: displayModel(config.model),
+          numConcurrentRequests: config.requestRate ? `rate${config.requestRate}` : plan.concurrency,
+        }),
+      )
+      : null;
+    writer = files ? openRecordWriter(files.records) : undefined;
+    const simulated = config.llmApi === "sim";
+    // In its own worker thread, so serving never delays the client's timestamps.
+    if (simulated) sim = await startSimWorker({ params: config.sim, tokenizerPath: config.tokenizer });
+    const baseUrl = sim ? sim.baseUrl : config.baseUrl!;
+    connector = createConnector(config, { baseUrl });
+    const endpoint: RunSummary["endpoint"] = {
+      api: config.llmApi,
+      url: safeUrl(connector.endpoint),
+      model: displayModel(config.model),
+      simulated,
+      httpClient: connector.httpClient?.kind,
+    };
+    const environment = environmentInfo();
+    if (files) {
+      await writeRunInfo(files.run, {
+        schemaVersion: 1,
+        simulated,
+        config: publicConfig(config),
+        environment,
+        tokenizer: source.name,
+        endpoint,
+        startedAt: environment.startTime,
+      });
+    }
+    const out = writer;
+    return {
+      config,
+      plan,
+      files,
+      endpoint,
+      tokenizer: source.name,
+      environment,
+      connector,
+      baseUrl,
+      countTokens: (text) => source.count(text),
+      append: (record) => out?.append(record),
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** Options of {@link executeRun}. */
+export interface ExecuteOptions {
+  /** Aborting it stops the run; what finished is kept (stop reason `interrupted`). */
+  signal?: AbortSignal;
+  onProgress?: (progress: RunProgress) => void;
+  /** Progress of the warm-up requests, before the measured ones. */
+  onWarmupProgress?: (progress: RunProgress) => void;
+  /** Each record as its request finishes (after it is judged against the SLOs and appended to the records file). */
+  onRecord?: (record: RequestRecord) => void;
+}
+
+/** What execute measured: every record (warm-up first), the measured run, and the client's own load. */
+export interface ExecutedRun {
+  records: RequestRecord[];
+  run: RunResult;
+  clientLoad: ClientLoad;
+}
+
+/**
+ * Executes a prepared run: the warm-up requests, then the measured ones — on this thread, or spread over measuring
+ * threads (`clientThreads`) — with the client's event-loop lag, CPU time and connection reuse watched meanwhile.
+ */
+export async function executeRun(prepared: PreparedRun, options: ExecuteOptions = {}): Promise<ExecutedRun> {
+  const { config, plan, connector } = prepared;
+  const common = {
+    connector,
+    concurrency: plan.concurrency,
+    timeoutMs: config.timeoutS * 1000,
+    countTokens: (text: string) => prepared.countTokens(text),
+    streamed: config.mode === "stream",
+    signal: options.signal,
+    timeouts: {
+      firstTokenMs: config.ttftTimeoutS === undefined ? undefined : config.ttftTimeoutS * 1000,
+      idleMs: config.idleTimeoutS * 1000,
+      totalMs: config.requestTimeoutS === undefined ? undefined : config.requestTimeoutS * 1000,
+    },
+    onRecord(record: RequestRecord) {
+      if (config.slo && !record.warmup) record.meetsSlo = meetsSlo(record, config.slo);
+      prepared.append(record);
+      options.onRecord?.(record);
+    },
+  };
+  const warmup = plan.warmup.length > 0
+    ? (await runBenchmark({ ...common, requests: plan.warmup, warmup: true, onProgress: options.onWarmupProgress }))
+      .records
+    : [];
+  const monitor = startClientMonitor();
+  const before = connector.httpClient?.stats ? { ...connector.httpClient.stats } : undefined;
+  const measured = {
+    ...common,
+    requests: plan.requests,
+    maxRequests: plan.max,
+    schedule: plan.schedule,
+    durationMs: config.durationS === undefined ? undefined : config.durationS * 1000,
+    onProgress: options.onProgress,
+  };
+  const threaded = Math.min(config.clientThreads, plan.concurrency) > 1
+    ? await runInThreads({ ...measured, config, baseUrl: prepared.baseUrl, threads: config.clientThreads })
+    : undefined;
+  const run = threaded ?? await runBenchmark(measured);
+  const clientLoad = monitor.stop();
+  if (threaded) {
+    // The main thread only relayed: the lag that matters is the measuring threads'.
+    clientLoad.lagMs = threaded.threadLoad.lagMs;
+    clientLoad.threads = threaded.threadLoad.threads;
+    clientLoad.connections = threaded.threadLoad.connections;
+  } else {
+    const used = connectionDelta(before, connector.httpClient?.stats);
+    if (used) {
+      clientLoad.connections = {
+        opened: used.connectionsOpened,
+        requests: used.requests,
+        reused: used.reused,
+        concurrency: plan.concurrency,
+      };
+    }
+  }
+  return { records: [...warmup, ...run.records], run, clientLoad };
+}
+
+/** A finished run. */
+export interface BenchmarkResult {
+  config: RunConfig;
+  summary: RunSummary;
+  records: RequestRecord[];
+  /** Paths written, or null with `writeFiles: false`. */
+  files: RunFiles | null;
+}
+
+/** Finishes a run: summarizes its records (DESIGN.md §2) and writes `<stem>_summary.json`. */
+export async function finishRun(prepared: PreparedRun, executed: ExecutedRun): Promise<BenchmarkResult> {
+  const { run } = executed;
+  // A simulator reached by URL is still a simulator: its responses say so.
+  const endpoint = run.simulatedResponses > 0 ? { ...prepared.endpoint, simulated: true } : prepared.endpoint;
+  const summary = summarize(executed.records, {
+    config: publicConfig(prepared.config),
+    startedAt: run.startedAt,
+    stopReason: run.stopReason,
+    tokenizer: prepared.tokenizer,
+    endpoint,
+    environment: prepared.environment,
+    slo: prepared.config.slo,
+    clientLoad: executed.clientLoad,
+  });
+  if (prepared.files) await writeSummary(prepared.files.summary, summary);
+  return { config: prepared.config, summary, records: executed.records, files: prepared.files };
+}
+
+/** Options of {@link benchmark} and {@link runPipeline}. */
+export interface BenchmarkOptions extends PrepareOptions, ExecuteOptions {
+  onStart?: (start: BenchmarkStart) => void;
+}
+
+/** Runs prepare → execute → finish on a configuration already parsed. */
+export async function runPipeline(config: RunConfig, options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
+  await using prepared = await prepareRun(config, options);
+  options.onStart?.({
+    config,
+    files: prepared.files,
+    endpoint: prepared.endpoint,
+    tokenizer: prepared.tokenizer,
+    requests: prepared.plan.max,
+    concurrency: prepared.plan.concurrency,
+    warmupRequests: prepared.plan.warmup.length,
+  });
+  return await finishRun(prepared, await executeRun(prepared, options));
+}
+
+/**
+ * Runs one benchmark end to end: validates the configuration (a {@link ConfigError} before anything is sent),
+ * draws the requests, starts the simulated endpoint when `llmApi` is `sim`, sends the requests, appends each record to
+ * `<stem>_individual_responses.jsonl` as it finishes and writes `<stem>_summary.json` at the end.
+ *
+ * @example
+ * ```ts
+ * import { benchmark } from "../../mod.ts";
+ * const { summary } = await benchmark({ maxNumCompletedRequests: 4, numConcurrentRequests: 2 }, { writeFiles: false });
+ * console.log(summary.simulated, summary.run.requestsSucceeded); // true 4
+ * ```
+ */
+export async function benchmark(input: RunConfigInput, options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
+  return await runPipeline(parseRunConfig(input), options);
+}

@@ -1,0 +1,59 @@
+// The run pipeline's three steps, over real HTTP against the simulated endpoint.
+import assert from "node:assert/strict";
+import { parseRunConfig } from "../../lib/config/resolve.ts";
+import { readRunInfo } from "../../lib/results/files.ts";
+import { benchmark, executeRun, finishRun, prepareRun } from "../../lib/runner/pipeline.ts";
+import { startSimServer } from "../../lib/simulator/server.ts";
+import { loadCorpus, testTokenizer } from "../_helpers.ts";
+
+async function sim() {
+  return startSimServer({
+    tokenizer: await testTokenizer(),
+    corpus: await loadCorpus(),
+    params: { jitter: 0, prefillBaseMs: 1, decodeBaseMs: 1 },
+  });
+}
+
+Deno.test("prepare → execute → finish: files, plan and endpoint first; records as they finish; summary last", async () => {
+  await using server = await sim();
+  const dir = await Deno.makeTempDir();
+  const config = parseRunConfig({
+    llmApi: "openai",
+    baseUrl: server.baseUrl,
+    model: "llm-bench-sim",
+    resultsDir: dir,
+    maxNumCompletedRequests: 6,
+    numConcurrentRequests: 2,
+    meanInputTokens: 50,
+    meanOutputTokens: 8,
+    stddevOutputTokens: 0,
+    slo: { e2eMs: 60_000 },
+  });
+  await using prepared = await prepareRun(config, { tokenizer: await testTokenizer() });
+  assert.equal(prepared.plan.requests.length, 6);
+  assert.equal(prepared.plan.concurrency, 2);
+  assert.equal(server.stats().requests, 0, "prepare sends nothing");
+  const info = await readRunInfo(prepared.files!.run);
+  assert.equal(info?.endpoint.url, `${server.baseUrl}/chat/completions`);
+
+  const seen: number[] = [];
+  const executed = await executeRun(prepared, { onRecord: (r) => seen.push(r.index) });
+  assert.equal(seen.length, 6);
+  const onDisk = (await Deno.readTextFile(prepared.files!.records)).trim().split("\n");
+  assert.equal(onDisk.length, 6, "each record appended as its request finished");
+  assert.ok(
+    executed.records.every((r) => r.meetsSlo === true),
+    "records are judged against the SLO once, when they finish",
+  );
+  assert.ok(executed.clientLoad.connections!.opened >= 2);
+
+  const result = await finishRun(prepared, executed);
+  assert.equal(result.summary.goodput?.met, 6);
+  assert.deepEqual(result.summary.environment, info?.environment, "the environment is captured once, at prepare");
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name.slice(prepared.files!.stem.length)).sort();
+  assert.deepEqual(names, ["_individual_responses.jsonl", "_run.json", "_summary.json"], "the report is the caller's");
+});
+
+Deno.test("benchmark() rejects a bad configuration before anything starts", async () => {
+  await assert.rejects(benchmark({ meanInputTokens: 0 }), /meanInputTokens: must be ≥ 1 \(got 0\)/);
+});
