@@ -1,24 +1,81 @@
 /**
- * llm-bench — benchmark LLM inference endpoints from Deno: connectors, request sampler, concurrent runner, metrics,
- * results files and the built-in simulated endpoint. Notebooks and the CLI import everything from here.
+ * llm-bench — benchmark LLM inference endpoints from Deno: configure a run, send concurrent streaming requests, read
+ * back every request's record and the run's statistics. This entry point is the core; it loads no chart code.
+ * The others, named in deno.json's `exports`:
  *
- * @example
- * ```ts ignore
+ * - `./lib/charts/mod.ts` (`@llm-bench/llm-bench/charts`): Observable Plot charts of records and summaries;
+ * - `./lib/report/mod.ts` (`…/report`): the HTML run and sweep reports, the sweep table;
+ * - `./lib/notebook/mod.ts` (`…/notebook`): cell outputs for the Deno Jupyter kernel (progress, tables, charts, chat);
+ * - `./lib/simulator/mod.ts` (`…/simulator`): the simulated endpoint as a server, a worker or a process.
+ *
+ * @example A run against the built-in simulated endpoint
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { benchmark, formatSummaryTable } from "./mod.ts";
- * const { summary } = await benchmark({ maxNumCompletedRequests: 8, numConcurrentRequests: 4 });
- * console.log(formatSummaryTable(summary));
+ * const { summary } = await benchmark({ maxNumCompletedRequests: 8, numConcurrentRequests: 4 }, { writeFiles: false });
+ * assert.equal(summary.run.requestsSucceeded, 8);
+ * assert.match(formatSummaryTable(summary), /SIMULATED ENDPOINT/);
  * ```
  * @module
  */
-export * from "./lib/errors.ts";
-export * from "./lib/config/mod.ts";
-export * from "./lib/sampler/mod.ts";
-export * from "./lib/connectors/mod.ts";
-export * from "./lib/simulator/mod.ts";
-export * from "./lib/metrics/mod.ts";
-export * from "./lib/results/mod.ts";
-export * from "./lib/runner/mod.ts";
-export * from "./lib/report/mod.ts";
-export * from "./lib/charts/mod.ts";
-export * from "./lib/notebook/mod.ts";
-export * from "./lib/chat/mod.ts";
+
+// Errors: what a bad configuration throws, and the codes of failed requests.
+export { ConfigError, RequestError, type RequestErrorCode } from "./lib/errors.ts";
+
+// Configuration: one schema, its defaults, and where the endpoint comes from (.env, environment).
+export type {
+  ChatConfig,
+  ChatConfigInput,
+  LlmApi,
+  RunConfig,
+  RunConfigInput,
+  SweepField,
+} from "./lib/config/schema.ts";
+export { applyEnv, parseRunConfig } from "./lib/config/resolve.ts";
+export { loadEnv } from "./lib/config/dotenv.ts";
+export type { Slo } from "./lib/config/slo.ts";
+
+// Requests: prompts of exact token counts, and the plan of a run.
+export { type ChatMessage, createSampler, type RequestSpec, type Sampler } from "./lib/sampler/sampler.ts";
+export { loadTokenizer, type Tokenizer } from "./lib/sampler/tokenizer.ts";
+export { loadCorpus } from "./lib/sampler/corpus.ts";
+export type { RunPlan } from "./lib/plan/plan.ts";
+
+// Connectors: one wire protocol each, timestamped events out.
+export { type ConnectorConfig, createConnector } from "./lib/connectors/factory.ts";
+export { createOpenAIConnector, type OpenAIConnectorOptions } from "./lib/connectors/openai.ts";
+export { createSambaStudioConnector, type SambaStudioConnectorOptions } from "./lib/connectors/sambastudio.ts";
+export type { Connector, FetchLike, StreamEvent, Usage } from "./lib/connectors/types.ts";
+
+// Running: the pipeline (prepare → execute → finish), sweeps, the runner and one request's measurement.
+export {
+  benchmark,
+  type BenchmarkOptions,
+  type BenchmarkResult,
+  type BenchmarkStart,
+  type ExecutedRun,
+  executeRun,
+  finishRun,
+  type PreparedRun,
+  prepareRun,
+  runPipeline,
+} from "./lib/runner/pipeline.ts";
+export { runSweep, type SweepOptions } from "./lib/runner/sweep.ts";
+export { runBenchmark, type RunOptions, type RunProgress, type RunResult } from "./lib/runner/runner.ts";
+export { type MeasureOptions, measureRequest, type RequestTimeouts } from "./lib/runner/request.ts";
+
+// Metrics: pure functions of records.
+export { buildRecord } from "./lib/metrics/request_metrics.ts";
+export { summarize, type SummaryContext } from "./lib/metrics/summary.ts";
+export { describe } from "./lib/metrics/statistics.ts";
+export type { SweepRun, SweepSummary } from "./lib/metrics/sweep.ts";
+
+// Results files: written as a run goes, read back in the same shapes.
+export { listRuns, type LoadedRun, loadRun, openRecordWriter, type RunFiles } from "./lib/results/files.ts";
+export type { MetricField, RequestRecord, RunSummary, Statistics } from "./lib/results/schema.ts";
+
+// The console summary.
+export { formatSummaryTable } from "./lib/report/summary_table.ts";
+
+// Chat with per-answer metrics.
+export { type AnswerMetrics, type ChatSession, type ChatTurn, createChatSession } from "./lib/chat/session.ts";

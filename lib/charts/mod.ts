@@ -1,2 +1,33 @@
-export * from "./charts.ts";
-export * from "./escape.ts";
+/**
+ * Charts of records and summaries (Observable Plot, drawn to SVG on jsdom): the `@llm-bench/llm-bench/charts` entry
+ * point. Every builder returns a {@link Chart} whose `html` a report or a notebook cell shows as it is.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchmark } from "../../mod.ts";
+ * import { runCharts } from "./mod.ts";
+ * const { records } = await benchmark({ maxNumCompletedRequests: 4 }, { writeFiles: false });
+ * const charts = runCharts(records);
+ * assert.ok(charts.length > 3 && charts.every((c) => c.html.includes("<svg")));
+ * ```
+ * @module
+ */
+export {
+  BOX_METRICS,
+  boxChart,
+  type BoxMetric,
+  type Chart,
+  type ChartOptions,
+  chatTurnsCharts,
+  clientServerChart,
+  curveChart,
+  e2eVsOutputChart,
+  groupedBoxChart,
+  type LabelledRun,
+  runCharts,
+  throughputVsOutputChart,
+  timelineChart,
+  ttftVsInputChart,
+  type TurnPoint,
+} from "./charts.ts";

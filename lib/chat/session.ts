@@ -95,10 +95,13 @@ export interface ChatSessionOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createChatSession } from "../../mod.ts";
- * await using chat = await createChatSession({ maxTokens: 60 });
+ * await using chat = await createChatSession({ maxTokens: 60 }); // the simulated endpoint
  * const turn = await chat.ask("Say something.");
- * console.log(turn.status, turn.metrics.outputTokens); // "ok" 60 — from the simulated endpoint
+ * assert.equal(turn.status, "ok");
+ * assert.equal(turn.metrics.outputTokens, 60);
+ * assert.equal(chat.history.length, 2); // the question and its answer, sent with the next question
  * ```
  */
 export async function createChatSession(

@@ -57,6 +57,21 @@ const FIELDS: readonly MetricField[] = METRIC_FIELDS;
  * wall time = last completion − first send; total output throughput = Σ output tokens of successful requests / wall
  * time; request throughput = successful requests / wall time; error rate = failed / started (requests aborted by the run's
  * own stop are started but not failed).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { summarize } from "./summary.ts";
+ * const s = summarize([], {
+ *   config: {},
+ *   startedAt: new Date().toISOString(),
+ *   stopReason: "completed",
+ *   tokenizer: "llama-3",
+ *   endpoint: { api: "openai", url: "http://127.0.0.1:8000/v1/chat/completions", model: "m", simulated: false },
+ * });
+ * assert.equal(s.run.requestsStarted, 0);
+ * assert.equal(s.errors.rate, null); // no request, no rate: null, never NaN
+ * ```
  */
 export function summarize(all: readonly RequestRecord[], context: SummaryContext): RunSummary {
   const records = all.filter((r) => !r.warmup);

@@ -1,1 +1,19 @@
-export * from "./display.ts";
+/**
+ * Cell outputs for notebooks on the Deno Jupyter kernel — the `@llm-bench/llm-bench/notebook` entry point: a run with
+ * a progress display that updates in place, summaries, charts, comparison tables and chat turns, all as HTML outputs
+ * (nbconvert keeps those; it strips SVG outputs). Outside Jupyter each prints a plain-text fallback.
+ * @module
+ */
+export {
+  answerMetricsHtml,
+  askInNotebook,
+  comparisonTableHtml,
+  progressHtml,
+  runListHtml,
+  runWithProgress,
+  showCharts,
+  showChatTurns,
+  showHtml,
+  type ShowOptions,
+  showSummary,
+} from "./display.ts";

@@ -169,7 +169,20 @@ export interface LoadedRun {
   records: RequestRecord[];
 }
 
-/** Loads a run from its summary path, its records path or its stem in `dir`. */
+/**
+ * Loads a run from its summary path, its records path or its stem in `dir`: the same shapes a fresh run returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchmark, loadRun } from "../../mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const fresh = await benchmark({ maxNumCompletedRequests: 3, resultsDir: dir });
+ * const again = await loadRun(fresh.files!.summary);
+ * assert.deepEqual(again.summary, fresh.summary);
+ * assert.deepEqual(again.records, fresh.records);
+ * ```
+ */
 export async function loadRun(pathOrStem: string, dir = "data/results"): Promise<LoadedRun> {
   const m = /^(.*\/)?(.+?)(_summary\.json|_individual_responses\.jsonl)?$/.exec(pathOrStem)!;
   const folder = m[1] ? m[1].replace(/\/$/, "") : m[3] ? "." : dir;

@@ -76,6 +76,18 @@ export interface PreparedRun extends AsyncDisposable {
  * Prepares a run from a parsed configuration: draws its requests and schedule (in the tokenizer's worker), opens its
  * results files (a {@link ConfigError} when the folder cannot be written — before anything is sent), writes
  * `<stem>_run.json`, and starts the simulated endpoint when `llmApi` is `sim`.
+ *
+ * @example The three steps one by one
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { executeRun, finishRun, parseRunConfig, prepareRun } from "../../mod.ts";
+ * const config = parseRunConfig({ maxNumCompletedRequests: 3, numConcurrentRequests: 3 });
+ * await using prepared = await prepareRun(config, { writeFiles: false });
+ * assert.equal(prepared.plan.requests.length, 3); // drawn before anything is sent
+ * const executed = await executeRun(prepared, { onRecord: (r) => assert.equal(r.status, "ok") });
+ * const { summary } = await finishRun(prepared, executed);
+ * assert.equal(summary.run.requestsSucceeded, 3);
+ * ```
  */
 export async function prepareRun(config: RunConfig, options: PrepareOptions = {}): Promise<PreparedRun> {
   const owned = options.tokenizer ? undefined : await startTokenizerWorker(config.tokenizer);
@@ -283,9 +295,14 @@ export async function runPipeline(config: RunConfig, options: BenchmarkOptions =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { benchmark } from "../../mod.ts";
- * const { summary } = await benchmark({ maxNumCompletedRequests: 4, numConcurrentRequests: 2 }, { writeFiles: false });
- * console.log(summary.simulated, summary.run.requestsSucceeded); // true 4
+ * const { summary, records } = await benchmark({ maxNumCompletedRequests: 4, numConcurrentRequests: 2 }, {
+ *   writeFiles: false,
+ * });
+ * assert.equal(summary.simulated, true); // no endpoint configured: the built-in simulator
+ * assert.equal(records.length, 4);
+ * assert.ok(summary.metrics.ttftMs.p50! > 0);
  * ```
  */
 export async function benchmark(input: RunConfigInput, options: BenchmarkOptions = {}): Promise<BenchmarkResult> {

@@ -116,6 +116,21 @@ function errorOf(e: unknown, phase: Phase | undefined): NonNullable<RequestRecor
 /**
  * Sends one request and measures it (DESIGN.md §2). Never throws for a failed request: the failure is the record's
  * `error`, with the server's message, status, body excerpt and Retry-After when there were any.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createOpenAIConnector, loadCorpus, loadTokenizer, measureRequest } from "../../mod.ts";
+ * import { startSimServer } from "../simulator/mod.ts";
+ * const tokenizer = await loadTokenizer();
+ * await using sim = startSimServer({ tokenizer, corpus: await loadCorpus(), params: { faults: { plan: ["status-503"] } } });
+ * await using connector = createOpenAIConnector({ baseUrl: sim.baseUrl, model: "llm-bench-sim" });
+ * const spec = { index: 0, prompt: "Hi", promptTokens: 1, requestedInputTokens: 1, maxTokens: 5 };
+ * const { record } = await measureRequest(connector, spec, { runStart: performance.now(), countTokens: tokenizer.count });
+ * assert.equal(record.status, "error"); // a failure is a record, not an exception
+ * assert.equal(record.error?.httpStatus, 503);
+ * assert.match(record.error?.bodyExcerpt ?? "", /overloaded/);
+ * ```
  */
 export async function measureRequest(
   connector: Connector,

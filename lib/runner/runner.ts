@@ -112,6 +112,26 @@ export interface RunResult {
  * Runs a closed-loop benchmark: keeps `concurrency` requests in flight until every request has finished, the
  * timeout passes, or `signal` aborts. Never prints and never throws for a failed request — each outcome is a
  * {@link RequestRecord}.
+ *
+ * @example Two requests, one at a time, against a simulated endpoint in this process
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createOpenAIConnector, loadCorpus, loadTokenizer, runBenchmark } from "../../mod.ts";
+ * import { startSimServer } from "../simulator/mod.ts";
+ * const tokenizer = await loadTokenizer();
+ * await using sim = startSimServer({ tokenizer, corpus: await loadCorpus() });
+ * await using connector = createOpenAIConnector({ baseUrl: sim.baseUrl, model: "llm-bench-sim" });
+ * const spec = (index: number) => ({ index, prompt: "Hi", promptTokens: 1, requestedInputTokens: 1, maxTokens: 5 });
+ * const run = await runBenchmark({
+ *   connector,
+ *   requests: [spec(0), spec(1)],
+ *   concurrency: 1,
+ *   timeoutMs: 60_000,
+ *   countTokens: tokenizer.count,
+ * });
+ * assert.deepEqual(run.records.map((r) => [r.status, r.outputTokens]), [["ok", 5], ["ok", 5]]);
+ * assert.equal(run.simulatedResponses, 2);
+ * ```
  */
 export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   const { connector, requests } = options;

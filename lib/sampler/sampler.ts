@@ -53,6 +53,16 @@ const instruction = (maxTokens: number) =>
  * drawn input length.
  *
  * @throws {ConfigError} when the mean input length is below what the instruction alone needs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createSampler, loadCorpus, loadTokenizer, parseRunConfig } from "../../mod.ts";
+ * const tokenizer = await loadTokenizer();
+ * const sampler = createSampler(parseRunConfig({ meanInputTokens: 300, seed: 7 }), tokenizer, await loadCorpus());
+ * const spec = sampler.next();
+ * assert.equal(tokenizer.count(spec.prompt), spec.promptTokens); // exactly the drawn length
+ * ```
  */
 export function createSampler(options: SamplerOptions, tokenizer: Tokenizer, corpus: string): Sampler {
   const prng = createPrng(options.seed);

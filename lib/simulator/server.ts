@@ -78,11 +78,13 @@ const OPENAI_PATH = /^(\/sambanova)?\/v1\/(chat\/completions|completions)$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadCorpus, loadTokenizer } from "../../mod.ts";
  * import { startSimServer } from "./server.ts";
  * await using sim = startSimServer({ tokenizer: await loadTokenizer(), corpus: await loadCorpus() });
- * const models = await (await fetch(`${sim.baseUrl}/models`)).json();
- * console.log(models.data[0].id); // "llm-bench-sim"
+ * const res = await fetch(`${sim.baseUrl}/models`);
+ * assert.equal((await res.json()).data[0].id, "llm-bench-sim");
+ * assert.equal(res.headers.get("x-llm-bench-simulated"), "1");
  * ```
  */
 export function startSimServer(options: SimServerOptions): SimServer {
