@@ -69,7 +69,9 @@ export function violations(edges: readonly Edge[]): string[] {
   const bad: string[] = [];
   const say = (e: Edge, rule: string) => bad.push(`${e.file} → ${e.to}/: ${rule}`);
   for (const e of edges) {
-    if ((e.from === "metrics" || e.from === "charts") && ["runner", "connectors", "cli"].includes(e.to) && !e.typeOnly) {
+    if (
+      (e.from === "metrics" || e.from === "charts") && ["runner", "connectors", "cli"].includes(e.to) && !e.typeOnly
+    ) {
       say(e, `${e.from} imports no runtime code of runner, connectors or cli`);
     }
     if (e.from === "connectors" && ["metrics", "charts", "runner", "cli"].includes(e.to)) {
