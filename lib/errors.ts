@@ -18,12 +18,21 @@ export type RequestErrorCode =
   | "BAD_RESPONSE"
   | "EMPTY_RESPONSE";
 
-/** A configuration value that cannot be used; its message is one line meant for the person who typed it. */
+/**
+ * A configuration value that cannot be used; its message is one line meant for the person who typed it. With a
+ * `field`, the message is `<field>: <detail>`, and whoever shows it may name the field its own way (the CLI by its flag).
+ */
 export class ConfigError extends Error {
   override name = "ConfigError";
   readonly code = "CONFIG";
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+  /** The configuration field at fault, when one is. */
+  readonly field?: string;
+  /** What is wrong, without the field's name. */
+  readonly detail: string;
+  constructor(message: string, options?: ErrorOptions & { field?: string }) {
+    super(options?.field ? `${options.field}: ${message}` : message, options);
+    this.detail = message;
+    if (options?.field) this.field = options.field;
   }
 }
 

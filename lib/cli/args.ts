@@ -28,6 +28,11 @@ export function flagName(field: string): string {
   return FLAG_NAMES[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/** A configuration error as the command line says it: naming the flag of the field at fault. */
+export function cliMessage(e: ConfigError): string {
+  return e.field ? `${flagName(e.field)}: ${e.detail}` : e.message;
+}
+
 /** The sweepable fields by CLI name (`--sweep num-concurrent-requests=1,2,4`). */
 export const SWEEP_FLAGS: Record<string, SweepField> = Object.fromEntries(
   SWEEP_FIELDS.map((f) => [flagName(f).slice(2), f]),

@@ -10,7 +10,7 @@ import { writeRunReport } from "../report/html_report.ts";
 import { formatSummaryTable } from "../report/summary_table.ts";
 import { formatSweepTable, sweepReportHtml } from "../report/sweep_report.ts";
 import { type BenchmarkResult, runPipeline } from "../runner/pipeline.ts";
-import { benchHelp, type BenchPlan, flagName, resolveBenchConfig } from "./args.ts";
+import { benchHelp, type BenchPlan, cliMessage, flagName, resolveBenchConfig } from "./args.ts";
 import { createProgressView } from "./progress.ts";
 
 const err = (s: string) => console.error(s);
@@ -27,7 +27,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     plan = resolved;
   } catch (e) {
     if (e instanceof ConfigError) {
-      err(`error: ${e.message}`);
+      err(`error: ${cliMessage(e)}`);
       return 2;
     }
     throw e;
@@ -139,7 +139,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof ConfigError) {
-      err(`error: ${e.message}`);
+      err(`error: ${cliMessage(e)}`);
       return 2;
     }
     err(`error: ${(e as Error).message}`);

@@ -7,7 +7,7 @@ import { loadEnv } from "../config/dotenv.ts";
 import { applyEnv, parseChatConfig } from "../config/resolve.ts";
 import { chatConfigDefaults, type ChatConfigInput, type RunConfigInput } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
-import { BENCH_FLAGS, ENDPOINT_FIELDS, flagName, flagRows, type FlagSpec, parseBenchArgs } from "./args.ts";
+import { BENCH_FLAGS, cliMessage, ENDPOINT_FIELDS, flagName, flagRows, type FlagSpec, parseBenchArgs } from "./args.ts";
 
 /** Flags of `deno task chat`: the endpoint flags of `deno task bench`, and the answer's parameters. */
 export const CHAT_FLAGS: FlagSpec[] = [
@@ -106,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
     session = await startChatSession(parseChatConfig(chatInput as ChatConfigInput, { nameOf: flagName, sources }));
   } catch (e) {
     if (e instanceof ConfigError) {
-      console.error(`error: ${e.message}`);
+      console.error(`error: ${cliMessage(e)}`);
       return 2;
     }
     throw e;

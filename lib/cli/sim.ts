@@ -20,7 +20,7 @@ Usage: deno task sim [--port N] [--host ADDR] [--params JSON] [--api-key KEY]
                   fields: model, prefillBaseMs, prefillTokensPerS, decodeBaseMs, decodePerSeqMs, maxBatch, jitter,
                   seed, defaultMaxTokens (see README "Simulated endpoint")
   --api-key KEY   require this bearer token (default: none; env SIM_API_KEY)
-  --log-chunks    log each text chunk's send time per x-request-id; GET /debug/chunk-log returns and clears it
+  --log-chunks    log each text chunk's send time per x-request-id; GET /debug/chunk-log returns it, DELETE empties it
   --http-server S deno (Deno.serve, default) or h1 (llm-bench's HTTP/1.1 server: one write per chunk, and the
                   logged send time is taken just before that write — what deno task selftest uses)
 

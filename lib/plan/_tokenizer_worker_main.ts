@@ -20,6 +20,7 @@ scope.onmessage = async (e: MessageEvent<{ id: number; op: "load" | "count" | "p
     }
     scope.postMessage({ id, ok: true, value });
   } catch (err) {
-    scope.postMessage({ id, ok: false, name: (err as Error).name, message: (err as Error).message });
+    const e = err as Error & { detail?: string; field?: string };
+    scope.postMessage({ id, ok: false, name: e.name, message: e.message, detail: e.detail, field: e.field });
   }
 };

@@ -20,7 +20,9 @@ export interface TokenizerWorker extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; name: string; message: string };
+type Reply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; name: string; message: string; detail?: string; field?: string };
 
 /** Starts the worker and loads the tokenizer in it (`path`: a tokenizer.json; the bundled one when absent). */
 export async function startTokenizerWorker(path?: string): Promise<TokenizerWorker> {
@@ -33,7 +35,12 @@ export async function startTokenizerWorker(path?: string): Promise<TokenizerWork
     if (!p) return;
     pending.delete(e.data.id);
     if (e.data.ok) p.resolve(e.data.value);
-    else p.reject(e.data.name === "ConfigError" ? new ConfigError(e.data.message) : new Error(e.data.message));
+    else {
+      const r = e.data;
+      p.reject(
+        r.name === "ConfigError" ? new ConfigError(r.detail ?? r.message, { field: r.field }) : new Error(r.message),
+      );
+    }
   };
   worker.onerror = (e) => {
     e.preventDefault();

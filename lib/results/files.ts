@@ -73,7 +73,9 @@ export function openRecordWriter(path: string): RecordWriter {
     if (dir && dir !== path) Deno.mkdirSync(dir, { recursive: true });
     file = Deno.openSync(path, { append: true, create: true });
   } catch (e) {
-    throw new ConfigError(`--results-dir: cannot write results to ${dir} (${(e as Error).message.split("\n")[0]})`);
+    throw new ConfigError(`cannot write results to ${dir} (${(e as Error).message.split("\n")[0]})`, {
+      field: "resultsDir",
+    });
   }
   const encoder = new TextEncoder();
   let open = true;

@@ -31,22 +31,24 @@ export async function loadDataset(path: string, tokenizer: Tokenizer, options: D
     text = await Deno.readTextFile(path);
   } catch (e) {
     throw new ConfigError(
-      `--dataset: cannot read ${path} (${e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message})`,
+      `cannot read ${path} (${e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message})`,
+      { field: "dataset" },
     );
   }
   const lines = text.split("\n").map((l, i) => [l.trim(), i + 1] as const).filter(([l]) => l !== "");
-  if (lines.length === 0) throw new ConfigError(`--dataset: ${path} has no requests`);
+  if (lines.length === 0) throw new ConfigError(`${path} has no requests`, { field: "dataset" });
   const items = lines.map(([line, n]) => {
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
-      throw new ConfigError(`--dataset: ${path}:${n}: not JSON`);
+      throw new ConfigError(`${path}:${n}: not JSON`, { field: "dataset" });
     }
     const parsed = DatasetLineSchema.safeParse(value);
     if (!parsed.success) {
       throw new ConfigError(
-        `--dataset: ${path}:${n}: expected {"prompt": "…"} or {"messages": [{"role": "user", "content": "…"}]}, optionally with "max_tokens"`,
+        `${path}:${n}: expected {"prompt": "…"} or {"messages": [{"role": "user", "content": "…"}]}, optionally with "max_tokens"`,
+        { field: "dataset" },
       );
     }
     return parsed.data as { prompt?: string; messages?: ChatMessage[]; max_tokens?: number };

@@ -71,8 +71,9 @@ export function createSampler(options: SamplerOptions, tokenizer: Tokenizer, cor
   const minInputTokens = tokenizer.count(instruction(options.meanOutputTokens * 10)) + 1;
   if (options.meanInputTokens < minInputTokens) {
     throw new ConfigError(
-      `--mean-input-tokens: must be ≥ ${minInputTokens} with this tokenizer (the prompt's instruction alone takes ` +
+      `must be ≥ ${minInputTokens} with this tokenizer (the prompt's instruction alone takes ` +
         `${minInputTokens - 1} tokens; got ${options.meanInputTokens})`,
+      { field: "meanInputTokens" },
     );
   }
 

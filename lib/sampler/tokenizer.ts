@@ -44,7 +44,7 @@ export async function loadTokenizer(path?: string): Promise<Tokenizer> {
     tokenizerJSON = JSON.parse(await Deno.readTextFile(path));
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound ? "no such file" : e instanceof SyntaxError ? "not JSON" : String(e);
-    throw new ConfigError(`--tokenizer: cannot read a tokenizer.json at ${path} (${why})`);
+    throw new ConfigError(`cannot read a tokenizer.json at ${path} (${why})`, { field: "tokenizer" });
   }
   const configPath = path.replace(/[^/\\]*$/, "tokenizer_config.json");
   let tokenizerConfig: Record<string, unknown> = {};
@@ -59,6 +59,8 @@ export async function loadTokenizer(path?: string): Promise<Tokenizer> {
     tok.encode("probe", { add_special_tokens: false });
     return wrap(`tokenizer.json at ${path}`, tok as LenmlTokenizer);
   } catch (e) {
-    throw new ConfigError(`--tokenizer: ${path} is not a usable Hugging Face tokenizer.json (${(e as Error).message})`);
+    throw new ConfigError(`${path} is not a usable Hugging Face tokenizer.json (${(e as Error).message})`, {
+      field: "tokenizer",
+    });
   }
 }

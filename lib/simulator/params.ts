@@ -1,13 +1,6 @@
 import { z } from "zod";
 
-/**
- * Parameters of the simulated endpoint's serving model (DESIGN.md §5). Every request is admitted into a batch of at
- * most `maxBatch` sequences (beyond it requests wait in a FIFO queue); its first token arrives after
- * `prefillBaseMs + inputTokens / prefillTokensPerS`; every further token takes one decode step of
- * `decodeBaseMs + decodePerSeqMs × (sequences decoding at that moment)`. Every duration is multiplied by a seeded
- * log-normal jitter of spread `jitter`.
- */
-/** Faults the simulated endpoint can inject into a request (OpenAI and SambaNova Cloud paths). */
+/** Faults the simulated endpoint can inject into a request, on every wire format (lib/simulator/faults.ts). */
 export const FAULT_KINDS = [
   "none",
   "status-429",
@@ -44,6 +37,13 @@ export const FaultsSchema = z.object({
   oversizedBytes: z.int().min(1).default(10 * 1024 * 1024),
 }).strict();
 
+/**
+ * Parameters of the simulated endpoint's serving model (DESIGN.md §5). Every request is admitted into a batch of at
+ * most `maxBatch` sequences (beyond it requests wait in a FIFO queue); its first token arrives after
+ * `prefillBaseMs + inputTokens / prefillTokensPerS`; every further token takes one decode step of
+ * `decodeBaseMs + decodePerSeqMs × (sequences decoding at that moment)`. Every duration is multiplied by a seeded
+ * log-normal jitter of spread `jitter`.
+ */
 export const SimParamsSchema = z.object({
   /** Model name the endpoint serves and lists under `/v1/models`. @default "llm-bench-sim" */
   model: z.string().min(1).default("llm-bench-sim"),

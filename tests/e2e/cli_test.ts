@@ -81,6 +81,13 @@ Deno.test("bad flags get one line naming the flag, exit code 2, no stack trace, 
     [["--num-concurent-requests", "2"], /Did you mean --num-concurrent-requests\?/],
     [["--timeout", "-5"], /--timeout: must be > 0/],
     [["--tokenizer", "/no/such/tokenizer.json"], /--tokenizer: cannot read a tokenizer.json/],
+    // Errors found deep in the library (the tokenizer's worker, the sampler, the results files) name the flag too.
+    [
+      ["--dataset", "/no/such/prompts.jsonl"],
+      /^error: --dataset: cannot read \/no\/such\/prompts.jsonl \(no such file\)/,
+    ],
+    [["--mean-input-tokens", "3"], /^error: --mean-input-tokens: must be ≥ \d+ with this tokenizer/],
+    [["--results-dir", "/proc/llm-bench"], /^error: --results-dir: cannot write results to \/proc\/llm-bench/],
   ];
   for (const [args, pattern] of cases) {
     const r = await bench(args);

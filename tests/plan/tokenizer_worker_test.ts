@@ -20,11 +20,11 @@ Deno.test("the tokenizer worker counts and plans exactly like the tokenizer on t
 Deno.test("the tokenizer worker reports bad configuration as a ConfigError", async () => {
   await assert.rejects(
     startTokenizerWorker("/no/such/tokenizer.json"),
-    (e: Error) => e instanceof ConfigError && /--tokenizer/.test(e.message),
+    (e: Error) => e instanceof ConfigError && e.field === "tokenizer" && /^tokenizer: /.test(e.message),
   );
   await using tw = await startTokenizerWorker();
   await assert.rejects(
     tw.plan(parseRunConfig({ dataset: "/no/such.jsonl" })),
-    (e: Error) => e instanceof ConfigError && /--dataset: cannot read/.test(e.message),
+    (e: Error) => e instanceof ConfigError && e.field === "dataset" && /^dataset: cannot read/.test(e.message),
   );
 });

@@ -89,7 +89,7 @@ Deno.test("a results folder that cannot be written is a ConfigError before anyth
   const file = await Deno.makeTempFile();
   assert.throws(() => openRecordWriter(`${file}/sub/x.jsonl`), (e: Error) => {
     assert.ok(e instanceof ConfigError);
-    assert.match(e.message, /^--results-dir: cannot write results to /);
+    assert.match(e.message, /^resultsDir: cannot write results to /);
     return true;
   });
   await Deno.remove(file);

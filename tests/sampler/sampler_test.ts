@@ -63,7 +63,7 @@ Deno.test("sampler: a mean input length below the instruction's own length is a 
     () => createSampler({ ...opts, meanInputTokens: 5 }, tok, "some corpus text ".repeat(20)),
     (e: Error) => {
       assert.ok(e instanceof ConfigError);
-      assert.match(e.message, /--mean-input-tokens: must be ≥ \d+/);
+      assert.match(e.message, /^meanInputTokens: must be ≥ \d+/);
       return true;
     },
   );

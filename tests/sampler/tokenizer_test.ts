@@ -33,7 +33,7 @@ Deno.test("--tokenizer with a missing or broken file is a ConfigError naming the
     assert.ok(e instanceof ConfigError);
     assert.match(
       e.message,
-      /--tokenizer: cannot read a tokenizer.json at \/nonexistent\/tokenizer.json \(no such file\)/,
+      /^tokenizer: cannot read a tokenizer.json at \/nonexistent\/tokenizer.json \(no such file\)/,
     );
     return true;
   });
