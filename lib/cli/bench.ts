@@ -12,6 +12,7 @@ import { formatSweepTable, sweepReportHtml } from "../report/sweep_report.ts";
 import { type BenchmarkResult, runPipeline } from "../runner/pipeline.ts";
 import { benchHelp, type BenchPlan, cliMessage, flagName, resolveBenchConfig } from "./args.ts";
 import { createProgressView } from "./progress.ts";
+import { INTERRUPT_EXIT_CODES, type InterruptSignal, listenForInterrupts } from "./signals.ts";
 
 const err = (s: string) => console.error(s);
 
@@ -34,15 +35,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   const stop = new AbortController();
-  let signalled: "SIGINT" | "SIGTERM" | undefined;
-  const onSignal = (sig: "SIGINT" | "SIGTERM") => () => {
-    if (signalled) Deno.exit(sig === "SIGINT" ? 130 : 143); // a second signal: leave now
+  let signalled: InterruptSignal | undefined;
+  using _interrupts = listenForInterrupts((sig) => {
     signalled = sig;
     err(`\n${sig}: stopping — aborting requests in flight and writing the summary (again to quit at once)`);
     stop.abort(new DOMException(`stopped by ${sig}`, "AbortError"));
-  };
-  const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") } as const;
-  for (const [sig, h] of Object.entries(handlers)) Deno.addSignalListener(sig as Deno.Signal, h);
+  }, (sig) => Deno.exit(INTERRUPT_EXIT_CODES[sig])); // a second interrupt: leave now
 
   try {
     err("Preparing: loading the tokenizer and drawing the requests…");
@@ -123,7 +121,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         console.log(`Sweep summary: ${base}_sweep.json`);
         console.log(`Sweep report:  ${base}_sweep.html`);
       }
-      if (signalled) return signalled === "SIGINT" ? 130 : 143;
+      if (signalled) return INTERRUPT_EXIT_CODES[signalled];
       return runs.every((r) => r.result.summary.run.requestsSucceeded === 0) ? 1 : 0;
     }
 
@@ -131,7 +129,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log("");
     console.log(formatSummaryTable(result.summary));
     printFiles(result.files);
-    if (signalled) return signalled === "SIGINT" ? 130 : 143;
+    if (signalled) return INTERRUPT_EXIT_CODES[signalled];
     if (result.summary.run.requestsSucceeded === 0) {
       err("error: no request succeeded — see the error codes above and the records file");
       return 1;
@@ -144,8 +142,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     err(`error: ${(e as Error).message}`);
     return 1;
-  } finally {
-    for (const [sig, h] of Object.entries(handlers)) Deno.removeSignalListener(sig as Deno.Signal, h);
   }
 }
 

@@ -19,6 +19,11 @@ export interface RunPlan {
 /** Largest number of distinct prompts drawn for a duration-bound run; beyond it they are reused. */
 const DURATION_POOL = 1000;
 
+/** Requests a run keeps in flight at most: the closed loop's concurrency, or an open loop's cap. */
+export function runConcurrency(config: RunConfig): number {
+  return config.numConcurrentRequests ?? (config.requestRate ? OPEN_LOOP_MAX_IN_FLIGHT : DEFAULT_CONCURRENCY);
+}
+
 /** Works out a run's requests and schedule from its configuration (prompts are drawn before the run starts). */
 export async function planRun(config: RunConfig, tokenizer: Tokenizer): Promise<RunPlan> {
   const corpus = await loadCorpus();
@@ -39,8 +44,7 @@ export async function planRun(config: RunConfig, tokenizer: Tokenizer): Promise<
   }
   const warmupSampler = createSampler({ ...config, seed: config.seed + 7919 }, tokenizer, corpus);
   const warmup = Array.from({ length: config.warmupRequests }, (_, i) => ({ ...warmupSampler.next(), index: i }));
-  const concurrency = config.numConcurrentRequests ??
-    (config.requestRate ? OPEN_LOOP_MAX_IN_FLIGHT : DEFAULT_CONCURRENCY);
+  const concurrency = runConcurrency(config);
   let schedule: number[] | undefined;
   if (config.requestRate) {
     // A duration-bound open loop needs arrivals for the whole duration (and some to spare).

@@ -24,8 +24,14 @@ type Reply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; name: string; message: string; detail?: string; field?: string };
 
-/** Starts the worker and loads the tokenizer in it (`path`: a tokenizer.json; the bundled one when absent). */
-export async function startTokenizerWorker(path?: string): Promise<TokenizerWorker> {
+/**
+ * Starts the worker and loads the tokenizer in it (`path`: a tokenizer.json; the bundled one when absent). Aborting
+ * `signal` ends the worker: the load, and any call still waiting, reject with the signal's reason.
+ */
+export async function startTokenizerWorker(
+  path?: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<TokenizerWorker> {
   const worker = new Worker(new URL("./_tokenizer_worker_main.ts", import.meta.url), { type: "module" });
   let next = 0;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -42,12 +48,22 @@ export async function startTokenizerWorker(path?: string): Promise<TokenizerWork
       );
     }
   };
-  worker.onerror = (e) => {
-    e.preventDefault();
-    failure = new Error(`The tokenizer worker failed: ${e.message}`);
+  const fail = (reason: Error) => {
+    failure ??= reason;
     for (const p of pending.values()) p.reject(failure);
     pending.clear();
   };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    fail(new Error(`The tokenizer worker failed: ${e.message}`));
+  };
+  const signal = options.signal;
+  const onAbort = () => {
+    worker.terminate();
+    fail(signal!.reason instanceof Error ? signal!.reason : new DOMException("aborted", "AbortError"));
+  };
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener("abort", onAbort, { once: true });
   const call = (op: string, arg?: unknown) =>
     new Promise<unknown>((resolve, reject) => {
       if (failure) return reject(failure);
@@ -59,11 +75,14 @@ export async function startTokenizerWorker(path?: string): Promise<TokenizerWork
   try {
     name = await call("load", path) as string;
   } catch (e) {
+    signal?.removeEventListener("abort", onAbort);
     worker.terminate();
     throw e;
   }
   const close = () => {
+    signal?.removeEventListener("abort", onAbort);
     worker.terminate();
+    fail(new Error("The tokenizer worker was closed"));
     return Promise.resolve();
   };
   return {

@@ -12,7 +12,7 @@ import { createConnector, displayModel } from "../connectors/factory.ts";
 import type { Connector } from "../connectors/types.ts";
 import { meetsSlo } from "../metrics/goodput.ts";
 import { environmentInfo, summarize } from "../metrics/summary.ts";
-import { planRun, type RunPlan } from "../plan/plan.ts";
+import { planRun, runConcurrency, type RunPlan } from "../plan/plan.ts";
 import { startTokenizerWorker, type TokenizerWorker } from "../plan/tokenizer_worker.ts";
 import {
   openRecordWriter,
@@ -24,7 +24,7 @@ import {
   writeSummary,
 } from "../results/files.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
-import type { Tokenizer } from "../sampler/tokenizer.ts";
+import { DEFAULT_TOKENIZER_NAME, type Tokenizer } from "../sampler/tokenizer.ts";
 import { type SimWorker, startSimWorker } from "../simulator/worker.ts";
 import { type ClientLoad, connectionDelta, startClientMonitor } from "./monitor.ts";
 import { runBenchmark, type RunProgress, type RunResult } from "./runner.ts";
@@ -52,6 +52,8 @@ export interface PrepareOptions {
   tokenizer?: Tokenizer | TokenizerWorker;
   /** Write the results files. @default true */
   writeFiles?: boolean;
+  /** Aborting it stops preparing at once (the workers it started are ended); prepare then rejects. */
+  signal?: AbortSignal;
 }
 
 /** A prepared run: its plan, files and endpoint, ready to execute. Closing it stops what prepare started. */
@@ -90,8 +92,9 @@ export interface PreparedRun extends AsyncDisposable {
  * ```
  */
 export async function prepareRun(config: RunConfig, options: PrepareOptions = {}): Promise<PreparedRun> {
-  const owned = options.tokenizer ? undefined : await startTokenizerWorker(config.tokenizer);
-  const source = options.tokenizer ?? owned!;
+  const signal = options.signal;
+  let files: RunFiles | null = null;
+  let owned: TokenizerWorker | undefined;
   let writer: RecordWriter | undefined;
   let sim: SimWorker | undefined;
   let connector: Connector | undefined;
@@ -102,22 +105,21 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     await owned?.close();
   };
   try {
-    const plan = "plan" in source ? await source.plan(config) : await planRun(config, source);
-    const writeFiles = options.writeFiles ?? true;
-    const files = writeFiles
-      ? runFiles(
-        config.resultsDir,
-        resultStem({
-          ...config,
-          model: displayModel(config.model),
-          numConcurrentRequests: config.requestRate ? `rate${config.requestRate}` : plan.concurrency,
-        }),
-      )
-      : null;
+    signal?.throwIfAborted();
+    // The files first: a folder that cannot be written fails the run before anything loads.
+    files = (options.writeFiles ?? true) ? runFiles(config.resultsDir, stemOf(config)) : null;
     writer = files ? openRecordWriter(files.records) : undefined;
     const simulated = config.llmApi === "sim";
-    // In its own worker thread, so serving never delays the client's timestamps.
-    if (simulated) sim = await startSimWorker({ params: config.sim, tokenizerPath: config.tokenizer });
+    // The simulated endpoint (in its own worker thread, so serving never delays the client's timestamps) starts while
+    // the requests are drawn.
+    const starting = simulated
+      ? startSimWorker({ params: config.sim, tokenizerPath: config.tokenizer, signal }).then((w) => sim = w)
+      : undefined;
+    starting?.catch(() => {}); // awaited below; a failure while the plan is drawn is reported there
+    owned = options.tokenizer ? undefined : await startTokenizerWorker(config.tokenizer, { signal });
+    const source = options.tokenizer ?? owned!;
+    const plan = await untilAborted("plan" in source ? source.plan(config) : planRun(config, source), signal);
+    await starting;
     const baseUrl = sim ? sim.baseUrl : config.baseUrl!;
     connector = createConnector(config, { baseUrl });
     const endpoint: RunSummary["endpoint"] = {
@@ -156,8 +158,74 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     };
   } catch (e) {
     await close();
-    throw e;
+    throw signal?.aborted ? new PrepareInterrupted(files, e) : e;
   }
+}
+
+/** Thrown by {@link prepareRun} when its signal aborted it; `files` are the run's files already named, if any. */
+export class PrepareInterrupted extends Error {
+  override name = "PrepareInterrupted";
+  constructor(readonly files: RunFiles | null, cause: unknown) {
+    super("the run was interrupted while it was being prepared", { cause });
+  }
+}
+
+/** The file stem of a run (DESIGN.md §6): model, token means, concurrency (or rate), mode, a unique suffix. */
+function stemOf(config: RunConfig): string {
+  return resultStem({
+    ...config,
+    model: displayModel(config.model),
+    numConcurrentRequests: config.requestRate ? `rate${config.requestRate}` : runConcurrency(config),
+  });
+}
+
+/** `promise`, or the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/**
+ * The result of a run interrupted while it was being prepared: nothing was sent; its summary (stop reason
+ * `interrupted`, no requests) is written all the same, so the run is on disk like any other.
+ */
+async function interruptedBeforeStart(
+  config: RunConfig,
+  options: PrepareOptions,
+  named: RunFiles | null,
+): Promise<BenchmarkResult> {
+  const files = named ?? ((options.writeFiles ?? true) ? runFiles(config.resultsDir, stemOf(config)) : null);
+  const simulated = config.llmApi === "sim";
+  const endpoint: RunSummary["endpoint"] = {
+    api: config.llmApi,
+    url: config.baseUrl ? safeUrl(config.baseUrl) : "(simulated endpoint, not started)",
+    model: displayModel(config.model),
+    simulated,
+  };
+  const startedAt = new Date().toISOString();
+  const environment = environmentInfo(startedAt);
+  const tokenizer = options.tokenizer?.name ?? config.tokenizer ?? DEFAULT_TOKENIZER_NAME;
+  const summary = summarize([], {
+    config: publicConfig(config),
+    startedAt,
+    stopReason: "interrupted",
+    tokenizer,
+    endpoint,
+    environment,
+    slo: config.slo,
+  });
+  if (files) {
+    openRecordWriter(files.records).close();
+    const info = { schemaVersion: 1 as const, simulated, config: publicConfig(config), environment, tokenizer };
+    await writeRunInfo(files.run, { ...info, endpoint, startedAt });
+    await writeSummary(files.summary, summary);
+  }
+  return { config, summary, records: [], files };
 }
 
 /** Options of {@link executeRun}. */
@@ -275,7 +343,14 @@ export interface BenchmarkOptions extends PrepareOptions, ExecuteOptions {
 
 /** Runs prepare → execute → finish on a configuration already parsed. */
 export async function runPipeline(config: RunConfig, options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
-  await using prepared = await prepareRun(config, options);
+  let prepared: PreparedRun;
+  try {
+    prepared = await prepareRun(config, options);
+  } catch (e) {
+    if (e instanceof PrepareInterrupted) return await interruptedBeforeStart(config, options, e.files);
+    throw e;
+  }
+  await using _ = prepared;
   options.onStart?.({
     config,
     files: prepared.files,

@@ -12,6 +12,8 @@ export interface SimWorkerOptions {
   tokenizerPath?: string;
   /** When set, requests must carry it as a bearer token. */
   apiKey?: string;
+  /** Aborting it while the endpoint starts ends its worker; the start rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** A simulated endpoint running in a worker. */
@@ -25,13 +27,23 @@ type FromWorker = { type: "ready"; baseUrl: string } | { type: "error"; message:
 /** Starts the simulated endpoint in a worker thread; resolves once it listens on 127.0.0.1. */
 export function startSimWorker(options: SimWorkerOptions = {}): Promise<SimWorker> {
   const worker = new Worker(new URL("./_worker_main.ts", import.meta.url), { type: "module" });
+  const { signal, ...start } = options;
   return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      worker.terminate();
+      reject(signal!.reason);
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
     worker.onerror = (e) => {
+      signal?.removeEventListener("abort", onAbort);
       e.preventDefault();
       worker.terminate();
       reject(new Error(`Simulated endpoint failed to start: ${e.message}`));
     };
     worker.onmessage = (e: MessageEvent<FromWorker>) => {
+      if (e.data.type !== "ready" && e.data.type !== "error") return;
+      signal?.removeEventListener("abort", onAbort);
       if (e.data.type === "error") {
         worker.terminate();
         reject(new Error(`Simulated endpoint failed to start: ${e.data.message}`));
@@ -57,6 +69,6 @@ export function startSimWorker(options: SimWorkerOptions = {}): Promise<SimWorke
         });
       resolve({ baseUrl, close, [Symbol.asyncDispose]: close });
     };
-    worker.postMessage({ type: "start", options });
+    worker.postMessage({ type: "start", options: start });
   });
 }

@@ -44,6 +44,63 @@ async function untilRecords(dir: string, n: number): Promise<string> {
   throw new Error("the run did not finish requests in time");
 }
 
+/**
+ * `deno task bench` in a process group of its own, as a terminal runs it: a signal sent to the group reaches both
+ * `deno task` and the benchmark, and `deno task` forwards it too — the benchmark sees it twice.
+ */
+function startTaskBench(dir: string) {
+  return new Deno.Command("setsid", {
+    args: [
+      Deno.execPath(),
+      "task",
+      "--config",
+      `${root}deno.json`,
+      "bench",
+      "--max-num-completed-requests",
+      "400",
+      "--num-concurrent-requests",
+      "4",
+      "--mean-output-tokens",
+      "60",
+      "--stddev-output-tokens",
+      "0",
+      "--results-dir",
+      dir,
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Reads a child's stderr until it has printed `pattern`; the rest is returned by `rest()`. */
+function watchStderr(child: Deno.ChildProcess) {
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  return {
+    async until(pattern: RegExp): Promise<void> {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stderr ended before ${pattern}: ${text}`);
+        text += value;
+      }
+    },
+    async rest(): Promise<string> {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return text;
+        text += value;
+      }
+    },
+  };
+}
+
+function summaryIn(dir: string): string {
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith("_summary.json"));
+  assert.equal(names.length, 1, `one run in ${dir}: ${names.join(", ")}`);
+  return `${dir}/${names[0]}`;
+}
+
 async function outputOf(child: Deno.ChildProcess) {
   const [status, stdout, stderr] = await Promise.all([
     child.status,
@@ -70,6 +127,39 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     assert.ok(summary.run.requestsAborted >= 1, "requests in flight recorded as aborted");
     assert.ok(all.filter((r) => r.status === "aborted").every((r) => r.error?.code === "ABORTED"));
     assert.match(out.stdout, /stop: interrupted/);
+  });
+}
+
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  Deno.test(`${signal} to deno task's process group mid-run is one interrupt: summary and report written, exit ${code}`, async () => {
+    const dir = await Deno.makeTempDir();
+    const child = startTaskBench(dir);
+    const stderr = watchStderr(child);
+    const records = await untilRecords(dir, 3);
+    Deno.kill(-child.pid, signal);
+    const [status, text, stdout] = await Promise.all([child.status, stderr.rest(), new Response(child.stdout).text()]);
+    assert.equal(status.code, code, text);
+    const summary = await readSummary(summaryIn(dir));
+    assert.equal(summary.run.stopReason, "interrupted");
+    assert.equal(summary.run.requestsStarted, (await readRecords(records)).length);
+    assert.ok(summary.run.requestsAborted >= 1, "requests in flight recorded as aborted");
+    assert.ok((await Deno.stat(records.replace("_individual_responses.jsonl", "_report.html"))).isFile);
+    assert.match(stdout, /stop: interrupted/);
+    assert.equal(text.match(/stopping —/g)?.length, 1, "the copies of the signal were one interrupt");
+  });
+
+  Deno.test(`${signal} to deno task's process group while the run is prepared stops it, summary written, exit ${code}`, async () => {
+    const dir = await Deno.makeTempDir();
+    const child = startTaskBench(dir);
+    const stderr = watchStderr(child);
+    await stderr.until(/Preparing:/);
+    Deno.kill(-child.pid, signal);
+    const [status, text] = await Promise.all([child.status, stderr.rest(), child.stdout.cancel()]);
+    assert.equal(status.code, code, text);
+    const summary = await readSummary(summaryIn(dir));
+    assert.equal(summary.run.stopReason, "interrupted");
+    assert.equal(summary.run.requestsStarted, 0, "nothing was sent");
+    assert.doesNotMatch(text, /Running \d+ requests/, "the run never started");
   });
 }
 
