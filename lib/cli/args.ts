@@ -92,6 +92,12 @@ export const BENCH_FLAGS: FlagSpec[] = [
       'a machine with cores to spare — see README "How accurate is it")',
   },
   {
+    field: "warmConnections",
+    kind: "boolean",
+    help: "open the run's connections before its clock starts (--no-warm-connections: the first wave's TTFT " +
+      "includes connecting, shown as connectMs per record)",
+  },
+  {
     field: "requestIdHeader",
     kind: "boolean",
     help: "send x-request-id: <request index> with each request, to find requests in the server's logs",

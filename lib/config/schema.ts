@@ -63,6 +63,11 @@ export const RunConfigFields = z.object({
    * slot): for many concurrent streams on a machine with cores to spare. @default 1
    */
   clientThreads: z.int().min(1).max(64).default(1),
+  /**
+   * Open the connections the run will use before its clock starts (as many as its concurrency), so its first requests
+   * do not pay for them; off, the first wave's TTFT includes connecting, shown per record as `connectMs`. @default true
+   */
+  warmConnections: z.boolean().default(true),
   /** Send `x-request-id: <request index>` with every request, to find the requests in the server's logs. */
   requestIdHeader: z.boolean().default(false),
   /** `stream` = server-sent events, `batch` = one JSON response per request. @default "stream" */

@@ -13,7 +13,7 @@
  * @module
  */
 import { CR, LF } from "../wire.ts";
-import type { BodyReader, FetchLike, HttpClientStats, HttpRequestInit, HttpResponse } from "./types.ts";
+import type { BodyReader, FetchLike, HttpClientStats, HttpRequestInit, HttpResponse, SendTiming } from "./types.ts";
 
 /** What the client did: connections opened and requests that reused a kept-alive connection. */
 export type H1Stats = HttpClientStats;
@@ -25,6 +25,11 @@ export type H1Stats = HttpClientStats;
 export interface H1Client {
   request(url: string | URL, init?: HttpRequestInit): Promise<HttpResponse>;
   fetch: FetchLike;
+  /**
+   * Opens up to `n` connections to `url`'s origin ahead of need (at most 32 connecting at once) and keeps them idle in
+   * the pool; resolves with how many it opened. A connection that fails to open is left to the request that needs it.
+   */
+  warm(url: string | URL, n: number, signal?: AbortSignal): Promise<number>;
   readonly stats: H1Stats;
   close(): Promise<void>;
 }
@@ -420,24 +425,38 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
     const method = (init?.method ?? "GET").toUpperCase();
     const signal = init?.signal ?? undefined;
     signal?.throwIfAborted();
-    const headers = new Headers(init?.headers);
     const rawBody = init?.body;
     const body = rawBody === undefined ? EMPTY : typeof rawBody === "string" ? encoder.encode(rawBody) : rawBody;
     let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
-    for (const [name, value] of headers) {
-      if (name === "host" || name === "content-length" || name === "connection") continue;
-      head += `${name}: ${value}\r\n`;
-    }
-    if (!headers.has("accept-encoding")) head += "accept-encoding: identity\r\n";
-    if (!headers.has("user-agent")) head += "user-agent: llm-bench\r\n";
+    // The per-request path: a plain record's headers are read as they are (a Headers object costs microseconds).
+    let encoding = false;
+    let agent = false;
+    const add = (name: string, value: string) => {
+      const lower = name.toLowerCase();
+      if (lower === "host" || lower === "content-length" || lower === "connection") return;
+      if (lower === "accept-encoding") encoding = true;
+      else if (lower === "user-agent") agent = true;
+      head += `${lower}: ${value}\r\n`;
+    };
+    const given = init?.headers;
+    if (given instanceof Headers) given.forEach((value, name) => add(name, value));
+    else if (given) { for (const name in given) add(name, given[name]); }
+    if (!encoding) head += "accept-encoding: identity\r\n";
+    if (!agent) head += "user-agent: llm-bench\r\n";
     if (body.length > 0 || method === "POST" || method === "PUT" || method === "PATCH") {
       head += `content-length: ${body.length}\r\n`;
     }
     head += "\r\n";
-    const headBytes = encoder.encode(head);
-    const message = new Uint8Array(headBytes.length + body.length);
-    message.set(headBytes);
-    message.set(body, headBytes.length);
+    // Head and body in one buffer, one write. A head is ASCII (its byte length is then its length); one that is not is
+    // encoded apart.
+    let message = new Uint8Array(head.length + body.length);
+    if (encoder.encodeInto(head, message).written === head.length) message.set(body, head.length);
+    else {
+      const headBytes = encoder.encode(head);
+      message = new Uint8Array(headBytes.length + body.length);
+      message.set(headBytes);
+      message.set(body, headBytes.length);
+    }
     const key = url.origin;
     stats.requests++;
 
@@ -445,13 +464,20 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
       let c = attempt === 0 ? takeIdle(key) : undefined;
       const reused = c !== undefined;
       if (reused) stats.reused++;
-      c ??= await openAbortable(url, key, signal);
+      let connectMs: number | undefined;
+      if (!c) {
+        const t = performance.now();
+        c = await openAbortable(url, key, signal);
+        connectMs = performance.now() - t;
+      }
       const conn = c;
       active.add(conn);
       const onAbort = () => closeConn(conn);
       signal?.addEventListener("abort", onAbort, { once: true });
       try {
         await writeAll(conn.socket, message);
+        const timing: SendTiming = { writtenAt: performance.now() };
+        if (connectMs !== undefined) timing.connectMs = connectMs;
         const h = await readHead(conn, reused);
         const te = (h.headers.get("transfer-encoding") ?? "").toLowerCase();
         const cl = h.headers.get("content-length");
@@ -465,6 +491,7 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
           statusText: h.statusText,
           headers: h.headers,
           ok: h.status >= 200 && h.status < 300,
+          timing,
         };
         if (framing.kind === "none" || (framing.kind === "length" && framing.left === 0)) {
           signal?.removeEventListener("abort", onAbort);
@@ -491,8 +518,28 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
     }
     return send(url, init);
   };
+  const warm = async (input: string | URL, n: number, signal?: AbortSignal): Promise<number> => {
+    const url = new URL(String(input));
+    const key = url.origin;
+    let opened = 0;
+    let left = n;
+    const opener = async () => {
+      while (left > 0 && !signal?.aborted) {
+        left--;
+        try {
+          release(await openAbortable(url, key, signal), true);
+          opened++;
+        } catch {
+          return; // the requests will say why
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(32, n) }, opener));
+    return opened;
+  };
   return {
     request,
+    warm,
     async fetch(input, init) {
       const body = init?.body;
       if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array)) {

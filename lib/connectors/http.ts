@@ -48,7 +48,7 @@ export function chooseHttpClient(kind: HttpClientKind, url: string): "llm-bench"
 export function createHttpClient(kind: HttpClientKind = "auto", url = ""): HttpClient {
   if (chooseHttpClient(kind, url) === "llm-bench") {
     const h1 = createH1Client();
-    return { kind: "llm-bench", stats: h1.stats, request: h1.request, close: () => h1.close() };
+    return { kind: "llm-bench", stats: h1.stats, request: h1.request, warm: h1.warm, close: () => h1.close() };
   }
   const client = Deno.createHttpClient({ poolIdleTimeout: 60_000 });
   const fetchClient = fromFetch((input, init) => fetch(input, { ...init, client } as RequestInit), "fetch");
@@ -78,6 +78,13 @@ export function fromFetch(doFetch: FetchLike, kind: "fetch" | "custom" = "custom
     },
     close: () => Promise.resolve(),
   };
+}
+
+/** The send-side fields of a `response` event. */
+function sendSide(res: HttpResponse): { connectMs?: number; tWritten?: number } {
+  const t = res.timing;
+  if (!t) return {};
+  return t.connectMs === undefined ? { tWritten: t.writtenAt } : { connectMs: t.connectMs, tWritten: t.writtenAt };
 }
 
 /** Reads at most `limit` characters of a response body for an error message, then cancels the rest. */
@@ -157,7 +164,8 @@ export async function* post(
   }
   const tResponse = performance.now();
   yield { type: "start", t: t0 };
-  yield { type: "response", t: tResponse, status: res.status, simulated: res.headers.get(SIMULATED_HEADER) === "1" };
+  const simulated = res.headers.get(SIMULATED_HEADER) === "1";
+  yield { type: "response", t: tResponse, status: res.status, simulated, ...sendSide(res) };
   if (!res.ok) throw await httpError(res, url);
   return { res, tResponse };
 }

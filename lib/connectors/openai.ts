@@ -230,6 +230,7 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
     endpoint: url,
     stream: run,
     httpClient: { kind: http.kind, stats: http.stats },
+    warm: (connections, signal) => http.warm?.(url, connections, signal) ?? Promise.resolve(0),
     close: () => http.close(),
     [Symbol.asyncDispose]() {
       return this.close();

@@ -15,7 +15,16 @@ export interface Usage {
  */
 export type StreamEvent =
   | { type: "start"; t: number }
-  | { type: "response"; t: number; status: number; simulated: boolean }
+  | {
+    type: "response";
+    t: number;
+    status: number;
+    simulated: boolean;
+    /** How long opening a connection for this request took, ms; absent when it reused a kept-alive one. */
+    connectMs?: number;
+    /** When the request's last byte was written to the socket (llm-bench's HTTP client only). */
+    tWritten?: number;
+  }
   | { type: "delta"; t: number; content: string; reasoning: string; finishReason: string | null }
   | { type: "usage"; t: number; usage: Usage }
   | { type: "end"; t: number };
@@ -38,6 +47,11 @@ export interface Connector extends AsyncDisposable {
   stream(spec: RequestSpec, options?: SendOptions): AsyncGenerator<StreamEvent>;
   /** The HTTP client in use, and its connection figures when it keeps them (llm-bench's client does). */
   readonly httpClient?: Pick<HttpClient, "kind" | "stats">;
+  /**
+   * Opens up to `connections` connections to the endpoint before the run's clock starts, so the first requests do
+   * not pay for them (llm-bench's HTTP client; other clients open none). Resolves with how many it opened.
+   */
+  warm?(connections: number, signal?: AbortSignal): Promise<number>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }
@@ -70,6 +84,15 @@ export interface HttpResponse {
   ok: boolean;
   headers: Headers;
   body: BodyReader;
+  /** The send side, when the client can tell (llm-bench's client can; `fetch` cannot). */
+  timing?: SendTiming;
+}
+
+/** How a request left: whether it opened a connection and when its last byte was written (`performance.now()`). */
+export interface SendTiming {
+  /** Time spent opening a connection for it, ms; absent when it reused a kept-alive one. */
+  connectMs?: number;
+  writtenAt: number;
 }
 
 /** What an HTTP client did: connections opened and requests that reused a kept-alive connection. */
@@ -85,6 +108,8 @@ export interface HttpClient {
   /** Connections opened and reused, when the client can tell (llm-bench's client). */
   readonly stats?: HttpClientStats;
   request(url: string, init: HttpRequestInit): Promise<HttpResponse>;
+  /** Opens up to `n` connections to `url`'s origin ahead of need; resolves with how many (clients that can). */
+  warm?(url: string, n: number, signal?: AbortSignal): Promise<number>;
   /** Closes every pooled connection. */
   close(): Promise<void>;
 }

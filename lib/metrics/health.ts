@@ -33,6 +33,13 @@ export const HEALTH_LIMITS = {
   queueP99Ms: 10,
   /** Connections opened above this multiple of the concurrency (with more requests than that): keep-alive failing. */
   connectionsPerSlot: 1.5,
+  /**
+   * Send lag p99 above this, ms: requests left late. The send lag of a request is the time from its t0 to its last
+   * byte written, less any connect time — what the client spent before the request was on its way. On this machine a
+   * warm request leaves in tens of microseconds; milliseconds mean the client was busy (often: starting a wave of
+   * requests at once), and TTFT then includes that wait.
+   */
+  sendLagP99Ms: 2,
 };
 
 type Health = NonNullable<RunSummary["health"]>;
@@ -60,6 +67,10 @@ export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): 
     .map((r) => r.outputTokens! / r.requestedOutputTokens);
   const outputRatio = describe(ratios).p50;
   const queue = describe(ok.filter((r) => r.scheduledOffsetMs !== undefined).map((r) => r.clientQueueMs));
+  const sendLag = describe(
+    records.filter((r) => r.requestWrittenMs !== undefined).map((r) => r.requestWrittenMs! - (r.connectMs ?? 0)),
+  );
+  const connected = records.filter((r) => r.connectMs !== undefined).length;
 
   if (lag && lag.p99 !== null && lag.p99 > HEALTH_LIMITS.lagP99Ms) {
     reasons.push(`the client's event loop lagged (p99 ${lag.p99.toFixed(1)} ms): chunks may have been stamped late`);
@@ -106,6 +117,15 @@ export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): 
         `the server does not keep connections alive, so TTFT includes connection set-up`,
     );
   }
+  if (sendLag.p99 !== null && sendLag.p99 > HEALTH_LIMITS.sendLagP99Ms) {
+    reasons.push(
+      `requests left late: p99 ${sendLag.p99.toFixed(1)} ms (max ${sendLag.max!.toFixed(1)}) from t0 to the last ` +
+        `request byte written — their TTFT includes that wait`,
+    );
+  }
+  if (connected > 0) {
+    notes.push(`${connected} requests opened a connection: their TTFT includes connecting (see connectMs)`);
+  }
   if (queue.p99 !== null && queue.p99 > HEALTH_LIMITS.queueP99Ms) {
     notes.push(`client-side queueing: p99 ${queue.p99.toFixed(1)} ms between scheduled and actual send`);
   }
@@ -126,6 +146,7 @@ export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): 
       clientQueueP99Ms: round(queue.p99),
       connectionsOpened: conns?.opened ?? null,
       connectionReuseShare: conns && conns.requests > 0 ? round(conns.reused / conns.requests) : null,
+      sendLagP99Ms: round(sendLag.p99),
     },
   };
 }

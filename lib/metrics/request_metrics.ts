@@ -91,6 +91,8 @@ export function buildRecord(trace: RequestTrace, options: BuildRecordOptions): R
     finishReason: trace.finishReason,
     generatedText: trace.content,
   };
+  if (trace.connectMs !== undefined) record.connectMs = round(trace.connectMs);
+  if (trace.tWritten !== undefined && trace.t0 !== null) record.requestWrittenMs = round(trace.tWritten - trace.t0);
   if (options.error) record.error = options.error;
   if (trace.firstDeltaEmpty) record.firstChunkEmpty = true;
   if (options.scheduledAt !== undefined) {

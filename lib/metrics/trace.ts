@@ -17,6 +17,10 @@ export interface RequestTrace {
   tEnd: number | null;
   /** The server marked its response as llm-bench's simulator. */
   simulatedServer: boolean;
+  /** Time spent opening a connection for the request, ms (absent when it reused one). */
+  connectMs?: number;
+  /** When the request's last byte was written, when the HTTP client can tell. */
+  tWritten?: number;
   /** The first delta carried no text (a role-only or empty chunk). */
   firstDeltaEmpty: boolean | null;
 }
@@ -64,6 +68,8 @@ export function addEvent(trace: RequestTrace, ev: StreamEvent): void {
       trace.tResponse = ev.t;
       trace.httpStatus = ev.status;
       trace.simulatedServer = ev.simulated;
+      if (ev.connectMs !== undefined) trace.connectMs = ev.connectMs;
+      if (ev.tWritten !== undefined) trace.tWritten = ev.tWritten;
       break;
     case "end":
       trace.tEnd = ev.t;

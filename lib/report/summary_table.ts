@@ -166,7 +166,7 @@ export function formatSummaryTable(summary: RunSummary): string {
 }
 
 /** The health figures a person reads first, in one line ("" when the run has none): event-loop lag, client CPU,
- * connections opened and reused. */
+ * connections opened and reused, and how late requests left (t0 → last request byte written). */
 export function healthFigures(h: NonNullable<RunSummary["health"]>): string {
   const f = h.figures;
   const figs: string[] = [];
@@ -180,5 +180,6 @@ export function healthFigures(h: NonNullable<RunSummary["health"]>): string {
           : ""),
     );
   }
+  if (f.sendLagP99Ms != null) figs.push(`send lag p99 ${formatNumber(f.sendLagP99Ms)} ms`);
   return figs.join(", ");
 }

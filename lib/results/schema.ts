@@ -46,6 +46,10 @@ export const RequestRecordSchema = z.object({
   startOffsetMs: ms,
   /** When its last byte (or its failure) arrived, ms from run start. */
   endOffsetMs: ms,
+  /** The request opened a connection, which took this long (inside its TTFT); absent when it reused a kept-alive one. */
+  connectMs: z.number().optional(),
+  /** From t0 to the request's last byte written to the socket (llm-bench's HTTP client only): how late it left. */
+  requestWrittenMs: z.number().optional(),
   /** Actual send − scheduled send (0 in a closed loop). */
   clientQueueMs: ms,
   /** Open loop: when the request was due, ms from run start. */

@@ -17,6 +17,7 @@ const start = new Promise<number>((resolve) => started = resolve);
 async function run(job: ThreadJob): Promise<void> {
   const connector = createConnector(job.config, { baseUrl: job.baseUrl });
   try {
+    const warmed = job.warmConnections > 0 ? await connector.warm?.(job.warmConnections, stop.signal) ?? 0 : 0;
     scope.postMessage({ type: "ready" });
     const startAtEpochMs = await start;
     const wait = startAtEpochMs - (performance.timeOrigin + performance.now());
@@ -63,7 +64,7 @@ async function run(job: ThreadJob): Promise<void> {
       startedAt: result.startedAt,
       simulatedResponses: result.simulatedResponses,
       lagMs: load.lagMs,
-      connections: used && { opened: used.connectionsOpened, requests: used.requests, reused: used.reused },
+      connections: used && { opened: used.connectionsOpened + warmed, requests: used.requests, reused: used.reused },
     });
   } finally {
     await connector.close();

@@ -270,6 +270,11 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
       options.onRecord?.(record);
     },
   };
+  // Connections are opened before the clock starts, and counted with the run's (the figures say how many it used).
+  const threadedRun = Math.min(config.clientThreads, plan.concurrency) > 1;
+  const warmed = config.warmConnections && !threadedRun
+    ? await connector.warm?.(warmConnectionCount(plan), options.signal) ?? 0
+    : 0;
   const warmup = plan.warmup.length > 0
     ? (await runBenchmark({ ...common, requests: plan.warmup, warmup: true, onProgress: options.onWarmupProgress }))
       .records
@@ -284,8 +289,14 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
     durationMs: config.durationS === undefined ? undefined : config.durationS * 1000,
     onProgress: options.onProgress,
   };
-  const threaded = Math.min(config.clientThreads, plan.concurrency) > 1
-    ? await runInThreads({ ...measured, config, baseUrl: prepared.baseUrl, threads: config.clientThreads })
+  const threaded = threadedRun
+    ? await runInThreads({
+      ...measured,
+      config,
+      baseUrl: prepared.baseUrl,
+      threads: config.clientThreads,
+      warmConnections: config.warmConnections,
+    })
     : undefined;
   const run = threaded ?? await runBenchmark(measured);
   const clientLoad = monitor.stop();
@@ -298,7 +309,7 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
     const used = connectionDelta(before, connector.httpClient?.stats);
     if (used) {
       clientLoad.connections = {
-        opened: used.connectionsOpened,
+        opened: used.connectionsOpened + warmed,
         requests: used.requests,
         reused: used.reused,
         concurrency: plan.concurrency,
@@ -306,6 +317,11 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
     }
   }
   return { records: [...warmup, ...run.records], run, clientLoad };
+}
+
+/** Connections to open before the clock: one per request in flight at once, at most the requests sent and 1,024. */
+function warmConnectionCount(plan: RunPlan): number {
+  return Math.min(plan.concurrency, plan.max, 1024);
 }
 
 /** A finished run. */

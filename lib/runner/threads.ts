@@ -17,6 +17,8 @@ export type ThreadedRunOptions = Omit<RunOptions, "connector" | "indexStride" | 
   config: RunConfig;
   baseUrl: string;
   threads: number;
+  /** Each thread opens its connections before the common clock starts. @default false */
+  warmConnections?: boolean;
 };
 
 /** What the threads did besides their records: their event-loop lag and connections, for the health verdict. */
@@ -39,6 +41,8 @@ export interface ThreadJob {
   durationMs?: number;
   streamed: boolean;
   warmup: boolean;
+  /** Connections to open before the clock starts (0: none). */
+  warmConnections: number;
 }
 
 /** Messages from a measuring thread. */
@@ -98,7 +102,13 @@ export async function runInThreads(options: ThreadedRunOptions): Promise<Threade
     durationMs: options.durationMs,
     streamed: options.streamed ?? true,
     warmup: options.warmup ?? false,
+    warmConnections: 0,
   }));
+  if (options.warmConnections) {
+    for (const job of jobs) {
+      job.warmConnections = Math.min(job.concurrency, finite ? job.requests.length : Infinity, 1024);
+    }
+  }
 
   const progress = newProgress(total);
   const inFlight = new Array(threads).fill(0);

@@ -26,6 +26,11 @@ export interface H1Server {
 /** What a handler gets besides the request. */
 export interface H1HandlerInfo {
   remoteAddr: Deno.NetAddr;
+  /**
+   * `performance.now()` when the socket read that completed the request resolved — the server's receipt, stamped
+   * before parsing, as the client stamps its reads.
+   */
+  receivedAt: number;
 }
 
 const encoder = new TextEncoder();
@@ -129,8 +134,10 @@ export function serveH1(
     conn.setNoDelay(true);
     const buf = new Uint8Array(65_536);
     let acc: Uint8Array = EMPTY;
+    let readAt = performance.now();
     const read = async (): Promise<boolean> => {
       const n = await conn.read(buf);
+      readAt = performance.now();
       if (n === null) return false;
       const next = new Uint8Array(acc.length + n);
       next.set(acc);
@@ -203,7 +210,7 @@ export function serveH1(
       });
       let res: Response;
       try {
-        res = await handler(req, { remoteAddr: conn.remoteAddr as Deno.NetAddr });
+        res = await handler(req, { remoteAddr: conn.remoteAddr as Deno.NetAddr, receivedAt: readAt });
       } catch (e) {
         res = new Response(`handler error: ${(e as Error)?.message ?? e}`, { status: 500 });
       }

@@ -105,8 +105,9 @@ export function startSimServer(options: SimServerOptions): SimServer {
   };
   const debug: DebugRoutes | undefined = options.logChunks ? createDebugRoutes(stream, stalls) : undefined;
 
-  const handler = async (req: Request, info: { remoteAddr: Deno.Addr }): Promise<Response> => {
-    const arrival = performance.now();
+  const handler = async (req: Request, info: { remoteAddr: Deno.Addr; receivedAt?: number }): Promise<Response> => {
+    // The receipt: under the HTTP/1.1 server, when the read that completed the request resolved; else now.
+    const arrival = info.receivedAt ?? performance.now();
     const url = new URL(req.url);
     const path = url.pathname.replace(/\/+$/, "");
     const debugReply = debug?.handle(req, url, path, arrival);

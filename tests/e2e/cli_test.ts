@@ -53,17 +53,19 @@ Deno.test("deno task bench with no endpoint runs on the simulated endpoint, says
   assert.equal(summary.run.requestsSucceeded, 6);
   assert.equal(summary.metrics.ttftMs.count, 6);
   assert.equal(summary.environment.deno, Deno.version.deno);
-  // The run was measured by llm-bench's own HTTP client, over 3 kept-alive connections for 6 requests at concurrency 3.
+  // The run was measured by llm-bench's own HTTP client, over 3 kept-alive connections for 6 requests at concurrency 3,
+  // opened before the clock started: every request reused one, none paid for connecting.
   assert.equal(summary.endpoint.httpClient, "llm-bench");
   assert.equal(summary.health?.figures.connectionsOpened, 3);
-  assert.equal(summary.health?.figures.connectionReuseShare, 0.5);
+  assert.equal(summary.health?.figures.connectionReuseShare, 1);
+  assert.ok(records.every((x) => x.connectMs === undefined && x.requestWrittenMs! >= 0), "the send side of each");
   assert.match(
     r.stdout,
-    /^ {2}event-loop lag p99 [\d.]+ ms, client CPU \d+ % of a core, 3 connections opened \(50 % of requests reused one\)$/m,
+    /^ {2}event-loop lag p99 [\d.]+ ms, client CPU \d+ % of a core, 3 connections opened \(100 % of requests reused one\), send lag p99 [\d.]+ ms$/m,
   );
   const report = await Deno.readTextFile(`${cwd}/${/^Report: +(.+)$/m.exec(r.stdout)![1]}`);
   assert.match(report, /SIMULATED ENDPOINT/);
-  assert.match(report, /3 connections opened \(50 % of requests reused one\)/);
+  assert.match(report, /3 connections opened \(100 % of requests reused one\)/);
   assert.ok(report.split("<svg").length - 1 >= 9, "every chart in the report");
 });
 

@@ -33,9 +33,15 @@ Deno.test("deno task selftest prints the error table and a verdict per level", a
       .exec(stdout);
   assert.ok(floor, stdout);
   assert.ok(Number(floor[1]) >= 0 && Number(floor[3]) < 1000, floor[0]);
-  assert.match(stdout, /conc\. +requests +chunks +TTFT p50/);
+  assert.match(stdout, /conc\. +requests +chunks +send p50 +send p99 +send max +TTFT p50/);
   assert.match(stdout, /^ +2 +16\/16 +96 /m, "every request matched to the server's log, 6 chunks each");
   assert.match(stdout, /^ +4 +16\/16 +96 /m);
-  assert.match(stdout, /^concurrency 2: (PASS|MISS) \(targets: TTFT\/E2E p99 ≤ 0.5 ms, inter-token p50 ≤ 0.5 ms\)/m);
+  assert.match(
+    stdout,
+    /^concurrency 2: (PASS|MISS) \(targets: send p99 ≤ 1 ms, TTFT p99 ≤ 5 ms, E2E p99 ≤ 0.5 ms, inter-token p50 ≤ 0.5 ms\)/m,
+  );
+  // Every matched request has a send side: the server received it after its t0 (the two clocks agree).
+  const row = /^ +2 +16\/16 +96 +(-?[\d.]+) +(-?[\d.]+) +(-?[\d.]+) /m.exec(stdout)!;
+  assert.ok(Number(row[1]) >= 0 && Number(row[3]) < 1000, row[0]);
   assert.equal(out.code, /MISS/.test(stdout) ? 1 : 0);
 });

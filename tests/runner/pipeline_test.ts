@@ -57,3 +57,29 @@ Deno.test("prepare → execute → finish: files, plan and endpoint first; recor
 Deno.test("benchmark() rejects a bad configuration before anything starts", async () => {
   await assert.rejects(benchmark({ meanInputTokens: 0 }), /meanInputTokens: must be ≥ 1 \(got 0\)/);
 });
+
+Deno.test("a warm run opens its connections before the clock; a cold one's first wave shows connectMs", async () => {
+  await using server = await sim();
+  const tokenizer = await testTokenizer();
+  const run = (warmConnections: boolean) =>
+    benchmark({
+      llmApi: "openai",
+      baseUrl: server.baseUrl,
+      model: "llm-bench-sim",
+      maxNumCompletedRequests: 6,
+      numConcurrentRequests: 3,
+      meanInputTokens: 50,
+      meanOutputTokens: 8,
+      warmConnections,
+    }, { tokenizer, writeFiles: false });
+  const warm = await run(true);
+  assert.ok(warm.records.every((r) => r.connectMs === undefined), "no request paid for connecting");
+  assert.ok(warm.records.every((r) => typeof r.requestWrittenMs === "number" && r.requestWrittenMs >= 0));
+  assert.equal(warm.summary.health?.figures.connectionsOpened, 3);
+
+  const cold = await run(false);
+  const first = cold.records.filter((r) => r.connectMs !== undefined);
+  assert.equal(first.length, 3, "the first wave opened the connections, the rest reused them");
+  for (const r of first) assert.ok(r.connectMs! > 0 && r.requestWrittenMs! >= r.connectMs!, "written after connecting");
+  assert.ok(cold.summary.health?.notes.some((n) => /3 requests opened a connection/.test(n)));
+});

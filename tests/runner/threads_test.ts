@@ -97,7 +97,11 @@ Deno.test("threads: tokens are counted through the main thread; an abort stops e
   assert.ok(result.records.every((r) => r.outputTokenSource === "tokenizer" && r.outputTokens === 3));
 
   const stop = new AbortController();
-  setTimeout(() => stop.abort(), 300);
+  const before = server.stats().requests;
+  // Abort once all 4 slots have a request at the server (each answer takes 4 s).
+  const poll = setInterval(() => {
+    if (server.stats().requests - before >= 4) stop.abort();
+  }, 20);
   const t0 = performance.now();
   const cut = await runInThreads({
     config: configFor(server.baseUrl),
@@ -109,6 +113,7 @@ Deno.test("threads: tokens are counted through the main thread; an abort stops e
     countTokens: () => 0,
     signal: stop.signal,
   });
+  clearInterval(poll);
   assert.equal(cut.stopReason, "interrupted");
   assert.ok(performance.now() - t0 < 5_000);
   assert.equal(cut.records.filter((r) => r.status === "aborted").length, 4, "the 4 in flight are recorded as aborted");
