@@ -29,6 +29,7 @@ import { type SimWorker, startSimWorker } from "../simulator/worker.ts";
 import { type ClientLoad, connectionDelta, startClientMonitor } from "./monitor.ts";
 import { runBenchmark, type RunProgress, type RunResult } from "./runner.ts";
 import { runInThreads } from "./threads.ts";
+import { warmRequestPath } from "./warm.ts";
 
 /** What a run is about to do, reported once before the first request. */
 export interface BenchmarkStart {
@@ -272,6 +273,10 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
   };
   // Connections are opened before the clock starts, and counted with the run's (the figures say how many it used).
   const threadedRun = Math.min(config.clientThreads, plan.concurrency) > 1;
+  // The per-request code runs warm from the first request on (against a stand-in on 127.0.0.1, not the endpoint).
+  if (config.warmConnections && !threadedRun && config.mode === "stream" && plan.requests.length > 0) {
+    await warmRequestPath(config, prepared.baseUrl, plan.requests[0], { signal: options.signal });
+  }
   const warmed = config.warmConnections && !threadedRun
     ? await connector.warm?.(warmConnectionCount(plan), options.signal) ?? 0
     : 0;
