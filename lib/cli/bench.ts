@@ -6,9 +6,8 @@ import { loadEnv } from "../config/dotenv.ts";
 import type { RunConfig } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
 import { type SweepRun, sweepSummary } from "../metrics/sweep.ts";
-import { writeRunReport } from "../report/html_report.ts";
 import { formatSummaryTable } from "../report/summary_table.ts";
-import { formatSweepTable, sweepReportHtml } from "../report/sweep_report.ts";
+import { formatSweepTable } from "../report/sweep_table.ts";
 import { type BenchmarkResult, runPipeline } from "../runner/pipeline.ts";
 import { benchHelp, type BenchPlan, cliMessage, flagName, resolveBenchConfig } from "./args.ts";
 import { createProgressView } from "./progress.ts";
@@ -77,6 +76,8 @@ export async function main(argv: readonly string[]): Promise<number> {
             progress.update(p);
           },
         });
+        // The HTML report's charts (Plot on jsdom) load only now: they would add most of a second to start-up.
+        const { writeRunReport } = await import("../report/html_report.ts");
         await writeRunReport(result);
         return result;
       } finally {
@@ -116,6 +117,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           `_sweep-${flag}_$1_`,
         );
         await Deno.writeTextFile(`${base}_sweep.json`, JSON.stringify(summary, null, 2) + "\n");
+        const { sweepReportHtml } = await import("../report/sweep_report.ts");
         await Deno.writeTextFile(`${base}_sweep.html`, sweepReportHtml(summary));
         console.log("");
         console.log(`Sweep summary: ${base}_sweep.json`);

@@ -1,13 +1,30 @@
 import { DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, OPEN_LOOP_MAX_IN_FLIGHT, type RunConfig } from "../config/schema.ts";
 import { loadCorpus } from "../sampler/corpus.ts";
 import { loadDataset } from "../sampler/dataset.ts";
-import { createSampler, type RequestSpec } from "../sampler/sampler.ts";
+import {
+  type CorpusTable,
+  createSampler,
+  createTableSampler,
+  type RequestSpec,
+  type Sampler,
+} from "../sampler/sampler.ts";
 import type { Tokenizer } from "../sampler/tokenizer.ts";
 import { arrivalSchedule } from "./schedule.ts";
 
+/**
+ * A run's requests in sending order. An array is one; a run drawn from a {@link CorpusTable} draws each as it is first
+ * asked for (so a run of a million requests starts as fast as one of forty).
+ */
+export interface RequestList {
+  /** How many (Infinity for a run bounded only by its duration). */
+  readonly length: number;
+  /** The request at `index` (0 ≤ index < length). */
+  at(index: number): RequestSpec | undefined;
+}
+
 /** What a run will send: its requests (drawn or from a dataset), warm-up requests, schedule, concurrency, count. */
-export interface RunPlan {
-  requests: RequestSpec[];
+export interface RunPlan<R extends RequestList = RequestList> {
+  requests: R;
   warmup: RequestSpec[];
   /** Requests to send in all (Infinity when only a duration bounds the run). */
   max: number;
@@ -24,8 +41,42 @@ export function runConcurrency(config: RunConfig): number {
   return config.numConcurrentRequests ?? (config.requestRate ? OPEN_LOOP_MAX_IN_FLIGHT : DEFAULT_CONCURRENCY);
 }
 
-/** Works out a run's requests and schedule from its configuration (prompts are drawn before the run starts). */
-export async function planRun(config: RunConfig, tokenizer: Tokenizer): Promise<RunPlan> {
+/** Requests drawn as they are asked for, in order; the last few thousand are kept (asking again before them redraws). */
+export function lazyRequests(length: number, start: () => Sampler): RequestList {
+  const KEEP = 4096;
+  let sampler = start();
+  let drawn = 0;
+  const kept = new Map<number, RequestSpec>();
+  return {
+    length,
+    at(index) {
+      if (!(index >= 0 && index < length)) return undefined;
+      const hit = kept.get(index);
+      if (hit) return hit;
+      if (index < drawn) {
+        sampler = start();
+        drawn = 0;
+        kept.clear();
+      }
+      while (drawn <= index) {
+        kept.set(drawn, sampler.next());
+        kept.delete(drawn - KEEP);
+        drawn++;
+      }
+      return kept.get(index);
+    },
+  };
+}
+
+/**
+ * Works out a run's requests and schedule from its configuration. With a tokenizer the prompts are drawn now, each
+ * counted by it; with the bundled tokenizer's {@link CorpusTable} they are drawn as the run needs them, in O(1) each.
+ */
+export async function planRun(config: RunConfig, source: Tokenizer): Promise<RunPlan<RequestSpec[]>>;
+export async function planRun(config: RunConfig, source: CorpusTable): Promise<RunPlan>;
+export async function planRun(config: RunConfig, source: Tokenizer | CorpusTable): Promise<RunPlan> {
+  if ("pieces" in source) return planFromTable(config, source);
+  const tokenizer = source;
   const corpus = await loadCorpus();
   const sampler = createSampler(config, tokenizer, corpus);
   let requests: RequestSpec[];
@@ -44,7 +95,24 @@ export async function planRun(config: RunConfig, tokenizer: Tokenizer): Promise<
   }
   const warmupSampler = createSampler({ ...config, seed: config.seed + 7919 }, tokenizer, corpus);
   const warmup = Array.from({ length: config.warmupRequests }, (_, i) => ({ ...warmupSampler.next(), index: i }));
+  return { requests, warmup, max, concurrency: runConcurrency(config), schedule: scheduleOf(config, max) };
+}
+
+/** A run's plan from the corpus table: nothing drawn yet but what the first wave needs. */
+function planFromTable(config: RunConfig, table: CorpusTable): RunPlan {
+  if (config.dataset) throw new TypeError("a dataset's prompts are counted with the tokenizer, not cut from the table");
+  const max = config.maxNumCompletedRequests ?? (config.durationS ? Infinity : DEFAULT_REQUESTS);
+  const requests = lazyRequests(max, () => createTableSampler(config, table));
   const concurrency = runConcurrency(config);
+  // The first wave is drawn now, so starting it costs no drawing (and a bad length fails before anything is sent).
+  for (let i = 0; i < Math.min(concurrency, max, 4096); i++) requests.at(i);
+  const warmupSampler = createTableSampler({ ...config, seed: config.seed + 7919 }, table);
+  const warmup = Array.from({ length: config.warmupRequests }, (_, i) => ({ ...warmupSampler.next(), index: i }));
+  return { requests, warmup, max, concurrency, schedule: scheduleOf(config, max) };
+}
+
+/** Open loop: the arrival schedule (ms from the start); a duration-bound one covers the duration and some to spare. */
+function scheduleOf(config: RunConfig, max: number): number[] | undefined {
   let schedule: number[] | undefined;
   if (config.requestRate) {
     // A duration-bound open loop needs arrivals for the whole duration (and some to spare).
@@ -57,5 +125,5 @@ export async function planRun(config: RunConfig, tokenizer: Tokenizer): Promise<
       seed: config.seed,
     });
   }
-  return { requests, warmup, max, concurrency, schedule };
+  return schedule;
 }

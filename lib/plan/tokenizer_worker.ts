@@ -7,6 +7,7 @@
  */
 import type { RunConfig } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
+import type { RequestSpec } from "../sampler/sampler.ts";
 import type { RunPlan } from "./plan.ts";
 
 /** A tokenizer running in a worker thread. */
@@ -16,7 +17,7 @@ export interface TokenizerWorker extends AsyncDisposable {
   /** Token count of a text. */
   count(text: string): Promise<number>;
   /** Draws a run's requests and schedule (see `planRun`). */
-  plan(config: RunConfig): Promise<RunPlan>;
+  plan(config: RunConfig): Promise<RunPlan<RequestSpec[]>>;
   close(): Promise<void>;
 }
 
@@ -88,7 +89,7 @@ export async function startTokenizerWorker(
   return {
     name,
     count: (text) => call("count", text) as Promise<number>,
-    plan: (config) => call("plan", config) as Promise<RunPlan>,
+    plan: (config) => call("plan", config) as Promise<RunPlan<RequestSpec[]>>,
     close,
     [Symbol.asyncDispose]: close,
   };

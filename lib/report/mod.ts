@@ -13,4 +13,5 @@ export {
   summaryTableHtml,
   writeRunReport,
 } from "./html_report.ts";
-export { formatSweepTable, sweepCharts, sweepReportHtml } from "./sweep_report.ts";
+export { sweepCharts, sweepReportHtml } from "./sweep_report.ts";
+export { formatSweepTable } from "./sweep_table.ts";

@@ -1,43 +1,7 @@
 import { curveChart } from "../charts/charts.ts";
 import type { SweepSummary } from "../metrics/sweep.ts";
 import { chartsHtml, REPORT_CSS } from "./html_report.ts";
-import { formatNumber } from "./summary_table.ts";
-
-const LABELS: Record<string, string> = {
-  numConcurrentRequests: "Concurrent requests",
-  requestRate: "Request rate (req/s)",
-  meanInputTokens: "Mean input tokens",
-  meanOutputTokens: "Mean output tokens",
-};
-
-const COLUMNS: [string, (r: SweepSummary["rows"][number]) => number | null][] = [
-  ["ok", (r) => r.requestsSucceeded],
-  ["error rate %", (r) => (r.errorRate === null ? null : r.errorRate * 100)],
-  ["TTFT p50 ms", (r) => r.ttftP50Ms],
-  ["TTFT p99 ms", (r) => r.ttftP99Ms],
-  ["E2E p50 ms", (r) => r.e2eP50Ms],
-  ["E2E p99 ms", (r) => r.e2eP99Ms],
-  ["ITL p50 ms", (r) => r.interTokenLatencyP50Ms],
-  ["output tok/s", (r) => r.outputTokensPerS],
-  ["req/s", (r) => r.requestsPerS],
-  ["goodput req/s", (r) => r.goodputRequestsPerS],
-];
-
-const cell = (v: number | null) => (v !== null && Number.isInteger(v) ? String(v) : formatNumber(v));
-
-/** The sweep as a plain-text table, one row per value. */
-export function formatSweepTable(sweep: SweepSummary): string {
-  const head = [LABELS[sweep.field] ?? sweep.field, ...COLUMNS.map(([h]) => h)];
-  const rows = sweep.rows.map((r) => [String(r.value), ...COLUMNS.map(([, f]) => cell(f(r)))]);
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padStart(w[i])).join("  ");
-  return [
-    ...(sweep.simulated ? ["*** SIMULATED ENDPOINT — the sweep ran against llm-bench's simulator ***"] : []),
-    line(head),
-    line(w.map((n) => "-".repeat(n))),
-    ...rows.map(line),
-  ].join("\n");
-}
+import { SWEEP_COLUMNS as COLUMNS, SWEEP_LABELS as LABELS, sweepCell as cell } from "./sweep_table.ts";
 
 /** The load-curve charts of a sweep: latency percentiles and throughput against the swept value, latency vs throughput. */
 export function sweepCharts(sweep: SweepSummary) {

@@ -24,6 +24,7 @@ import {
   writeSummary,
 } from "../results/files.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
+import { loadCorpusTable } from "../sampler/corpus.ts";
 import { DEFAULT_TOKENIZER_NAME, type Tokenizer } from "../sampler/tokenizer.ts";
 import { type SimWorker, startSimWorker } from "../simulator/worker.ts";
 import { type ClientLoad, connectionDelta, startClientMonitor } from "./monitor.ts";
@@ -99,8 +100,11 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
   let writer: RecordWriter | undefined;
   let sim: SimWorker | undefined;
   let connector: Connector | undefined;
+  // Ends a tokenizer still loading in the background when the run closes.
+  const loading = new AbortController();
   const close = async () => {
     writer?.close();
+    loading.abort();
     await connector?.close();
     await sim?.close();
     await owned?.close();
@@ -117,9 +121,28 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
       ? startSimWorker({ params: config.sim, tokenizerPath: config.tokenizer, signal }).then((w) => sim = w)
       : undefined;
     starting?.catch(() => {}); // awaited below; a failure while the plan is drawn is reported there
-    owned = options.tokenizer ? undefined : await startTokenizerWorker(config.tokenizer, { signal });
-    const source = options.tokenizer ?? owned!;
-    const plan = await untilAborted("plan" in source ? source.plan(config) : planRun(config, source), signal);
+    let plan: RunPlan;
+    let tokenizerName: string;
+    let countTokens: (text: string) => number | Promise<number>;
+    if (!options.tokenizer && config.tokenizer === undefined && config.dataset === undefined) {
+      // The bundled tokenizer's table of the corpus: prompts are drawn without the tokenizer, as the run needs them.
+      // The tokenizer only counts answers a server sends without usage; it loads in its worker meanwhile (against the
+      // simulator, which always reports usage, only if it is ever needed).
+      const table = await untilAborted(loadCorpusTable(), signal);
+      plan = await planRun(config, table);
+      tokenizerName = table.tokenizer;
+      let counter: Promise<TokenizerWorker> | undefined;
+      const counting = () =>
+        counter ??= startTokenizerWorker(config.tokenizer, { signal: loading.signal }).then((w) => owned = w);
+      if (!simulated) counting().catch(() => {}); // a failure is reported by the first count that needs it
+      countTokens = (text) => counting().then((w) => w.count(text));
+    } else {
+      owned = options.tokenizer ? undefined : await startTokenizerWorker(config.tokenizer, { signal });
+      const source = options.tokenizer ?? owned!;
+      plan = await untilAborted("plan" in source ? source.plan(config) : planRun(config, source), signal);
+      tokenizerName = source.name;
+      countTokens = (text) => source.count(text);
+    }
     await starting;
     const baseUrl = sim ? sim.baseUrl : config.baseUrl!;
     connector = createConnector(config, { baseUrl });
@@ -137,7 +160,7 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
         simulated,
         config: publicConfig(config),
         environment,
-        tokenizer: source.name,
+        tokenizer: tokenizerName,
         endpoint,
         startedAt: environment.startTime,
       });
@@ -148,11 +171,11 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
       plan,
       files,
       endpoint,
-      tokenizer: source.name,
+      tokenizer: tokenizerName,
       environment,
       connector,
       baseUrl,
-      countTokens: (text) => source.count(text),
+      countTokens,
       append: (record) => out?.append(record),
       close,
       [Symbol.asyncDispose]: close,
@@ -275,7 +298,7 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
   const threadedRun = Math.min(config.clientThreads, plan.concurrency) > 1;
   // The per-request code runs warm from the first request on (against a stand-in on 127.0.0.1, not the endpoint).
   if (config.warmConnections && !threadedRun && config.mode === "stream" && plan.requests.length > 0) {
-    await warmRequestPath(config, prepared.baseUrl, plan.requests[0], { signal: options.signal });
+    await warmRequestPath(config, prepared.baseUrl, plan.requests.at(0)!, { signal: options.signal });
   }
   const warmed = config.warmConnections && !threadedRun
     ? await connector.warm?.(warmConnectionCount(plan), options.signal) ?? 0

@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import type { Connector } from "../connectors/types.ts";
 import type { RequestRecord } from "../results/schema.ts";
+import type { RequestList } from "../plan/plan.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
 import { measureRequest, type RequestTimeouts } from "./request.ts";
 
@@ -38,7 +39,7 @@ export function countFinished(progress: RunProgress, record: RequestRecord): voi
 export interface RunOptions {
   connector: Connector;
   /** The requests, in sending order; the run sends at most this many. */
-  requests: readonly RequestSpec[];
+  requests: RequestList;
   /** Requests in flight at once (closed loop). */
   concurrency: number;
   /** Stop the run after this long; requests in flight are aborted and recorded as `aborted`. */
@@ -192,7 +193,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   const max = options.maxRequests ?? requests.length;
   // Past the end of `requests` (a duration-bound run), the list is reused with fresh indices.
   const specAt = (i: number): RequestSpec => {
-    const base = requests[i % requests.length];
+    const base = requests.at(i % requests.length)!;
     return i < requests.length ? base : { ...base, index: (options.indexStride ?? 1) * i + (options.indexOffset ?? 0) };
   };
   // Stops sending new requests (the duration); requests in flight run on.

@@ -26,6 +26,9 @@ export interface ThreadedRunResult extends RunResult {
   threadLoad: Pick<ClientLoad, "lagMs" | "connections"> & { threads: number };
 }
 
+/** Prompts a duration-bound threaded run draws before it starts (each thread reuses its share). */
+const DURATION_POOL = 1000;
+
 /** What a measuring thread is given. */
 export interface ThreadJob {
   config: RunConfig;
@@ -83,15 +86,15 @@ export async function runInThreads(options: ThreadedRunOptions): Promise<Threade
   // thread would have given them); duration-bound runs: a share of the prompts, reused with indices kept unique.
   const positions = finite ? Array.from({ length: total }, (_, j) => j) : [];
   const specAt = (j: number): RequestSpec => {
-    const base = options.requests[j % options.requests.length];
+    const base = options.requests.at(j % options.requests.length)!;
     return j < options.requests.length ? base : { ...base, index: j };
   };
+  // A duration-bound run's threads share a pool of prompts, reused with fresh indices.
+  const pool = () => Array.from({ length: Math.min(options.requests.length, DURATION_POOL) }, (_, j) => specAt(j));
   const jobs: ThreadJob[] = Array.from({ length: threads }, (_, t) => ({
     config: options.config,
     baseUrl: options.baseUrl,
-    requests: finite
-      ? roundRobin(positions, threads)[t].map(specAt)
-      : roundRobin(options.requests as RequestSpec[], threads)[t],
+    requests: finite ? roundRobin(positions, threads)[t].map(specAt) : roundRobin(pool(), threads)[t],
     concurrency: Math.floor(options.concurrency / threads) + (t < options.concurrency % threads ? 1 : 0),
     maxRequests: finite ? undefined : Infinity,
     indexStride: threads,

@@ -43,7 +43,8 @@ export interface Sampler {
   next(): RequestSpec;
 }
 
-const instruction = (maxTokens: number) =>
+/** The instruction every sampled prompt begins with. */
+export const instruction = (maxTokens: number): string =>
   `Recite the following verses line by line, then keep composing new verses in the same style without stopping ` +
   `until you have written ${maxTokens} tokens.\n\n`;
 
@@ -77,13 +78,7 @@ export function createSampler(options: SamplerOptions, tokenizer: Tokenizer, cor
     );
   }
 
-  const draw = (mean: number, stddev: number, min: number) => {
-    for (let i = 0; i < 1000; i++) {
-      const v = Math.round(prng.normal(mean, stddev));
-      if (v >= min) return v;
-    }
-    return Math.max(min, Math.round(mean));
-  };
+  const draw = drawer(prng);
 
   const cut = (start: number, n: number) => {
     const ids: number[] = new Array(n);
@@ -119,5 +114,76 @@ export function createSampler(options: SamplerOptions, tokenizer: Tokenizer, cor
       const { text, count } = buildPrompt(head, requestedInputTokens, prng.int(corpusIds.length));
       return { index: index++, prompt: text, promptTokens: count, requestedInputTokens, maxTokens };
     },
+  };
+}
+
+/**
+ * The corpus cut into a tokenizer's tokens once, ahead of time (data/sonnets.llama3.json for the bundled tokenizer),
+ * so prompts of an exact token count are made without calling the tokenizer.
+ */
+export interface CorpusTable {
+  /** The tokenizer the table was made with, as results name it. */
+  tokenizer: string;
+  /** The corpus (whitespace folded to single spaces, one leading space) as the text of each of its tokens, in order. */
+  pieces: string[];
+  /** Tokens of {@link instruction} less those of its number: a number of d digits adds ⌈d / 3⌉ tokens. */
+  instructionTokens: number;
+}
+
+/**
+ * Creates a sampler that cuts prompts from a {@link CorpusTable}: the same length distributions as
+ * {@link createSampler}, each prompt the instruction followed by whole words of the corpus (a run of tokens that
+ * starts and ends at a word), so its token count is the instruction's plus the run's length — no tokenizer call.
+ * Pre-tokenizers split before a space-led word, and byte-pair merges never cross such a split, which is why the count
+ * adds up; tests check it against the tokenizer itself.
+ */
+export function createTableSampler(options: SamplerOptions, table: CorpusTable): Sampler {
+  const prng = createPrng(options.seed);
+  const { pieces } = table;
+  if (pieces.length < 16) throw new ConfigError("The prompt corpus is too short to cut prompts from");
+  const wordStarts = pieces.flatMap((p, i) => (/^ \p{L}/u.test(p) ? [i] : []));
+  const isStart = new Uint8Array(pieces.length);
+  for (const i of wordStarts) isStart[i] = 1;
+  const headTokens = (maxTokens: number) => table.instructionTokens + Math.ceil(String(maxTokens).length / 3);
+  const minInputTokens = headTokens(options.meanOutputTokens * 10) + 1;
+  if (options.meanInputTokens < minInputTokens) {
+    throw new ConfigError(
+      `must be ≥ ${minInputTokens} with this tokenizer (the prompt's instruction alone takes ` +
+        `${minInputTokens - 1} tokens; got ${options.meanInputTokens})`,
+      { field: "meanInputTokens" },
+    );
+  }
+  const draw = drawer(prng);
+  // A run of n tokens from a word start to a word start (the corpus wraps around); a few tries find one.
+  const cut = (n: number): string => {
+    let start = wordStarts[prng.int(wordStarts.length)];
+    for (let tries = 0; tries < 200 && !isStart[(start + n) % pieces.length]; tries++) {
+      start = wordStarts[prng.int(wordStarts.length)];
+    }
+    const parts: string[] = new Array(n);
+    for (let i = 0; i < n; i++) parts[i] = pieces[(start + i) % pieces.length];
+    return parts.join("");
+  };
+  let index = 0;
+  return {
+    minInputTokens,
+    next() {
+      const maxTokens = draw(options.meanOutputTokens, options.stddevOutputTokens, 1);
+      const head = headTokens(maxTokens);
+      const requestedInputTokens = draw(options.meanInputTokens, options.stddevInputTokens, head + 1);
+      const prompt = instruction(maxTokens) + cut(requestedInputTokens - head);
+      return { index: index++, prompt, promptTokens: requestedInputTokens, requestedInputTokens, maxTokens };
+    },
+  };
+}
+
+/** Draws lengths ~ Normal(mean, stddev), rounded, redrawn until at least `min`. */
+function drawer(prng: ReturnType<typeof createPrng>) {
+  return (mean: number, stddev: number, min: number) => {
+    for (let i = 0; i < 1000; i++) {
+      const v = Math.round(prng.normal(mean, stddev));
+      if (v >= min) return v;
+    }
+    return Math.max(min, Math.round(mean));
   };
 }

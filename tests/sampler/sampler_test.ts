@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../lib/errors.ts";
-import { createSampler } from "../../lib/sampler/sampler.ts";
+import { buildCorpusTable, loadCorpusTable } from "../../lib/sampler/corpus.ts";
+import { createSampler, createTableSampler } from "../../lib/sampler/sampler.ts";
 import { createPrng } from "../../lib/sampler/prng.ts";
 import { loadCorpus, testTokenizer } from "../_helpers.ts";
 
@@ -76,4 +77,49 @@ Deno.test("prng: seeded uniform and normal draws repeat", () => {
   const u = Array.from({ length: 1000 }, () => a.next());
   assert.ok(u.every((x) => x >= 0 && x < 1));
   assert.equal(createPrng(3).normal(5, 0), 5);
+});
+
+Deno.test("table sampler: every prompt has exactly the drawn token count, by the tokenizer itself, long ones too", async () => {
+  const tokenizer = await testTokenizer();
+  const table = await loadCorpusTable();
+  for (const [mean, stddev] of [[550, 150], [60, 10], [5000, 3000]] as const) {
+    const sampler = createTableSampler(
+      { meanInputTokens: mean, stddevInputTokens: stddev, meanOutputTokens: 150, stddevOutputTokens: 60, seed: mean },
+      table,
+    );
+    for (let i = 0; i < 150; i++) {
+      const spec = sampler.next();
+      assert.equal(tokenizer.count(spec.prompt), spec.promptTokens, `draw ${i} at mean ${mean}`);
+      assert.equal(spec.promptTokens, spec.requestedInputTokens);
+    }
+  }
+  // Longer than the corpus (3,419 tokens): the cut wraps around it and still adds up.
+  const long = createTableSampler(
+    { meanInputTokens: 9000, stddevInputTokens: 0, meanOutputTokens: 5, stddevOutputTokens: 0, seed: 1 },
+    table,
+  ).next();
+  assert.equal(tokenizer.count(long.prompt), 9000);
+});
+
+Deno.test("table sampler: the same seed gives the same requests; a length below the instruction is a ConfigError", async () => {
+  const table = await loadCorpusTable();
+  const options = {
+    meanInputTokens: 300,
+    stddevInputTokens: 80,
+    meanOutputTokens: 100,
+    stddevOutputTokens: 20,
+    seed: 4,
+  };
+  const a = createTableSampler(options, table);
+  const b = createTableSampler(options, table);
+  for (let i = 0; i < 20; i++) assert.deepEqual(a.next(), b.next());
+  assert.throws(
+    () => createTableSampler({ ...options, meanInputTokens: 10 }, table),
+    (e: Error) => e instanceof ConfigError && e.field === "meanInputTokens",
+  );
+});
+
+Deno.test("the shipped corpus table is the bundled tokenizer's cut of data/sonnets.txt (deno task corpus:table)", async () => {
+  const fresh = buildCorpusTable(await testTokenizer(), await loadCorpus());
+  assert.deepEqual(await loadCorpusTable(), fresh);
 });
