@@ -475,8 +475,17 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
       const onAbort = () => closeConn(conn);
       signal?.addEventListener("abort", onAbort, { once: true });
       try {
-        await writeAll(conn.socket, message);
-        const timing: SendTiming = { writtenAt: performance.now() };
+        // The write is stamped when it is issued: Deno hands the bytes to the socket then, and the promise that says so
+        // resolves only once this task yields (after the other requests a burst starts). A write the socket takes only
+        // in part is stamped when its last part has gone.
+        const writing = conn.socket.write(message);
+        let writtenAt = performance.now();
+        const first = await writing;
+        if (first < message.length) {
+          await writeAll(conn.socket, message.subarray(first));
+          writtenAt = performance.now();
+        }
+        const timing: SendTiming = { writtenAt };
         if (connectMs !== undefined) timing.connectMs = connectMs;
         const h = await readHead(conn, reused);
         const te = (h.headers.get("transfer-encoding") ?? "").toLowerCase();

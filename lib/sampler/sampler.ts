@@ -128,6 +128,10 @@ export interface CorpusTable {
   pieces: string[];
   /** Tokens of {@link instruction} less those of its number: a number of d digits adds ⌈d / 3⌉ tokens. */
   instructionTokens: number;
+  /** The corpus with its line breaks, as the text of each token: what the simulated endpoint answers with. */
+  verse: string[];
+  /** The token count of every pre-token (word, number group, punctuation run) of the corpus and the instruction. */
+  preTokens: Record<string, number>;
 }
 
 /**

@@ -1,5 +1,5 @@
 // Entry point of the simulator's worker (see worker.ts).
-import { loadCorpus } from "../sampler/corpus.ts";
+import { loadCorpus, loadCorpusTable } from "../sampler/corpus.ts";
 import { loadTokenizer } from "../sampler/tokenizer.ts";
 import { type SimServer, startSimServer } from "./server.ts";
 import type { SimWorkerOptions } from "./worker.ts";
@@ -14,12 +14,11 @@ scope.onmessage = async (e: MessageEvent<{ type: "start"; options: SimWorkerOpti
   if (e.data.type === "start") {
     try {
       const { options } = e.data;
-      server = startSimServer({
-        params: options.params,
-        tokenizer: await loadTokenizer(options.tokenizerPath),
-        corpus: await loadCorpus(),
-        apiKey: options.apiKey,
-      });
+      // With the bundled tokenizer, its table of the corpus: no tokenizer to load (seconds, hundreds of megabytes).
+      const text = options.tokenizerPath === undefined
+        ? { table: await loadCorpusTable() }
+        : { tokenizer: await loadTokenizer(options.tokenizerPath), corpus: await loadCorpus() };
+      server = startSimServer({ params: options.params, ...text, apiKey: options.apiKey });
       scope.postMessage({ type: "ready", baseUrl: server.baseUrl });
     } catch (err) {
       scope.postMessage({ type: "error", message: (err as Error).message });

@@ -4,7 +4,6 @@
  * @module
  */
 import { createPrng } from "../sampler/prng.ts";
-import type { Tokenizer } from "../sampler/tokenizer.ts";
 import type { SimParams } from "./params.ts";
 import { createServingModel } from "./serving_model.ts";
 import { createStepClock } from "./timing.ts";
@@ -40,12 +39,13 @@ export interface Engine {
   serverMetrics(c: Completion, g: Generation): Record<string, number>;
 }
 
-/** Creates the engine; the answers' text is `corpus` token by token, from seeded line starts so it reads as verse. */
-export function createEngine(params: SimParams, tokenizer: Tokenizer, corpus: string): Engine {
+/**
+ * Creates the engine; the answers' text is `corpusTokens` (the corpus as the text of each of its tokens) token by
+ * token, from seeded line starts so it reads as verse.
+ */
+export function createEngine(params: SimParams, corpusTokens: readonly string[]): Engine {
   const model = createServingModel(params);
   const sleepUntil = createStepClock();
-  const corpusTokens = tokenizer.encode(corpus.replace(/[ \t]+/g, " ").replace(/\n{2,}/g, "\n\n"))
-    .map((id) => tokenizer.decode([id]));
   const lineStarts = corpusTokens.flatMap((t, i) => (t.endsWith("\n") && i + 1 < corpusTokens.length ? [i + 1] : []));
   const textPrng = createPrng(params.seed ^ 0x5eed);
   return {

@@ -45,14 +45,14 @@ function parse(
   if (kind === "chat") {
     if (!Array.isArray(body.messages) || body.messages.length === 0) return "`messages` must be a non-empty array";
     for (const m of body.messages as { content?: unknown }[]) {
-      if (typeof m?.content === "string") inputTokens += ctx.tokenizer.count(m.content);
+      if (typeof m?.content === "string") inputTokens += ctx.tokens.count(m.content);
       else if (Array.isArray(m?.content)) {
-        for (const part of m.content) if (typeof part?.text === "string") inputTokens += ctx.tokenizer.count(part.text);
+        for (const part of m.content) if (typeof part?.text === "string") inputTokens += ctx.tokens.count(part.text);
       }
     }
   } else {
     if (typeof body.prompt !== "string") return "`prompt` must be a string";
-    inputTokens = ctx.tokenizer.count(body.prompt);
+    inputTokens = ctx.tokens.count(body.prompt);
   }
   const maxTokens = body.max_tokens ?? body.max_completion_tokens ?? ctx.params.defaultMaxTokens;
   if (!Number.isInteger(maxTokens) || (maxTokens as number) < 1) return "`max_tokens` must be a positive integer";

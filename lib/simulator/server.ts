@@ -4,6 +4,8 @@
  * every format), the selftest's debug routes in `debug.ts`.
  * @module
  */
+import { answerPieces, tableTokenCounter } from "../sampler/corpus.ts";
+import type { CorpusTable } from "../sampler/sampler.ts";
 import type { Tokenizer } from "../sampler/tokenizer.ts";
 import { createDebugRoutes, type DebugRoutes } from "./debug.ts";
 import { createEngine } from "./engine.ts";
@@ -22,10 +24,15 @@ export type { ChunkLogEntry } from "./wire_context.ts";
 export interface SimServerOptions {
   /** Serving-model parameters. @default SimParamsSchema defaults */
   params?: SimParamsInput;
-  /** Counts input tokens and supplies the output tokens' text. */
-  tokenizer: Tokenizer;
-  /** Text the generated answers are drawn from. */
-  corpus: string;
+  /**
+   * Counts prompts' tokens and, with `corpus`, supplies the answers' text token by token. Without it, `table` does
+   * both with no tokenizer loaded: prompts cut from the corpus are counted exactly, other text is estimated.
+   */
+  tokenizer?: Tokenizer;
+  /** Text the generated answers are drawn from (with `tokenizer`). */
+  corpus?: string;
+  /** The bundled tokenizer's table of the corpus (see `loadCorpusTable`), instead of `tokenizer` and `corpus`. */
+  table?: CorpusTable;
   /** @default "127.0.0.1" */
   hostname?: string;
   /** 0 picks a free port. @default 0 */
@@ -96,10 +103,14 @@ export function startSimServer(options: SimServerOptions): SimServer {
   let closing = false;
   const writeHooks: WriteHooks | undefined = options.httpServer === "h1" ? new WeakMap() : undefined;
   const stream = createStreamer(writeHooks);
+  const { tokenizer, corpus, table } = options;
+  if (!(tokenizer && corpus !== undefined) && !table) {
+    throw new TypeError("startSimServer needs a tokenizer and a corpus, or the corpus table");
+  }
   const ctx: WireContext = {
     params,
-    engine: createEngine(params, options.tokenizer, options.corpus),
-    tokenizer: options.tokenizer,
+    engine: createEngine(params, tokenizer && corpus !== undefined ? answerPieces(tokenizer, corpus) : table!.verse),
+    tokens: tokenizer ?? tableTokenCounter(table!),
     faults: createFaults(params, stalls, () => closing),
     stream,
   };

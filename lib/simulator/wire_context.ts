@@ -1,4 +1,3 @@
-import type { Tokenizer } from "../sampler/tokenizer.ts";
 import type { Engine } from "./engine.ts";
 import type { Faults } from "./faults.ts";
 import type { SimParams } from "./params.ts";
@@ -15,7 +14,8 @@ export interface ChunkLogEntry {
 export interface WireContext {
   params: SimParams;
   engine: Engine;
-  tokenizer: Tokenizer;
+  /** Counts a prompt's tokens. */
+  tokens: { count(text: string): number };
   faults: Faults;
   stream: Streamer;
 }

@@ -8,7 +8,10 @@ import type { SimParamsInput } from "./params.ts";
 /** Options of {@link startSimWorker}. */
 export interface SimWorkerOptions {
   params?: SimParamsInput;
-  /** tokenizer.json the simulator counts prompts with; the bundled one when absent. */
+  /**
+   * tokenizer.json the simulator counts prompts with. Absent: the bundled tokenizer's table of the corpus, which counts
+   * the sampler's prompts exactly and estimates other text, with no tokenizer loaded.
+   */
   tokenizerPath?: string;
   /** When set, requests must carry it as a bearer token. */
   apiKey?: string;

@@ -72,3 +72,18 @@ Deno.test("health: connection reuse is a figure; a server that closes every conn
   assert.ok(closed.notes.some((n) => /10 connections opened for 10 requests at concurrency 2/.test(n)));
   assert.equal(assessHealth(steady, calm).figures.connectionsOpened, null, "unknown with a client that cannot tell");
 });
+
+Deno.test("health: requests that left late are suspect; the time spent connecting is not counted as lateness", () => {
+  const onTime = steady.map((r) => ({ ...r, requestWrittenMs: 0.1 }));
+  assert.equal(assessHealth(onTime, calm).verdict, "valid");
+  assert.equal(assessHealth(onTime, calm).figures.sendLagP99Ms, 0.1);
+  // A cold first wave: 8 ms connecting, written right after — on time.
+  const cold = onTime.map((r, i) => (i < 3 ? { ...r, connectMs: 8, requestWrittenMs: 8.1 } : r));
+  const h = assessHealth(cold, calm);
+  assert.equal(h.verdict, "valid", h.reasons.join("; "));
+  assert.ok(h.notes.some((n) => /3 requests opened a connection: their TTFT includes connecting/.test(n)));
+  const late = onTime.map((r, i) => (i < 2 ? { ...r, requestWrittenMs: 12 } : r));
+  const l = assessHealth(late, calm);
+  assert.equal(l.verdict, "suspect");
+  assert.match(l.reasons[0], /requests left late: p99 1\d\.\d ms \(max 12\.0\)/);
+});
