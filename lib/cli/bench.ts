@@ -42,7 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }, (sig) => Deno.exit(INTERRUPT_EXIT_CODES[sig])); // a second interrupt: leave now
 
   try {
-    err("Preparing: loading the tokenizer and drawing the requests…");
+    err("Preparing: drawing the requests, starting the endpoint…");
     const runOne = async (config: RunConfig, label?: string) => {
       const progress = createProgressView();
       const warmup = createProgressView("warm-up");

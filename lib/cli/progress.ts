@@ -9,23 +9,83 @@ export interface ProgressView {
 }
 
 function clock(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
+  const ss = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-function line(p: RunProgress): string {
-  const rate = p.elapsedMs > 0 ? p.finished / (p.elapsedMs / 1000) : 0;
-  const tps = p.elapsedMs > 0 ? p.outputTokens / (p.elapsedMs / 1000) : 0;
+/** The figures of a progress line, most important first: a narrow terminal keeps the first ones that fit. */
+function segments(p: RunProgress): string[] {
+  const s = p.elapsedMs / 1000;
+  const rate = s > 0 ? p.finished / s : 0;
+  const finite = Number.isFinite(p.total);
+  const out = [`${p.finished}/${finite ? p.total : "…"} done`];
+  out.push(`${p.inFlight} in flight`);
+  if (p.failed > 0) out.push(`${p.failed} failed`);
+  if (finite && rate > 0 && p.finished < p.total) out.push(`ETA ${clock(((p.total - p.finished) / rate) * 1000)}`);
+  out.push(`${rate.toFixed(2)} req/s`);
+  out.push(clock(p.elapsedMs));
+  if (p.aborted > 0) out.push(`${p.aborted} aborted`);
+  out.push(`${p.succeeded} ok`);
+  out.push(`${Math.round(s > 0 ? p.outputTokens / s : 0)} tok/s`);
+  return out;
+}
+
+/**
+ * One progress line of at most `width` characters: a bar (when there is room for one) and the figures that fit,
+ * most important first — never wider, so a terminal never wraps it.
+ */
+export function progressLine(p: RunProgress, width: number, bar = true): string {
+  const parts = segments(p);
+  let text = parts[0];
+  const barRoom = (t: string) => width - [...t].length - 3; // "[" + bar + "] "
+  for (const part of parts.slice(1)) {
+    const next = `${text} · ${part}`;
+    if ((bar ? barRoom(next) >= 10 : [...next].length <= width)) text = next;
+    else break;
+  }
+  if (bar && barRoom(text) >= 10) {
+    const cells = Math.min(28, barRoom(text));
+    const filled = Number.isFinite(p.total) && p.total
+      ? Math.min(cells, Math.round((p.finished / p.total) * cells))
+      : 0;
+    text = `[${"█".repeat(filled)}${"░".repeat(cells - filled)}] ${text}`;
+  }
+  const chars = [...text];
+  return chars.length > width ? chars.slice(0, Math.max(0, width - 1)).join("") + "…" : text;
+}
+
+/** The progress as one plain line with every figure (logs and pipes, where nothing is redrawn). */
+export function plainProgressLine(p: RunProgress): string {
+  const s = p.elapsedMs / 1000;
+  const rate = s > 0 ? p.finished / s : 0;
+  const finite = Number.isFinite(p.total);
+  const eta = finite && rate > 0 && p.finished < p.total
+    ? ` · ETA ${clock(((p.total - p.finished) / rate) * 1000)}`
+    : "";
   return `${p.finished}/${
-    Number.isFinite(p.total) ? p.total : "…"
+    finite ? p.total : "…"
   } done · ${p.succeeded} ok · ${p.failed} failed · ${p.aborted} aborted · ` +
-    `${p.inFlight} in flight · ${rate.toFixed(2)} req/s · ${Math.round(tps)} tok/s · ${clock(p.elapsedMs)}`;
+    `${p.inFlight} in flight · ${rate.toFixed(2)} req/s · ${Math.round(s > 0 ? p.outputTokens / s : 0)} tok/s · ` +
+    `${clock(p.elapsedMs)}${eta}`;
+}
+
+/** The terminal's width in columns, or 80 when it cannot be told. */
+function terminalWidth(): number {
+  try {
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80;
+  }
 }
 
 /** Creates a {@link ProgressView} writing to `out` (stderr by default). */
 export function createProgressView(
   label = "progress",
   out: { writeSync(b: Uint8Array): number; isTerminal(): boolean } = Deno.stderr,
+  width: () => number = terminalWidth,
 ): ProgressView {
   const tty = out.isTerminal();
   const write = (s: string) => {
@@ -37,10 +97,9 @@ export function createProgressView(
   let lastPlain = -1;
   let last: RunProgress | undefined;
   let drawn = false;
+  // One column spare: a line exactly as wide as the terminal makes some terminals wrap at the next character.
   const draw = (p: RunProgress) => {
-    const width = 28;
-    const filled = Number.isFinite(p.total) && p.total ? Math.round((p.finished / p.total) * width) : 0;
-    write(`\r\x1b[2K[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${line(p)}`);
+    write(`\r\x1b[2K${progressLine(p, Math.max(20, width() - 1))}`);
     drawn = true;
   };
   return {
@@ -59,7 +118,7 @@ export function createProgressView(
       if (decile !== lastPlain || now - lastDraw >= 5000) {
         lastPlain = decile;
         lastDraw = now;
-        write(`${label}: ${line(p)}\n`);
+        write(`${label}: ${plainProgressLine(p)}\n`);
       }
     },
     done() {
