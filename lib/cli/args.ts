@@ -12,6 +12,7 @@ import {
 } from "../config/schema.ts";
 import { parseSlo } from "../config/slo.ts";
 import { ConfigError } from "../errors.ts";
+import { formatFlagRows, helpWidth } from "./help.ts";
 
 /** Flags whose name is not the field's name in kebab case. */
 const FLAG_NAMES: Record<string, string> = {
@@ -48,18 +49,36 @@ export interface FlagSpec {
   arg?: string;
   /** The default, where it depends on other flags (otherwise `--help` shows the schema's default). */
   defaultText?: string;
+  /** The `--help` group it is listed in. */
+  group?: FlagGroup;
 }
+
+/** The groups of `--help`, in order. */
+export const FLAG_GROUPS = [
+  "Endpoint",
+  "Answers",
+  "Load",
+  "Requests & datasets",
+  "Limits & timeouts",
+  "Output",
+  "Simulated endpoint",
+  "Other",
+] as const;
+/** One of {@link FLAG_GROUPS}. */
+export type FlagGroup = typeof FLAG_GROUPS[number];
 
 /** Every flag of `deno task bench`, in help order. */
 export const BENCH_FLAGS: FlagSpec[] = [
   {
     field: "model",
+    group: "Endpoint",
     kind: "string",
     arg: "NAME",
     help: "model name sent in each request (default with sim: llm-bench-sim)",
   },
   {
     field: "llmApi",
+    group: "Endpoint",
     kind: "string",
     arg: LLM_APIS.join("|"),
     help: "wire protocol; sim = built-in simulated endpoint",
@@ -67,18 +86,21 @@ export const BENCH_FLAGS: FlagSpec[] = [
   },
   {
     field: "baseUrl",
+    group: "Endpoint",
     kind: "string",
     arg: "URL",
     help: "OpenAI-compatible base URL incl. /v1 (env OPENAI_API_BASE); key from env OPENAI_API_KEY",
   },
   {
     field: "endpoint",
+    group: "Endpoint",
     kind: "string",
     arg: "chat|completions",
     help: "/chat/completions with messages or /completions with a raw prompt",
   },
   {
     field: "httpClient",
+    group: "Endpoint",
     kind: "string",
     arg: "auto|llm-bench|fetch",
     help: "HTTP client: llm-bench's own HTTP/1.1 client (least CPU per chunk) or Deno's fetch (proxies, HTTP/2); " +
@@ -86,6 +108,7 @@ export const BENCH_FLAGS: FlagSpec[] = [
   },
   {
     field: "clientThreads",
+    group: "Load",
     kind: "int",
     arg: "N",
     help: "worker threads reading the streams, each with its own event loop (for hundreds of streams on " +
@@ -93,32 +116,55 @@ export const BENCH_FLAGS: FlagSpec[] = [
   },
   {
     field: "warmConnections",
+    group: "Load",
     kind: "boolean",
     help: "open the run's connections before its clock starts (--no-warm-connections: the first wave's TTFT " +
       "includes connecting, shown as connectMs per record)",
   },
   {
     field: "requestIdHeader",
+    group: "Endpoint",
     kind: "boolean",
     help: "send x-request-id: <request index> with each request, to find requests in the server's logs",
   },
   {
     field: "mode",
+    group: "Endpoint",
     kind: "string",
     arg: "stream|batch",
     help: "stream = server-sent events; batch = one JSON response",
   },
-  { field: "meanInputTokens", kind: "int", arg: "N", help: "mean prompt length in tokens" },
-  { field: "stddevInputTokens", kind: "number", arg: "N", help: "standard deviation of prompt length" },
+  {
+    field: "meanInputTokens",
+    group: "Requests & datasets",
+    kind: "int",
+    arg: "N",
+    help: "mean prompt length in tokens",
+  },
+  {
+    field: "stddevInputTokens",
+    group: "Requests & datasets",
+    kind: "number",
+    arg: "N",
+    help: "standard deviation of prompt length",
+  },
   {
     field: "meanOutputTokens",
+    group: "Requests & datasets",
     kind: "int",
     arg: "N",
     help: "mean output length requested as max_tokens",
   },
-  { field: "stddevOutputTokens", kind: "number", arg: "N", help: "standard deviation of output length" },
+  {
+    field: "stddevOutputTokens",
+    group: "Requests & datasets",
+    kind: "number",
+    arg: "N",
+    help: "standard deviation of output length",
+  },
   {
     field: "numConcurrentRequests",
+    group: "Load",
     kind: "int",
     arg: "N",
     help: "requests in flight at once, closed loop",
@@ -126,6 +172,7 @@ export const BENCH_FLAGS: FlagSpec[] = [
   },
   {
     field: "maxNumCompletedRequests",
+    group: "Load",
     kind: "int",
     arg: "N",
     help: "stop after this many requests have finished",
@@ -133,12 +180,14 @@ export const BENCH_FLAGS: FlagSpec[] = [
   },
   {
     field: "timeoutS",
+    group: "Limits & timeouts",
     kind: "number",
     arg: "SECONDS",
     help: "stop the run after this long; requests in flight are aborted and recorded",
   },
   {
     field: "requestRate",
+    group: "Load",
     kind: "number",
     arg: "R",
     help:
@@ -146,24 +195,28 @@ export const BENCH_FLAGS: FlagSpec[] = [
   },
   {
     field: "arrival",
+    group: "Load",
     kind: "string",
     arg: "poisson|gamma|constant",
     help: "open loop: inter-arrival distribution",
   },
   {
     field: "burstiness",
+    group: "Load",
     kind: "number",
     arg: "B",
     help: "open loop, gamma arrivals: shape; 1 = Poisson, < 1 burstier",
   },
   {
     field: "warmupRequests",
+    group: "Load",
     kind: "int",
     arg: "N",
     help: "send N requests first, marked warmup in the records and left out of the summary",
   },
   {
     field: "durationS",
+    group: "Load",
     kind: "number",
     arg: "SECONDS",
     help:
@@ -171,30 +224,35 @@ export const BENCH_FLAGS: FlagSpec[] = [
   },
   {
     field: "dataset",
+    group: "Requests & datasets",
     kind: "string",
     arg: "FILE.jsonl",
     help: 'requests from a JSONL file: {"prompt": …} or {"messages": […]}, optional "max_tokens"',
   },
   {
     field: "datasetOrder",
+    group: "Requests & datasets",
     kind: "string",
     arg: "sequential|shuffle",
     help: "order of the dataset's requests (shuffle uses --seed)",
   },
   {
     field: "slo",
+    group: "Requests & datasets",
     kind: "slo",
     arg: "SPEC",
     help: "per-request SLOs, e.g. ttft=500ms,tpot=50ms,e2e=10s: the summary reports goodput and attainment",
   },
   {
     field: "sweep",
+    group: "Load",
     kind: "sweep",
     arg: "FIELD=V1,V2,…",
     help: "one run per value of num-concurrent-requests, request-rate, mean-input-tokens or mean-output-tokens",
   },
   {
     field: "ttftTimeoutS",
+    group: "Limits & timeouts",
     kind: "number",
     arg: "SECONDS",
     help: "per request: fail (TIMEOUT) without a first token by then",
@@ -202,43 +260,56 @@ export const BENCH_FLAGS: FlagSpec[] = [
   },
   {
     field: "idleTimeoutS",
+    group: "Limits & timeouts",
     kind: "number",
     arg: "SECONDS",
     help: "per request: fail (TIMEOUT) after this long without data mid-response",
   },
   {
     field: "requestTimeoutS",
+    group: "Limits & timeouts",
     kind: "number",
     arg: "SECONDS",
     help: "per request: fail (TIMEOUT) when the whole request takes longer",
     defaultText: "none",
   },
-  { field: "resultsDir", kind: "string", arg: "DIR", help: "folder for results files" },
+  { field: "resultsDir", group: "Output", kind: "string", arg: "DIR", help: "folder for results files" },
   {
     field: "additionalSamplingParams",
+    group: "Endpoint",
     kind: "json",
     arg: "JSON",
     help: "object merged into every request body, e.g. '{\"temperature\": 0}'",
   },
-  { field: "seed", kind: "int", arg: "N", help: "seed of the request sampler; same seed, same requests" },
+  {
+    field: "seed",
+    group: "Requests & datasets",
+    kind: "int",
+    arg: "N",
+    help: "seed of the request sampler; same seed, same requests",
+  },
   {
     field: "tokenizer",
+    group: "Endpoint",
     kind: "string",
     arg: "PATH",
     help: "Hugging Face tokenizer.json to count tokens with (default: bundled Llama 3)",
   },
   {
     field: "ignoreEos",
+    group: "Endpoint",
     kind: "boolean",
     help: "send ignore_eos: true so the server generates exactly max_tokens (vLLM, SGLang, SambaNova)",
   },
   {
     field: "includeUsage",
+    group: "Endpoint",
     kind: "boolean",
     help: "ask for stream_options.include_usage (--no-include-usage for servers that reject it)",
   },
   {
     field: "sim",
+    group: "Simulated endpoint",
     kind: "json",
     arg: "JSON",
     help: 'simulated endpoint\'s serving model, e.g. \'{"maxBatch": 16, "decodeBaseMs": 20}\'',
@@ -262,7 +333,10 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Result of parsing the command line. */
-export type ParsedArgs = { help: true } | { help: false; config: RunConfigInput; sweep?: Sweep };
+export type ParsedArgs =
+  | { help: true; version?: false }
+  | { help: false; version: true }
+  | { help: false; version?: false; config: RunConfigInput; sweep?: Sweep };
 
 /** A `--sweep`: the config field and its values. */
 export interface Sweep {
@@ -281,6 +355,7 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
   const names = new Map(flags.map((f) => [flagName(f.field).slice(2), f]));
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
     help: { type: "boolean", short: "h" },
+    version: { type: "boolean" },
   };
   for (const [name, f] of names) {
     options[name] = { type: f.kind === "boolean" ? "boolean" : "string" };
@@ -314,6 +389,7 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) return { help: true };
+  if (values.version) return { help: false, version: true };
   const config: Record<string, unknown> = {};
   let sweep: Sweep | undefined;
   for (const [name, f] of names) {
@@ -390,51 +466,74 @@ function defaultOf(f: FlagSpec, defaults: Record<string, unknown>): string | und
 }
 
 /** Help rows of some flags: the flag with its argument, and its text with its default (taken from the schema). */
-export function flagRows(flags: readonly FlagSpec[], defaults: Record<string, unknown> = configDefaults()): string[] {
-  const rows = flags.map((f) => {
+export function flagRows(
+  flags: readonly FlagSpec[],
+  defaults: Record<string, unknown> = configDefaults(),
+  width = helpWidth(),
+): string[] {
+  const row = (f: FlagSpec) => {
     const d = defaultOf(f, defaults);
-    return [`${flagName(f.field)}${f.arg ? ` ${f.arg}` : ""}`, d === undefined ? f.help : `${f.help} (default ${d})`];
-  });
-  const w = Math.max(...rows.map((r) => r[0].length), "-h, --help".length);
-  return [...rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`), `  ${"-h, --help".padEnd(w)}  show this help`];
+    const flag = `${flagName(f.field)}${f.arg ? ` ${f.arg}` : ""}`;
+    return [flag, d === undefined ? f.help : `${f.help} (default ${d})`] as const;
+  };
+  const out: string[] = [];
+  for (const group of FLAG_GROUPS) {
+    const rows = flags.filter((f) => (f.group ?? "Other") === group).map(row);
+    if (group === "Other") rows.push(["-h, --help", "show this help"], ["--version", "print the version and Deno's"]);
+    if (rows.length === 0) continue;
+    if (out.length) out.push("");
+    out.push(`${group}:`, ...formatFlagRows(rows, width));
+  }
+  return out;
 }
 
 /** The `--help` text. */
 export function benchHelp(flags: FlagSpec[] = BENCH_FLAGS): string {
   return [
-    "llm-bench — benchmark an LLM inference endpoint: time to first token, inter-token latency, end-to-end latency,",
-    "throughput, errors, under concurrent streaming load.",
+    "llm-bench — benchmark an LLM inference endpoint: time to first token, inter-token latency,",
+    "end-to-end latency, throughput, errors, under concurrent streaming load.",
     "",
     "Usage: deno task bench [flags]",
     "",
-    "With no endpoint configured it runs against the built-in SIMULATED endpoint (labelled as such everywhere).",
-    "A .env file in the working folder is read: OPENAI_API_BASE, OPENAI_API_KEY; SAMBANOVA_API_BASE, SAMBANOVA_API_KEY;",
-    "SAMBASTUDIO_URL, SAMBASTUDIO_API_KEY (or the original kit's BASE_URL, PROJECT_ID, ENDPOINT_ID, API_KEY).",
+    "With no endpoint configured it runs against the built-in SIMULATED endpoint (labelled as such",
+    "everywhere). A .env file in the working folder is read: OPENAI_API_BASE, OPENAI_API_KEY;",
+    "SAMBANOVA_API_BASE, SAMBANOVA_API_KEY; SAMBASTUDIO_URL, SAMBASTUDIO_API_KEY (or the original kit's",
+    "BASE_URL, PROJECT_ID, ENDPOINT_ID, API_KEY). Environment variables win over .env.",
     "",
-    "Flags:",
     ...flagRows(flags),
     "",
     "Examples:",
     "  deno task bench",
     "  deno task bench --num-concurrent-requests 16 --max-num-completed-requests 100",
-    "  deno task bench --request-rate 4 --arrival gamma --burstiness 0.5 --duration 60 --warmup-requests 4",
+    "  deno task bench --request-rate 4 --arrival gamma --burstiness 0.5 --duration 60 \\",
+    "    --warmup-requests 4",
     "  deno task bench --sweep num-concurrent-requests=1,2,4,8,16 --slo ttft=500ms,tpot=50ms",
     "  deno task bench --dataset prompts.jsonl --dataset-order shuffle --num-concurrent-requests 4",
-    "  deno task bench --llm-api openai --base-url http://127.0.0.1:8000/v1 --model meta-llama/Llama-3.1-8B-Instruct \\",
-    "    --mean-input-tokens 1000 --mean-output-tokens 200 --num-concurrent-requests 8 --ignore-eos",
-    "  deno task bench --llm-api sambanova --model Meta-Llama-3.1-8B-Instruct        # key in SAMBANOVA_API_KEY",
-    "  deno task bench --llm-api sambastudio --model COE/Meta-Llama-3.1-8B-Instruct  # SAMBASTUDIO_URL in .env",
+    "  deno task bench --llm-api openai --base-url http://127.0.0.1:8000/v1 \\",
+    "    --model meta-llama/Llama-3.1-8B-Instruct --mean-input-tokens 1000 --mean-output-tokens 200 \\",
+    "    --num-concurrent-requests 8 --ignore-eos",
+    "  deno task bench --llm-api sambanova --model Meta-Llama-3.1-8B-Instruct     # SAMBANOVA_API_KEY",
+    "  deno task bench --llm-api sambastudio --model COE/Meta-Llama-3.1-8B-Instruct   # .env",
     "",
-    "Results: <results-dir>/<stem>_individual_responses.jsonl (one record per request, written as each finishes)",
-    "         <results-dir>/<stem>_summary.json (configuration without secrets, environment, every statistic)",
-    "Exit codes: 0 done · 1 run failed · 2 bad flags or configuration · 130 interrupted (Ctrl-C)",
+    "Results: <results-dir>/<stem>_individual_responses.jsonl  one record per request, as each finishes",
+    "         <results-dir>/<stem>_summary.json  configuration without secrets, environment, statistics",
+    "         <results-dir>/<stem>_report.html  tables and charts, one self-contained page",
+    "Exit codes: 0 done · 1 no request succeeded, or the run failed · 2 bad flags or configuration ·",
+    "            130 interrupted (Ctrl-C) · 143 terminated (SIGTERM)",
   ].join("\n");
 }
 
 /** What `deno task bench` is to run: one configuration, or one per value of a sweep — each parsed once. */
 export type BenchPlan =
-  | { help: true }
-  | { help: false; input: RunConfigInput; config: RunConfig; sweep?: Sweep & { configs: RunConfig[] } };
+  | { help: true; version?: false }
+  | { help: false; version: true }
+  | {
+    help: false;
+    version?: false;
+    input: RunConfigInput;
+    config: RunConfig;
+    sweep?: Sweep & { configs: RunConfig[] };
+  };
 
 /**
  * Everything `deno task bench` does with its input before sending anything: flags, then the environment and `.env`
@@ -444,6 +543,7 @@ export type BenchPlan =
 export function resolveBenchConfig(argv: readonly string[], env: Record<string, string>): BenchPlan {
   const parsed = parseBenchArgs(argv);
   if (parsed.help) return { help: true };
+  if (parsed.version) return { help: false, version: true };
   const sources: Record<string, string> = {};
   const input = applyEnv(parsed.config, env, sources);
   const options = { sources, nameOf: flagName };

@@ -10,6 +10,7 @@ import { formatSummaryTable } from "../report/summary_table.ts";
 import { formatSweepTable } from "../report/sweep_table.ts";
 import { type BenchmarkResult, runPipeline } from "../runner/pipeline.ts";
 import { benchHelp, type BenchPlan, cliMessage, flagName, resolveBenchConfig } from "./args.ts";
+import { versionText } from "./help.ts";
 import { createProgressView } from "./progress.ts";
 import { INTERRUPT_EXIT_CODES, type InterruptSignal, listenForInterrupts } from "./signals.ts";
 
@@ -17,11 +18,15 @@ const err = (s: string) => console.error(s);
 
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  let plan: Exclude<BenchPlan, { help: true }>;
+  let plan: Extract<BenchPlan, { input: unknown }>;
   try {
     const resolved = resolveBenchConfig(argv, loadEnv());
     if (resolved.help) {
       console.log(benchHelp());
+      return 0;
+    }
+    if (resolved.version) {
+      console.log(versionText());
       return 0;
     }
     plan = resolved;

@@ -7,34 +7,48 @@ import { loadEnv } from "../config/dotenv.ts";
 import { applyEnv, parseChatConfig } from "../config/resolve.ts";
 import { chatConfigDefaults, type ChatConfigInput, type RunConfigInput } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
+import { versionText } from "./help.ts";
 import { BENCH_FLAGS, cliMessage, ENDPOINT_FIELDS, flagName, flagRows, type FlagSpec, parseBenchArgs } from "./args.ts";
 
 /** Flags of `deno task chat`: the endpoint flags of `deno task bench`, and the answer's parameters. */
 export const CHAT_FLAGS: FlagSpec[] = [
   ...BENCH_FLAGS.filter((f) => ENDPOINT_FIELDS.includes(f.field)),
-  { field: "maxTokens", kind: "int", arg: "N", help: "most tokens an answer may have, 50–2048" },
-  { field: "system", kind: "string", arg: "TEXT", help: "system prompt placed first in the conversation" },
-  { field: "temperature", kind: "number", arg: "T", help: "sampling temperature, 0–2 (server default when absent)" },
-  { field: "topK", kind: "int", arg: "K", help: "top-k sampling, where the API takes it" },
-  { field: "topP", kind: "number", arg: "P", help: "nucleus sampling, (0, 1]" },
+  { field: "maxTokens", group: "Answers", kind: "int", arg: "N", help: "most tokens an answer may have, 50–2048" },
+  {
+    field: "system",
+    group: "Answers",
+    kind: "string",
+    arg: "TEXT",
+    help: "system prompt placed first in the conversation",
+  },
+  {
+    field: "temperature",
+    group: "Answers",
+    kind: "number",
+    arg: "T",
+    help: "sampling temperature, 0–2 (server default when absent)",
+  },
+  { field: "topK", group: "Answers", kind: "int", arg: "K", help: "top-k sampling, where the API takes it" },
+  { field: "topP", group: "Answers", kind: "number", arg: "P", help: "nucleus sampling, (0, 1]" },
 ];
 
 const HELP = (rows: string[]) =>
   [
-    "deno task chat — talk to a model and see each answer's latency, throughput, TTFT and time per output token.",
+    "deno task chat — talk to a model and see each answer's latency, throughput, TTFT and time per",
+    "output token.",
     "The conversation is kept: every question is sent with the turns before it.",
     "",
     "Usage: deno task chat [flags]        (the built-in SIMULATED endpoint unless one is configured)",
     "",
-    "Flags:",
     ...rows,
     "",
-    "In the chat:  /reset  forget the conversation   /metrics  table of every turn   /exit  quit (or Ctrl-D)",
+    "In the chat:  /reset  forget the conversation · /metrics  table of every turn · /exit  quit (Ctrl-D)",
     "              Ctrl-C stops an answer; at the prompt it quits.",
     "",
     "Examples:",
     "  deno task chat",
-    "  deno task chat --llm-api openai --base-url http://127.0.0.1:8000/v1 --model meta-llama/Llama-3.1-8B-Instruct",
+    "  deno task chat --llm-api openai --base-url http://127.0.0.1:8000/v1 \\",
+    "    --model meta-llama/Llama-3.1-8B-Instruct",
     "  deno task chat --llm-api sambanova --model Meta-Llama-3.1-8B-Instruct --system 'Answer briefly.'",
   ].join("\n");
 
@@ -98,6 +112,10 @@ async function main(argv: string[]): Promise<number> {
     const parsed = parseBenchArgs(argv, CHAT_FLAGS);
     if (parsed.help) {
       console.log(HELP(flagRows(CHAT_FLAGS, chatConfigDefaults())));
+      return 0;
+    }
+    if (parsed.version) {
+      console.log(versionText());
       return 0;
     }
     const sources: Record<string, string> = {};

@@ -6,6 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { versionText } from "./help.ts";
 import { parseRunConfig } from "../config/resolve.ts";
 import { describe } from "../metrics/statistics.ts";
 import { startTokenizerWorker } from "../plan/tokenizer_worker.ts";
@@ -47,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
         "floor-chunks": { type: "string", default: "300" },
         threads: { type: "string", default: "1" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
       },
       strict: true,
     }).values;
@@ -56,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.help) {
     console.log(HELP);
+    return 0;
+  }
+  if (values.version) {
+    console.log(versionText());
     return 0;
   }
   const levels = values.concurrency!.split(",").map(Number);

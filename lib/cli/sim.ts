@@ -3,6 +3,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { versionText } from "./help.ts";
 import { ConfigError } from "../errors.ts";
 import { loadCorpus } from "../sampler/corpus.ts";
 import { loadTokenizer } from "../sampler/tokenizer.ts";
@@ -40,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
         "log-chunks": { type: "boolean" },
         "http-server": { type: "string", default: "deno" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
       },
       strict: true,
     }).values;
@@ -49,6 +51,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.help) {
     console.log(HELP);
+    return 0;
+  }
+  if (values.version) {
+    console.log(versionText());
     return 0;
   }
   const port = Number(values.port);

@@ -4,6 +4,7 @@
  * @module
  */
 import { summarize } from "../metrics/summary.ts";
+import { versionText } from "./help.ts";
 import { readRecords, readRunInfo, readSummary, runFiles, writeSummary } from "../results/files.ts";
 import { writeRunReport } from "../report/html_report.ts";
 import { formatSummaryTable } from "../report/summary_table.ts";
@@ -14,6 +15,10 @@ Rebuilds <stem>_summary.json and <stem>_report.html from a records file (e.g. af
 The run's configuration and endpoint come from <stem>_run.json, written when the run started.`;
 
 async function main(args: string[]): Promise<number> {
+  if (args[0] === "--version") {
+    console.log(versionText());
+    return 0;
+  }
   if (args.length !== 1 || args[0] === "--help" || args[0] === "-h") {
     console.log(HELP);
     return args.length === 1 ? 0 : 2;

@@ -3,6 +3,7 @@
  * (charts as inline SVG inside HTML outputs, no network needed to view) to `notebooks/rendered/`.
  * @module
  */
+import { versionText } from "../version.ts";
 import { basename, dirname, join, resolve } from "node:path";
 import { JUPYTER_PYTHON, setupJupyter } from "./setup.ts";
 
@@ -75,6 +76,10 @@ export async function renderNotebook(
 }
 
 async function main(args: string[]): Promise<number> {
+  if (args.includes("--version")) {
+    console.log(versionText());
+    return 0;
+  }
   if (args.includes("--help") || args.includes("-h")) {
     console.log(`deno task render [notebook.ipynb …]
 

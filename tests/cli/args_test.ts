@@ -36,7 +36,7 @@ Deno.test("parseBenchArgs() maps the original kit's flags onto the run config", 
     "--no-include-usage",
   ]);
   assert.equal(r.help, false);
-  assert.deepEqual(!r.help && r.config, {
+  assert.deepEqual("config" in r && r.config, {
     model: "m",
     meanInputTokens: 100,
     stddevInputTokens: 0,
@@ -79,7 +79,7 @@ Deno.test("parseBenchArgs() rejects unknown flags with a suggestion, bad JSON an
 
 Deno.test("parseBenchArgs() passes non-numbers through for the schema to name", () => {
   const r = parseBenchArgs(["--num-concurrent-requests", "many"]);
-  assert.deepEqual(!r.help && r.config, { numConcurrentRequests: "many" });
+  assert.deepEqual("config" in r && r.config, { numConcurrentRequests: "many" });
 });
 
 Deno.test("--help lists every flag", () => {
@@ -113,7 +113,14 @@ Deno.test("flagName() maps config fields to CLI flags", () => {
 
 Deno.test("--help shows the schema's defaults beside each flag", () => {
   const help = benchHelp();
-  const line = (flag: string) => help.split("\n").find((l) => l.trimStart().startsWith(flag)) ?? "";
+  // A flag's entry: its line and the indented lines under it, as one text.
+  const line = (flag: string) => {
+    const lines = help.split("\n");
+    const i = lines.findIndex((l) => l.trimStart().startsWith(flag));
+    const rest = lines.slice(i + 1);
+    const end = rest.findIndex((l) => !/^ {6,}\S/.test(l));
+    return [lines[i], ...rest.slice(0, end < 0 ? rest.length : end)].map((l) => l.trim()).join(" ");
+  };
   assert.match(line("--mean-input-tokens"), /\(default 550\)$/);
   assert.match(line("--timeout "), /\(default 600\)$/);
   assert.match(line("--num-concurrent-requests"), /\(default 8\)$/);
@@ -121,5 +128,29 @@ Deno.test("--help shows the schema's defaults beside each flag", () => {
   assert.doesNotMatch(line("--ignore-eos"), /default/);
   // A default changed in the schema shows in the help: no copy of it is kept elsewhere.
   const other = flagRows(BENCH_FLAGS.filter((f) => f.field === "seed"), { seed: 42 });
-  assert.match(other[0], /\(default 42\)$/);
+  assert.match(other.find((l) => l.includes("--seed"))!, /\(default 42\)$/);
+});
+
+Deno.test("--help lists the flags in groups, no line wider than 100 columns, with the exit codes", () => {
+  const help = benchHelp();
+  const headings = help.split("\n").filter((l) => /^[A-Z][\w &]+:$/.test(l));
+  assert.deepEqual(headings, [
+    "Endpoint:",
+    "Load:",
+    "Requests & datasets:",
+    "Limits & timeouts:",
+    "Output:",
+    "Simulated endpoint:",
+    "Other:",
+    "Examples:",
+  ]);
+  for (const l of help.split("\n")) assert.ok([...l].length <= 100, `${[...l].length}: ${l}`);
+  assert.match(help, /130 interrupted \(Ctrl-C\) · 143 terminated \(SIGTERM\)/);
+  assert.match(help, /^ {2}--version +print the version and Deno's$/m);
+  // Every flag is in the help, and in a group.
+  for (const f of BENCH_FLAGS) assert.ok(f.group, `${f.field} has a group`);
+});
+
+Deno.test("--version is parsed, not an unknown flag", () => {
+  assert.deepEqual(parseBenchArgs(["--version"]), { help: false, version: true });
 });
