@@ -2,7 +2,7 @@
  * `deno task bench`: runs one benchmark from command-line flags and prints the summary.
  * @module
  */
-import { loadEnv } from "../config/dotenv.ts";
+import { loadEnvFiles } from "../config/dotenv.ts";
 import type { RunConfig } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
 import { type SweepRun, sweepSummary } from "../metrics/sweep.ts";
@@ -20,7 +20,8 @@ const err = (s: string) => console.error(s);
 export async function main(argv: readonly string[]): Promise<number> {
   let plan: Extract<BenchPlan, { input: unknown }>;
   try {
-    const resolved = resolveBenchConfig(argv, loadEnv());
+    const loaded = loadEnvFiles();
+    const resolved = resolveBenchConfig(argv, loaded.env);
     if (resolved.help) {
       console.log(benchHelp());
       return 0;
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     plan = resolved;
+    if (loaded.files.length) err(`Settings from ${loaded.files.join(" and ")} (environment variables win)`);
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`error: ${cliMessage(e)}`);

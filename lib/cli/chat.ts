@@ -3,7 +3,7 @@
  * @module
  */
 import { type ChatSession, type ChatTurn, startChatSession } from "../chat/session.ts";
-import { loadEnv } from "../config/dotenv.ts";
+import { loadEnvFiles } from "../config/dotenv.ts";
 import { applyEnv, parseChatConfig } from "../config/resolve.ts";
 import { chatConfigDefaults, type ChatConfigInput, type RunConfigInput } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
@@ -119,7 +119,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const sources: Record<string, string> = {};
-    const input = applyEnv(parsed.config as RunConfigInput, loadEnv(), sources) as Record<string, unknown>;
+    const loaded = loadEnvFiles();
+    if (loaded.files.length) console.error(`Settings from ${loaded.files.join(" and ")} (environment variables win)`);
+    const input = applyEnv(parsed.config as RunConfigInput, loaded.env, sources) as Record<string, unknown>;
     const { ignoreEos: _ignore, ...chatInput } = input;
     session = await startChatSession(parseChatConfig(chatInput as ChatConfigInput, { nameOf: flagName, sources }));
   } catch (e) {

@@ -24,18 +24,39 @@ export function parseDotenv(text: string): Record<string, string> {
   return out;
 }
 
+/** The environment a run sees, and the `.env` files it was read from (nearest first). */
+export interface LoadedEnv {
+  env: Record<string, string>;
+  files: string[];
+}
+
 /**
- * The environment a run sees: the process environment over the `.env` file of `cwd` (process variables win, as with
- * dotenv). A missing `.env` is fine; an unreadable one is not silently ignored.
+ * The environment a run sees: the process environment over the `.env` files — the one in the folder the user ran
+ * from (`INIT_CWD`, which `deno task` sets, since it runs tasks in the project's folder) over the one in `cwd` (the
+ * project root under `deno task`). Process variables win, as with dotenv. A missing `.env` is fine; an unreadable
+ * one is not silently ignored.
  */
-export function loadEnv(options: { cwd?: string; env?: Record<string, string> } = {}): Record<string, string> {
+export function loadEnvFiles(options: { cwd?: string; env?: Record<string, string> } = {}): LoadedEnv {
   const env = options.env ?? Deno.env.toObject();
-  const path = `${options.cwd ?? Deno.cwd()}/.env`;
-  let fromFile: Record<string, string> = {};
-  try {
-    fromFile = parseDotenv(Deno.readTextFileSync(path));
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  const cwd = options.cwd ?? Deno.cwd();
+  const folders = [
+    ...new Set([env.INIT_CWD, cwd].filter((f): f is string => Boolean(f)).map((f) => f.replace(/\/+$/, ""))),
+  ];
+  const files: string[] = [];
+  let fromFiles: Record<string, string> = {};
+  for (const folder of folders.reverse()) {
+    const path = `${folder}/.env`;
+    try {
+      fromFiles = { ...fromFiles, ...parseDotenv(Deno.readTextFileSync(path)) };
+      files.unshift(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
   }
-  return { ...fromFile, ...env };
+  return { env: { ...fromFiles, ...env }, files };
+}
+
+/** {@link loadEnvFiles}' environment alone. */
+export function loadEnv(options: { cwd?: string; env?: Record<string, string> } = {}): Record<string, string> {
+  return loadEnvFiles(options).env;
 }

@@ -320,3 +320,37 @@ Deno.test("--client-threads 2 spreads the streams over two measuring threads; th
   assert.ok(first >= 0 && first < 100, `first send at ${first} ms`);
   assert.ok(records.every((x) => x.endOffsetMs - first <= summary.run.wallTimeS! * 1000 + 0.01));
 });
+
+Deno.test("deno task bench from a subfolder reads that folder's .env (INIT_CWD) and says which file it read", async () => {
+  await withSim(["--params", '{"model": "sub-model"}'], async (origin) => {
+    const sub = await Deno.makeTempDir();
+    const results = await Deno.makeTempDir();
+    await Deno.writeTextFile(`${sub}/.env`, `OPENAI_API_BASE=${origin}/v1\n`);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "task",
+        "--config",
+        `${root}deno.json`,
+        "bench",
+        "--model",
+        "sub-model",
+        "--max-num-completed-requests",
+        "2",
+        "--mean-output-tokens",
+        "8",
+        "--results-dir",
+        results,
+      ],
+      cwd: sub,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    assert.match(stderr, new RegExp(`Settings from ${sub}/\\.env`));
+    const summary = await readSummary(`${filesFrom(new TextDecoder().decode(out.stdout)).summary}`);
+    assert.equal(summary.endpoint.api, "openai", "the subfolder's .env named the endpoint");
+    assert.equal(summary.endpoint.url, `${origin}/v1/chat/completions`);
+  });
+});
