@@ -9,7 +9,7 @@ import { type SweepRun, sweepSummary } from "../metrics/sweep.ts";
 import { formatSummaryTable } from "../report/summary_table.ts";
 import { formatSweepTable } from "../report/sweep_table.ts";
 import { type BenchmarkResult, runPipeline } from "../runner/pipeline.ts";
-import { benchHelp, type BenchPlan, cliMessage, flagName, resolveBenchConfig } from "./args.ts";
+import { benchHelp, type BenchPlan, cliMessage, flagName, resolveBenchConfig, withDiscoveredModel } from "./args.ts";
 import { versionText } from "./help.ts";
 import { createProgressView } from "./progress.ts";
 import { INTERRUPT_EXIT_CODES, type InterruptSignal, listenForInterrupts } from "./signals.ts";
@@ -21,7 +21,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let plan: Extract<BenchPlan, { input: unknown }>;
   try {
     const loaded = loadEnvFiles();
-    const resolved = resolveBenchConfig(argv, loaded.env);
+    const resolved = resolveBenchConfig(await withDiscoveredModel(argv, loaded.env, err), loaded.env);
     if (resolved.help) {
       console.log(benchHelp());
       return 0;

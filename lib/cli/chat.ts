@@ -8,7 +8,16 @@ import { applyEnv, parseChatConfig } from "../config/resolve.ts";
 import { chatConfigDefaults, type ChatConfigInput, type RunConfigInput } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
 import { versionText } from "./help.ts";
-import { BENCH_FLAGS, cliMessage, ENDPOINT_FIELDS, flagName, flagRows, type FlagSpec, parseBenchArgs } from "./args.ts";
+import {
+  BENCH_FLAGS,
+  cliMessage,
+  ENDPOINT_FIELDS,
+  flagName,
+  flagRows,
+  type FlagSpec,
+  parseBenchArgs,
+  withDiscoveredModel,
+} from "./args.ts";
 
 /** Flags of `deno task chat`: the endpoint flags of `deno task bench`, and the answer's parameters. */
 export const CHAT_FLAGS: FlagSpec[] = [
@@ -121,7 +130,13 @@ async function main(argv: string[]): Promise<number> {
     const sources: Record<string, string> = {};
     const loaded = loadEnvFiles();
     if (loaded.files.length) console.error(`Settings from ${loaded.files.join(" and ")} (environment variables win)`);
-    const input = applyEnv(parsed.config as RunConfigInput, loaded.env, sources) as Record<string, unknown>;
+    const say = (line: string) => console.error(line);
+    const withModel = parseBenchArgs(
+      await withDiscoveredModel(argv, loaded.env, say, { flags: CHAT_FLAGS }),
+      CHAT_FLAGS,
+    );
+    const config = "config" in withModel ? withModel.config : parsed.config;
+    const input = applyEnv(config as RunConfigInput, loaded.env, sources) as Record<string, unknown>;
     const { ignoreEos: _ignore, ...chatInput } = input;
     session = await startChatSession(parseChatConfig(chatInput as ChatConfigInput, { nameOf: flagName, sources }));
   } catch (e) {

@@ -237,3 +237,29 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
     },
   };
 }
+
+/**
+ * The models an OpenAI-compatible server lists at `GET {baseUrl}/models`, or null when it does not answer that route
+ * (unreachable, an error status, not the OpenAI list shape) — the caller then asks the user for `--model`.
+ */
+export async function listModels(
+  baseUrl: string,
+  options: { apiKey?: string; fetch?: FetchLike; timeoutMs?: number } = {},
+): Promise<string[] | null> {
+  const doFetch = options.fetch ?? fetch;
+  try {
+    const res = await doFetch(`${baseUrl.replace(/\/+$/, "")}/models`, {
+      headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {},
+      signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+    });
+    if (!res.ok) {
+      await res.body?.cancel();
+      return null;
+    }
+    const body = await res.json() as { data?: { id?: unknown }[] };
+    if (!Array.isArray(body?.data)) return null;
+    return body.data.map((m) => m?.id).filter((id): id is string => typeof id === "string");
+  } catch {
+    return null;
+  }
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BENCH_FLAGS, benchHelp, flagName, flagRows, parseBenchArgs } from "../../lib/cli/args.ts";
+import { BENCH_FLAGS, benchHelp, flagName, flagRows, parseBenchArgs, withDiscoveredModel } from "../../lib/cli/args.ts";
 import { ConfigError } from "../../lib/errors.ts";
 
 Deno.test("parseBenchArgs() maps the original kit's flags onto the run config", () => {
@@ -153,4 +153,32 @@ Deno.test("--help lists the flags in groups, no line wider than 100 columns, wit
 
 Deno.test("--version is parsed, not an unknown flag", () => {
   assert.deepEqual(parseBenchArgs(["--version"]), { help: false, version: true });
+});
+
+Deno.test("withDiscoveredModel(): one model served → used and said; several → one line listing them; none → unchanged", async () => {
+  const env = { OPENAI_API_BASE: "http://127.0.0.1:9/v1" };
+  const said: string[] = [];
+  const say = (l: string) => said.push(l);
+  const one = await withDiscoveredModel([], env, say, { list: () => Promise.resolve(["only-model"]) });
+  assert.deepEqual(one, ["--model", "only-model"]);
+  assert.match(said[0], /--model not given: using only-model, the one model http:\/\/127.0.0.1:9\/v1\/models lists/);
+  await assert.rejects(
+    withDiscoveredModel([], env, say, { list: () => Promise.resolve(["a", "b"]) }),
+    (e: Error) => e instanceof ConfigError && /--model: required — .* lists 2 models: a, b/.test(e.message),
+  );
+  assert.deepEqual(await withDiscoveredModel([], env, say, { list: () => Promise.resolve(null) }), []);
+  let asked = false;
+  const given = await withDiscoveredModel(["--model", "m"], env, say, {
+    list: () => {
+      asked = true;
+      return Promise.resolve(["x"]);
+    },
+  });
+  assert.deepEqual(given, ["--model", "m"]);
+  assert.equal(asked, false, "a model given is not looked up");
+  assert.deepEqual(
+    await withDiscoveredModel([], {}, say, { list: () => Promise.resolve(["x"]) }),
+    [],
+    "sim: no lookup",
+  );
 });

@@ -354,3 +354,31 @@ Deno.test("deno task bench from a subfolder reads that folder's .env (INIT_CWD) 
     assert.equal(summary.endpoint.url, `${origin}/v1/chat/completions`);
   });
 });
+
+Deno.test("no --model: the one model the server lists is used and said; a server with two gets a line listing them", async () => {
+  await withSim(["--params", '{"model": "the-only-one"}'], async (origin) => {
+    const cwd = await Deno.makeTempDir();
+    const r = await bench([
+      "--base-url",
+      `${origin}/v1`,
+      "--max-num-completed-requests",
+      "2",
+      "--mean-output-tokens",
+      "8",
+    ], {
+      cwd,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /--model not given: using the-only-one, the one model .*\/v1\/models lists/);
+    assert.equal((await readSummary(`${cwd}/${filesFrom(r.stdout).summary}`)).endpoint.model, "the-only-one");
+  });
+  await using two = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => Response.json({ object: "list", data: [{ id: "model-a" }, { id: "model-b" }] }),
+  );
+  const r = await bench(["--base-url", `http://127.0.0.1:${two.addr.port}/v1`]);
+  assert.equal(r.code, 2, r.stderr);
+  const lines = r.stderr.trim().split("\n").filter((l) => l.startsWith("error:"));
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /--model: required — .* lists 2 models: model-a, model-b/);
+});
