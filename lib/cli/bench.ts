@@ -12,9 +12,15 @@ import { type BenchmarkResult, runPipeline } from "../runner/pipeline.ts";
 import { benchHelp, type BenchPlan, cliMessage, flagName, resolveBenchConfig, withDiscoveredModel } from "./args.ts";
 import { versionText } from "./help.ts";
 import { createProgressView } from "./progress.ts";
+import { emphasize, paint, wantsColour } from "./style.ts";
 import { INTERRUPT_EXIT_CODES, type InterruptSignal, listenForInterrupts } from "./signals.ts";
 
-const err = (s: string) => console.error(s);
+const colourErr = wantsColour(Deno.stderr);
+const colourOut = wantsColour(Deno.stdout);
+const err = (s: string) =>
+  console.error(
+    /^error:/.test(s) ? paint(s, "bad", colourErr) : /^\*\*\* SIMULATED/.test(s) ? paint(s, "warn", colourErr) : s,
+  );
 
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -109,7 +115,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const result = await runOne(sweep.configs[i], label);
         runs.push({ value, result });
         console.log(`\n── ${label}`);
-        console.log(formatSummaryTable(result.summary));
+        console.log(emphasize(formatSummaryTable(result.summary), colourOut));
         printFiles(result.files);
       }
       const summary = sweepSummary(sweep.field, runs);
@@ -136,7 +142,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
     const result = await runOne(plan.config);
     console.log("");
-    console.log(formatSummaryTable(result.summary));
+    console.log(emphasize(formatSummaryTable(result.summary), colourOut));
     printFiles(result.files);
     if (signalled) return INTERRUPT_EXIT_CODES[signalled];
     if (result.summary.run.requestsSucceeded === 0) {

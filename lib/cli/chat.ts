@@ -22,7 +22,7 @@ import {
 /** Flags of `deno task chat`: the endpoint flags of `deno task bench`, and the answer's parameters. */
 export const CHAT_FLAGS: FlagSpec[] = [
   ...BENCH_FLAGS.filter((f) => ENDPOINT_FIELDS.includes(f.field)),
-  { field: "maxTokens", group: "Answers", kind: "int", arg: "N", help: "most tokens an answer may have, 50–2048" },
+  { field: "maxTokens", group: "Answers", kind: "int", arg: "N", help: "most tokens an answer may have, 1–2048" },
   {
     field: "system",
     group: "Answers",

@@ -179,8 +179,8 @@ const CHAT_ENDPOINT_FIELDS = {
 
 /** A chat session's configuration: the endpoint fields of a run, and the answers' parameters. */
 export const ChatConfigSchema = RunConfigFields.pick(CHAT_ENDPOINT_FIELDS).extend({
-  /** Most tokens an answer may have. @default 256 */
-  maxTokens: z.int().min(50).max(2048).default(256),
+  /** Most tokens an answer may have (the original kit's slider went from 50 to 2048; smaller is fine). @default 256 */
+  maxTokens: z.int().min(1).max(2048).default(256),
   temperature: z.number().min(0).max(2).optional(),
   topK: z.int().min(1).optional(),
   topP: z.number().gt(0).max(1).optional(),

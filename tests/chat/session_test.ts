@@ -178,7 +178,7 @@ Deno.test("chat templates by family", () => {
 });
 
 Deno.test("chat configuration errors are one line before anything is sent", async () => {
-  await assert.rejects(createChatSession({ maxTokens: 10 }), /maxTokens: must be ≥ 50 \(got 10\)/);
+  await assert.rejects(createChatSession({ maxTokens: 0 }), /maxTokens: must be ≥ 1 \(got 0\)/);
   await assert.rejects(createChatSession({ maxTokens: 4096 }), /maxTokens: must be ≤ 2048/);
   await assert.rejects(createChatSession({ llmApi: "openai", baseUrl: "http://h/v1" }), /model: is required/);
   await assert.rejects(createChatSession({ temperature: 3 }), /temperature: must be ≤ 2/);
