@@ -342,7 +342,13 @@ Deno.test("deno task bench from a subfolder reads that folder's .env (INIT_CWD) 
         results,
       ],
       cwd: sub,
-      env: { NO_COLOR: "1" },
+      // As from a shell: `deno task` sets INIT_CWD only when it is not set already (as it is inside `deno task test`).
+      clearEnv: true,
+      env: Object.fromEntries(
+        Object.entries({ NO_COLOR: "1", PATH: Deno.env.get("PATH"), HOME: Deno.env.get("HOME") }).concat(
+          Deno.env.get("DENO_DIR") ? [["DENO_DIR", Deno.env.get("DENO_DIR")]] : [],
+        ).filter((e): e is [string, string] => e[1] !== undefined),
+      ),
       stdout: "piped",
       stderr: "piped",
     }).output();
