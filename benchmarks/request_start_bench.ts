@@ -1,10 +1,11 @@
 // What starting a request costs the client: 512 requests started at once over warm keep-alive connections (the first
 // wave of a run at concurrency 512), from the OpenAI connector's request building through llm-bench's HTTP client to
-// the socket write. Only the burst of starts is timed (b.start/b.end), not the answers. The server is a bare socket
-// loop that answers each request with one SSE event and [DONE] once it has read it.
+// the socket write. Only the burst of starts is timed (b.start/b.end), not the answers. The server is the warm-up's
+// stand-in (a bare socket loop) answering each request with one SSE event and [DONE] once it has read it.
 // Run: deno bench --allow-all benchmarks/request_start_bench.ts   (part of deno task perf)
 import { createOpenAIConnector } from "../lib/connectors/openai.ts";
 import { measureRequest } from "../lib/runner/request.ts";
+import { standIn } from "../lib/runner/warm.ts";
 import type { RequestSpec } from "../lib/sampler/sampler.ts";
 
 const N = 512;
@@ -18,36 +19,8 @@ function chunk(s: string): string {
   return `${enc.encode(s).length.toString(16)}\r\n${s}\r\n`;
 }
 
-const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-(async () => {
-  for await (const conn of listener) {
-    (async () => {
-      const buf = new Uint8Array(65_536);
-      let pending = "";
-      const dec = new TextDecoder();
-      try {
-        for (;;) {
-          const n = await conn.read(buf);
-          if (n === null) return;
-          pending += dec.decode(buf.subarray(0, n));
-          for (;;) {
-            const head = pending.indexOf("\r\n\r\n");
-            if (head < 0) break;
-            const length = Number(/content-length: (\d+)/i.exec(pending.slice(0, head))?.[1] ?? 0);
-            if (pending.length < head + 4 + length) break;
-            pending = pending.slice(head + 4 + length);
-            await conn.write(answer);
-          }
-        }
-      } catch {
-        // the client went away
-      } finally {
-        conn.close();
-      }
-    })();
-  }
-})();
-const baseUrl = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/v1`;
+const server = standIn(answer);
+const baseUrl = `http://127.0.0.1:${server.port}/v1`;
 const prompt = "Shall I compare thee to a summer's day? Thou art more lovely and more temperate. ".repeat(28);
 const specs: RequestSpec[] = Array.from({ length: N }, (_, index) => ({
   index,

@@ -50,8 +50,11 @@ function answerFor(path: string): Uint8Array {
   return out;
 }
 
-/** Serves `answer` to every request on 127.0.0.1 (keep-alive), until closed. */
-function standIn(answer: Uint8Array) {
+/**
+ * Serves `answer` to every request on 127.0.0.1 (keep-alive), until closed: the stand-in of the warm-up, and of the
+ * request-start benchmark.
+ */
+export function standIn(answer: Uint8Array): { port: number; close(): Promise<void> } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns = new Set<Deno.Conn>();
   const serving = (async () => {

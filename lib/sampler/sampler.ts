@@ -70,13 +70,7 @@ export function createSampler(options: SamplerOptions, tokenizer: Tokenizer, cor
   const corpusIds = tokenizer.encode(corpus.replace(/\s+/g, " "));
   if (corpusIds.length < 16) throw new ConfigError("The prompt corpus is too short to cut prompts from");
   const minInputTokens = tokenizer.count(instruction(options.meanOutputTokens * 10)) + 1;
-  if (options.meanInputTokens < minInputTokens) {
-    throw new ConfigError(
-      `must be ≥ ${minInputTokens} with this tokenizer (the prompt's instruction alone takes ` +
-        `${minInputTokens - 1} tokens; got ${options.meanInputTokens})`,
-      { field: "meanInputTokens" },
-    );
-  }
+  checkMinInput(options.meanInputTokens, minInputTokens);
 
   const draw = drawer(prng);
 
@@ -150,13 +144,7 @@ export function createTableSampler(options: SamplerOptions, table: CorpusTable):
   for (const i of wordStarts) isStart[i] = 1;
   const headTokens = (maxTokens: number) => table.instructionTokens + Math.ceil(String(maxTokens).length / 3);
   const minInputTokens = headTokens(options.meanOutputTokens * 10) + 1;
-  if (options.meanInputTokens < minInputTokens) {
-    throw new ConfigError(
-      `must be ≥ ${minInputTokens} with this tokenizer (the prompt's instruction alone takes ` +
-        `${minInputTokens - 1} tokens; got ${options.meanInputTokens})`,
-      { field: "meanInputTokens" },
-    );
-  }
+  checkMinInput(options.meanInputTokens, minInputTokens);
   const draw = drawer(prng);
   // A run of n tokens from a word start to a word start (the corpus wraps around); a few tries find one.
   const cut = (n: number): string => {
@@ -179,6 +167,17 @@ export function createTableSampler(options: SamplerOptions, table: CorpusTable):
       return { index: index++, prompt, promptTokens: requestedInputTokens, requestedInputTokens, maxTokens };
     },
   };
+}
+
+/** A mean input length the instruction alone exceeds is a configuration error, before anything is drawn. */
+function checkMinInput(mean: number, minInputTokens: number): void {
+  if (mean < minInputTokens) {
+    throw new ConfigError(
+      `must be ≥ ${minInputTokens} with this tokenizer (the prompt's instruction alone takes ` +
+        `${minInputTokens - 1} tokens; got ${mean})`,
+      { field: "meanInputTokens" },
+    );
+  }
 }
 
 /** Draws lengths ~ Normal(mean, stddev), rounded, redrawn until at least `min`. */

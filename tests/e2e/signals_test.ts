@@ -5,6 +5,20 @@ import { readRecords, readSummary } from "../../lib/results/files.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
+/** A run long enough to interrupt: 400 requests, 4 at a time. */
+const runArgs = (dir: string) => [
+  "--max-num-completed-requests",
+  "400",
+  "--num-concurrent-requests",
+  "4",
+  "--mean-output-tokens",
+  "60",
+  "--stddev-output-tokens",
+  "0",
+  "--results-dir",
+  dir,
+];
+
 function startBench(dir: string) {
   return new Deno.Command(Deno.execPath(), {
     args: [
@@ -12,16 +26,7 @@ function startBench(dir: string) {
       "-A",
       `--config=${root}deno.json`,
       `${root}lib/cli/bench.ts`,
-      "--max-num-completed-requests",
-      "400",
-      "--num-concurrent-requests",
-      "4",
-      "--mean-output-tokens",
-      "60",
-      "--stddev-output-tokens",
-      "0",
-      "--results-dir",
-      dir,
+      ...runArgs(dir),
     ],
     env: { NO_COLOR: "1" },
     stdout: "piped",
@@ -56,16 +61,7 @@ function startTaskBench(dir: string) {
       "--config",
       `${root}deno.json`,
       "bench",
-      "--max-num-completed-requests",
-      "400",
-      "--num-concurrent-requests",
-      "4",
-      "--mean-output-tokens",
-      "60",
-      "--stddev-output-tokens",
-      "0",
-      "--results-dir",
-      dir,
+      ...runArgs(dir),
     ],
     env: { NO_COLOR: "1" },
     stdout: "piped",
