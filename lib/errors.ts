@@ -65,3 +65,13 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
   }
   return out;
 }
+
+/**
+ * Removes credentials from every URL in `text`: the user and password before `@`, and the values of query parameters
+ * whose names say key, token, secret or auth — for any message, record or file that may quote a URL.
+ */
+export function redactUrls(text: string): string {
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1[redacted]@")
+    .replace(/([?&][^=&#\s]*(?:key|token|secret|auth|password)[^=&#\s]*=)[^&#\s"']+/gi, "$1[redacted]");
+}

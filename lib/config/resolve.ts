@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, redactUrls } from "../errors.ts";
 import {
   type ChatConfig,
   type ChatConfigInput,
@@ -75,7 +75,11 @@ export function formatConfigIssues(error: z.ZodError, input: unknown, options: P
     const secret = issue.path.some((p) => /key|token|secret/i.test(String(p)) && !/tokens/i.test(String(p)));
     const shown = value === undefined || secret || issue.code === "unrecognized_keys" || issue.code === "custom"
       ? ""
-      : ` (got ${typeof value === "number" && Number.isNaN(value) ? "a non-number" : JSON.stringify(value)})`;
+      : ` (got ${
+        typeof value === "number" && !Number.isFinite(value)
+          ? (Number.isNaN(value) ? "a non-number" : String(value))
+          : redactUrls(JSON.stringify(value))
+      })`;
     // Custom messages name other fields as `{field}`.
     const text = describeIssue(issue).replace(/\{(\w+)\}/g, (_, field: string) => nameOf(field));
     return `${name}: ${text}${shown}`;

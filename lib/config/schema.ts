@@ -26,6 +26,9 @@ const NEEDS: Record<Exclude<LlmApi, "sim">, { url: string; key?: string }> = {
 /** Default model name used against the simulated endpoint. */
 export const SIM_MODEL = "llm-bench-sim";
 
+/** The longest time limit, seconds: timers hold at most 2³¹ − 1 ms (about 24.8 days). */
+export const MAX_TIMER_S = 2_147_483;
+
 /** Requests in flight at once in a closed loop when the run does not say. */
 export const DEFAULT_CONCURRENCY = 8;
 /** Requests a run sends when it names no count, dataset or duration. */
@@ -96,7 +99,7 @@ export const RunConfigFields = z.object({
   /** Requests sent first, marked `warmup` in the records and left out of the summary. @default 0 */
   warmupRequests: z.int().min(0).default(0),
   /** Stop sending new requests after this many seconds (requests in flight finish). */
-  durationS: z.number().positive().optional(),
+  durationS: z.number().positive().max(MAX_TIMER_S).optional(),
   /** JSONL file of requests (`prompt` or `messages`, optional `max_tokens`) instead of sampled prompts. */
   dataset: z.string().min(1).optional(),
   /** Order of the dataset's requests. @default "sequential" */
@@ -104,13 +107,13 @@ export const RunConfigFields = z.object({
   /** Service-level objectives per request; the summary reports goodput against them. */
   slo: SloSchema.optional(),
   /** Stop the whole run after this many seconds; requests in flight are aborted and recorded. @default 600 */
-  timeoutS: z.number().positive().default(600),
+  timeoutS: z.number().positive().max(MAX_TIMER_S).default(600),
   /** Per request: fail with TIMEOUT when no first token arrives within this many seconds. */
-  ttftTimeoutS: z.number().positive().optional(),
+  ttftTimeoutS: z.number().positive().max(MAX_TIMER_S).optional(),
   /** Per request: fail with TIMEOUT after this many seconds without data once the response started. @default 60 */
-  idleTimeoutS: z.number().positive().default(60),
+  idleTimeoutS: z.number().positive().max(MAX_TIMER_S).default(60),
   /** Per request: fail with TIMEOUT when the whole request takes longer than this many seconds. */
-  requestTimeoutS: z.number().positive().optional(),
+  requestTimeoutS: z.number().positive().max(MAX_TIMER_S).optional(),
   /** Folder for results files. @default "data/results" */
   resultsDir: z.string().min(1).default("data/results"),
   /** Extra fields merged into every request body (e.g. temperature). @default {} */

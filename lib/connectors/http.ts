@@ -1,4 +1,4 @@
-import { RequestError } from "../errors.ts";
+import { redactUrls, RequestError } from "../errors.ts";
 import { SIMULATED_HEADER } from "../wire.ts";
 import { createH1Client } from "./h1.ts";
 import type { BodyReader, FetchLike, HttpClient, HttpRequestInit, HttpResponse, StreamEvent } from "./types.ts";
@@ -113,7 +113,7 @@ export async function bodyExcerpt(res: HttpResponse, limit = 300): Promise<strin
 export async function httpError(res: HttpResponse, url: string): Promise<RequestError> {
   const excerpt = await bodyExcerpt(res);
   const retryAfter = parseRetryAfter(res.headers.get("retry-after"));
-  const hint = res.status === 404 ? ` — check the URL (${url}) and the model name` : "";
+  const hint = res.status === 404 ? ` — check the URL (${redactUrls(url)}) and the model name` : "";
   return new RequestError(
     res.status === 429 ? "RATE_LIMITED" : "HTTP_STATUS",
     `HTTP ${res.status} ${res.statusText}${excerpt ? `: ${excerpt}` : ""}${hint}`,
@@ -142,7 +142,9 @@ export function toRequestError(e: unknown, signal: AbortSignal | undefined, endp
     return new RequestError("ABORTED", `Request aborted: ${why}`, { cause: e });
   }
   const message = e instanceof Error ? e.message : String(e);
-  return new RequestError("CONNECTION", `Cannot reach ${endpoint}: ${message.split("\n")[0]}`, { cause: e });
+  return new RequestError("CONNECTION", redactUrls(`Cannot reach ${endpoint}: ${message.split("\n")[0]}`), {
+    cause: e,
+  });
 }
 
 /**

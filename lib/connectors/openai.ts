@@ -1,4 +1,4 @@
-import { RequestError } from "../errors.ts";
+import { redactUrls, RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
 import {
   abortableReader,
@@ -143,13 +143,22 @@ export function createOpenAIStreamParser(): OpenAIStreamParser {
 }
 
 /**
+ * `base` + `path`, keeping a query string after the path (`…/v1?api-version=2024-10-21` →
+ * `…/v1/chat/completions?api-version=2024-10-21`, as Azure-style gateways need).
+ */
+export function endpointUrl(base: string, path: string): string {
+  const q = base.indexOf("?");
+  const [head, query] = q < 0 ? [base, ""] : [base.slice(0, q), base.slice(q)];
+  return `${head.replace(/\/+$/, "")}${path}${query}`;
+}
+
+/**
  * Creates the connector for OpenAI-compatible servers (vLLM, SGLang, TGI, llama.cpp, Ollama, OpenAI, the simulated
  * endpoint): chat or plain completions, streamed as SSE or as one JSON body.
  */
 export function createOpenAIConnector(options: OpenAIConnectorOptions): Connector {
-  const base = options.baseUrl.replace(/\/+$/, "");
   const endpointKind = options.endpoint ?? "chat";
-  const url = `${base}${endpointKind === "chat" ? "/chat/completions" : "/completions"}`;
+  const url = endpointUrl(options.baseUrl, endpointKind === "chat" ? "/chat/completions" : "/completions");
   const stream = (options.mode ?? "stream") === "stream";
   const http = options.fetch ? fromFetch(options.fetch) : createHttpClient(options.httpClient, url);
   const headers: Record<string, string> = {
@@ -177,7 +186,9 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
       const excerpt = await bodyExcerpt(res, 120);
       throw new RequestError(
         "BAD_RESPONSE",
-        `${url} answered with an HTML page, not ${stream ? "an event stream" : "JSON"} — is this an LLM endpoint, ` +
+        `${redactUrls(url)} answered with an HTML page, not ${
+          stream ? "an event stream" : "JSON"
+        } — is this an LLM endpoint, ` +
           `and does the base URL end in /v1? (${excerpt})`,
         { httpStatus: res.status, bodyExcerpt: excerpt },
       );
@@ -227,7 +238,7 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
 
   return {
     api: options.api ?? "openai",
-    endpoint: url,
+    endpoint: redactUrls(url),
     stream: run,
     httpClient: { kind: http.kind, stats: http.stats },
     warm: (connections, signal) => http.warm?.(url, connections, signal) ?? Promise.resolve(0),
@@ -248,7 +259,7 @@ export async function listModels(
 ): Promise<string[] | null> {
   const doFetch = options.fetch ?? fetch;
   try {
-    const res = await doFetch(`${baseUrl.replace(/\/+$/, "")}/models`, {
+    const res = await doFetch(endpointUrl(baseUrl, "/models"), {
       headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {},
       signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
     });

@@ -1,4 +1,4 @@
-import { RequestError } from "../errors.ts";
+import { redactUrls, RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
 import {
   abortableReader,
@@ -199,7 +199,7 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
 
   return {
     api: "sambastudio",
-    endpoint: url,
+    endpoint: redactUrls(url),
     stream: run,
     httpClient: { kind: http.kind, stats: http.stats },
     warm: (connections, signal) => http.warm?.(url, connections, signal) ?? Promise.resolve(0),

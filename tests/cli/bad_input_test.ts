@@ -135,3 +135,21 @@ Deno.test("a key given in the environment is never echoed by a config error", ()
     assert.ok(!(e as Error).message.includes("sk-hidden-123"));
   }
 });
+
+Deno.test("time limits past what a timer can hold are rejected with the maximum; Infinity is named as such", () => {
+  for (const flag of ["--timeout", "--duration", "--ttft-timeout", "--idle-timeout", "--request-timeout"]) {
+    assert.throws(
+      () => resolveBenchConfig([flag, "3000000"], {}),
+      new RegExp(`${flag}: must be ≤ 2147483 \\(got 3000000\\)`),
+    );
+  }
+  assert.throws(() => resolveBenchConfig(["--timeout", "Infinity"], {}), /--timeout: .*\(got Infinity\)/);
+  assert.equal(resolveBenchConfig(["--timeout", "2147483"], {}).help, false, "the maximum itself is fine");
+});
+
+Deno.test("credentials in a URL never reach an error message (userinfo, key-like query parameters)", () => {
+  assert.throws(
+    () => resolveBenchConfig([], { OPENAI_API_BASE: "ftp://user:sk-secret-123@host/v1" }),
+    (e: Error) => !e.message.includes("sk-secret-123") && /OPENAI_API_BASE .*\[redacted\]@host/.test(e.message),
+  );
+});

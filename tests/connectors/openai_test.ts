@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createOpenAIConnector } from "../../lib/connectors/openai.ts";
+import { createOpenAIConnector, endpointUrl } from "../../lib/connectors/openai.ts";
 import type { StreamEvent } from "../../lib/connectors/types.ts";
 import type { RequestError } from "../../lib/errors.ts";
 import { startSimServer } from "../../lib/simulator/server.ts";
@@ -188,4 +188,26 @@ Deno.test("openai connector reports a stream cut before [DONE] and any finish_re
   await using server = startScriptedServer(() => ({ pieces: ['data: {"choices":[{"delta":{"content":"a"}}]}\n\n'] }));
   await using c = createOpenAIConnector({ baseUrl: server.baseUrl, model: "m" });
   await assert.rejects(collect(c.stream(spec())), (e: RequestError) => e.code === "INCOMPLETE_STREAM");
+});
+
+Deno.test("a base URL with a query string keeps it after the path (Azure-style api-version)", async () => {
+  await using server = startSimServer({
+    tokenizer: await testTokenizer(),
+    corpus: await loadCorpus(),
+    params: { jitter: 0 },
+  });
+  await using c = createOpenAIConnector({
+    baseUrl: `${server.baseUrl}?api-version=2024-10-21`,
+    model: "llm-bench-sim",
+  });
+  assert.equal(c.endpoint, `${server.baseUrl}/chat/completions?api-version=2024-10-21`);
+  const events: StreamEvent[] = [];
+  for await (const ev of c.stream(spec(0, 4))) events.push(ev);
+  const response = events.find((e) => e.type === "response");
+  assert.equal(
+    response?.type === "response" ? response.status : null,
+    200,
+    "the path was found: the query did not break it",
+  );
+  assert.equal(endpointUrl("http://h/v1/", "/models"), "http://h/v1/models");
 });

@@ -388,3 +388,28 @@ Deno.test("no --model: the one model the server lists is used and said; a server
   assert.equal(lines.length, 1);
   assert.match(lines[0], /--model: required — .* lists 2 models: model-a, model-b/);
 });
+
+Deno.test("credentials in the base URL reach no record, no summary, no console line", async () => {
+  const cwd = await Deno.makeTempDir();
+  // Nothing listens on port 1: every request fails to connect, and the failure names the URL it could not reach.
+  const r = await bench([
+    "--base-url",
+    "http://user:sk-url-secret-42@127.0.0.1:1/v1?api_key=sk-query-secret-43",
+    "--model",
+    "m",
+    "--max-num-completed-requests",
+    "2",
+    "--no-warm-connections",
+  ], { cwd });
+  const files = [...Deno.readDirSync(`${cwd}/data/results`)].map((e) =>
+    Deno.readTextFileSync(`${cwd}/data/results/${e.name}`)
+  );
+  assert.ok(files.length >= 3, "the run wrote its files");
+  for (const text of [r.stdout, r.stderr, ...files]) {
+    assert.ok(!text.includes("sk-url-secret-42") && !text.includes("sk-query-secret-43"), text.slice(0, 300));
+  }
+  assert.match(
+    files.join("\n"),
+    /Cannot reach http:\/\/\[redacted\]@127\.0\.0\.1:1\/v1\/chat\/completions\?api_key=\[redacted\]/,
+  );
+});
