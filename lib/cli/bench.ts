@@ -25,8 +25,14 @@ const err = (s: string) =>
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let plan: Extract<BenchPlan, { input: unknown }>;
+  let loaded: ReturnType<typeof loadEnvFiles> | undefined;
+  // Which .env files were read, and their lines that were not: said before anything else, even before an error.
+  const tellEnv = () => {
+    if (loaded?.files.length) err(`Settings from ${loaded.files.join(" and ")} (environment variables win)`);
+    for (const w of loaded?.warnings ?? []) err(`warning: ${w}`);
+  };
   try {
-    const loaded = loadEnvFiles();
+    loaded = loadEnvFiles();
     const resolved = resolveBenchConfig(await withDiscoveredModel(argv, loaded.env, err), loaded.env);
     if (resolved.help) {
       console.log(benchHelp());
@@ -37,9 +43,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     plan = resolved;
-    if (loaded.files.length) err(`Settings from ${loaded.files.join(" and ")} (environment variables win)`);
+    tellEnv();
   } catch (e) {
     if (e instanceof ConfigError) {
+      tellEnv();
       err(`error: ${cliMessage(e)}`);
       return 2;
     }

@@ -130,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
     const sources: Record<string, string> = {};
     const loaded = loadEnvFiles();
     if (loaded.files.length) console.error(`Settings from ${loaded.files.join(" and ")} (environment variables win)`);
+    for (const w of loaded.warnings) console.error(`warning: ${w}`);
     const say = (line: string) => console.error(line);
     const withModel = parseBenchArgs(
       await withDiscoveredModel(argv, loaded.env, say, { flags: CHAT_FLAGS }),

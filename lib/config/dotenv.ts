@@ -24,10 +24,27 @@ export function parseDotenv(text: string): Record<string, string> {
   return out;
 }
 
-/** The environment a run sees, and the `.env` files it was read from (nearest first). */
+/** The environment a run sees, the `.env` files it was read from (nearest first), and their lines that were not read. */
 export interface LoadedEnv {
   env: Record<string, string>;
   files: string[];
+  /** One line per skipped line: the file, the line number and the name it starts with (never its value). */
+  warnings: string[];
+}
+
+/**
+ * The lines of a `.env` text that are not `KEY=value` (nor blank, nor comments), with the name each starts with —
+ * `OPENAI_API_BASE: http://…` or `OPENAI_API_KEY sk-…` would otherwise be skipped without a word.
+ */
+export function dotenvProblems(text: string): { line: number; starts: string }[] {
+  const out: { line: number; starts: string }[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    if (/^(?:export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=/.test(line)) return;
+    out.push({ line: i + 1, starts: /^[A-Za-z_][A-Za-z0-9_.]*/.exec(line)?.[0] ?? "" });
+  });
+  return out;
 }
 
 /**
@@ -43,17 +60,24 @@ export function loadEnvFiles(options: { cwd?: string; env?: Record<string, strin
     ...new Set([env.INIT_CWD, cwd].filter((f): f is string => Boolean(f)).map((f) => f.replace(/\/+$/, ""))),
   ];
   const files: string[] = [];
+  const warnings: string[] = [];
   let fromFiles: Record<string, string> = {};
   for (const folder of folders.reverse()) {
     const path = `${folder}/.env`;
     try {
-      fromFiles = { ...fromFiles, ...parseDotenv(Deno.readTextFileSync(path)) };
+      const text = Deno.readTextFileSync(path);
+      fromFiles = { ...fromFiles, ...parseDotenv(text) };
       files.unshift(path);
+      for (const p of dotenvProblems(text)) {
+        warnings.push(
+          `${path}:${p.line}: not KEY=value${p.starts ? ` (it starts ${p.starts})` : ""} — skipped; write NAME=value`,
+        );
+      }
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
   }
-  return { env: { ...fromFiles, ...env }, files };
+  return { env: { ...fromFiles, ...env }, files, warnings };
 }
 
 /** {@link loadEnvFiles}' environment alone. */

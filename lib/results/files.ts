@@ -73,9 +73,10 @@ export function openRecordWriter(path: string): RecordWriter {
     if (dir && dir !== path) Deno.mkdirSync(dir, { recursive: true });
     file = Deno.openSync(path, { append: true, create: true });
   } catch (e) {
-    throw new ConfigError(`cannot write results to ${dir} (${(e as Error).message.split("\n")[0]})`, {
-      field: "resultsDir",
-    });
+    // Deno's own wording for a path it will not let programs write ("run again with --allow-all") misleads here.
+    const denied = e instanceof Deno.errors.PermissionDenied || (e as Error).name === "NotCapable";
+    const why = denied ? "permission denied" : (e as Error).message.split("\n")[0];
+    throw new ConfigError(`cannot write results to ${dir} (${why})`, { field: "resultsDir" });
   }
   const encoder = new TextEncoder();
   let open = true;

@@ -43,3 +43,14 @@ Deno.test("loadEnvFiles() reads .env where the user ran from (INIT_CWD) over the
   );
   assert.deepEqual(loadEnvFiles({ cwd: sub, env: {} }).files, [`${sub}/.env`], "without INIT_CWD: the working folder");
 });
+
+Deno.test("loadEnvFiles() names the lines of a .env that are not KEY=value, without their values", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/.env`, "# fine\nOPENAI_API_BASE: http://h/v1\n\nOPENAI_API_KEY sk-secret-9\nOK=1\n");
+  const loaded = loadEnvFiles({ cwd: dir, env: {} });
+  assert.deepEqual(loaded.env, { OK: "1" });
+  assert.equal(loaded.warnings.length, 2);
+  assert.match(loaded.warnings[0], new RegExp(`^${dir}/\\.env:2: not KEY=value \\(it starts OPENAI_API_BASE\\)`));
+  assert.match(loaded.warnings[1], /\.env:4: not KEY=value \(it starts OPENAI_API_KEY\)/);
+  assert.ok(!loaded.warnings.join("").includes("sk-secret-9"));
+});

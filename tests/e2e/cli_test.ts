@@ -413,3 +413,20 @@ Deno.test("credentials in the base URL reach no record, no summary, no console l
     /Cannot reach http:\/\/\[redacted\]@127\.0\.0\.1:1\/v1\/chat\/completions\?api_key=\[redacted\]/,
   );
 });
+
+Deno.test("an unwritable results folder is one line that says so (not Deno's permission advice)", async () => {
+  // Through deno task, as a user runs it: Deno refuses /proc with its own advice to run with --allow-all.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--config", `${root}deno.json`, "bench", "--results-dir", "/proc/llm-bench-results"],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 2, stderr);
+  const lines = stderr.trim().split("\n").filter((l) => l.startsWith("error:"));
+  assert.deepEqual(lines, [
+    "error: --results-dir: cannot write results to /proc/llm-bench-results (permission denied)",
+  ]);
+  assert.doesNotMatch(stderr, /allow-all/);
+});
