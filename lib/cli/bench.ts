@@ -5,6 +5,7 @@
 import { loadEnvFiles } from "../config/dotenv.ts";
 import type { RunConfig } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
+import type { RequestRecord } from "../results/schema.ts";
 import { type SweepRun, sweepSummary } from "../metrics/sweep.ts";
 import { formatSummaryTable } from "../report/summary_table.ts";
 import { formatSweepTable } from "../report/sweep_table.ts";
@@ -21,6 +22,20 @@ const err = (s: string) =>
   console.error(
     /^error:/.test(s) ? paint(s, "bad", colourErr) : /^\*\*\* SIMULATED/.test(s) ? paint(s, "warn", colourErr) : s,
   );
+
+/** The server's first message for each error code of a run's failed requests, one line each (at most 5 codes). */
+export function firstErrors(records: readonly RequestRecord[]): string[] {
+  const first = new Map<string, { message: string; count: number }>();
+  for (const r of records) {
+    if (r.status !== "error" || !r.error) continue;
+    const seen = first.get(r.error.code);
+    if (seen) seen.count++;
+    else first.set(r.error.code, { message: r.error.message, count: 1 });
+  }
+  return [...first].slice(0, 5).map(([code, { message, count }]) =>
+    paint(`${code} × ${count}: ${message.length > 200 ? `${message.slice(0, 199)}…` : message}`, "bad", colourErr)
+  );
+}
 
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -151,9 +166,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log("");
     console.log(emphasize(formatSummaryTable(result.summary), colourOut));
     printFiles(result.files);
+    for (const line of firstErrors(result.records)) err(line);
     if (signalled) return INTERRUPT_EXIT_CODES[signalled];
     if (result.summary.run.requestsSucceeded === 0) {
-      err("error: no request succeeded — see the error codes above and the records file");
+      err("error: no request succeeded — the server's first message per error code is above; all are in the records");
       return 1;
     }
     return 0;

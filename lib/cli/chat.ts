@@ -191,6 +191,12 @@ async function main(argv: string[]): Promise<number> {
     Deno.removeSignalListener("SIGINT", onSigint);
     await session.close();
   }
+  // A chat in which every question failed did not work: say so in the exit code, as the benchmark does.
+  const turns = session.turns;
+  if (turns.length > 0 && turns.every((t) => t.status === "error")) {
+    console.error(`error: every answer failed — ${turns[0].error?.code}: ${turns[0].error?.message ?? ""}`);
+    return 1;
+  }
   return 0;
 }
 

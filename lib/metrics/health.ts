@@ -73,6 +73,15 @@ export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): 
   );
   const connected = records.filter((r) => r.connectMs !== undefined).length;
 
+  if (records.length > 0 && ok.length === 0) {
+    // The client's own figures say nothing of an endpoint that answered no request.
+    return {
+      verdict: "suspect",
+      reasons: ["no successful request: there is nothing to judge the measurement by"],
+      notes,
+      figures: {},
+    };
+  }
   if (lag && lag.p99 !== null && lag.p99 > HEALTH_LIMITS.lagP99Ms) {
     reasons.push(`the client's event loop lagged (p99 ${lag.p99.toFixed(1)} ms): chunks may have been stamped late`);
   }

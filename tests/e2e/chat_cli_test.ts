@@ -100,3 +100,9 @@ Deno.test("deno task chat without an endpoint chats with the simulator and says 
   assert.match(r.stderr, /SIMULATED ENDPOINT/);
   assert.match(r.stdout, /\[latency /);
 });
+
+Deno.test("deno task chat exits 1 when every answer failed, with the first failure's message", async () => {
+  const r = await chat(["--sim-params", '{"faults": {"plan": ["status-503"]}}'], "Hello\nAgain\n");
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^error: every answer failed — HTTP_STATUS: HTTP 503/m);
+});

@@ -430,3 +430,16 @@ Deno.test("an unwritable results folder is one line that says so (not Deno's per
   ]);
   assert.doesNotMatch(stderr, /allow-all/);
 });
+
+Deno.test("a run where every request fails says why on the console: the server's first message per error code", async () => {
+  const r = await bench([
+    "--max-num-completed-requests",
+    "4",
+    "--sim-params",
+    '{"faults": {"plan": ["status-503"]}}',
+  ]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^HTTP_STATUS × 4: HTTP 503 .*Service unavailable: the model is overloaded/m);
+  assert.match(r.stdout, /Health: SUSPECT — no successful request/);
+  assert.doesNotMatch(r.stdout, /% of a core: it may be the bottleneck/);
+});

@@ -87,3 +87,10 @@ Deno.test("health: requests that left late are suspect; the time spent connectin
   assert.equal(l.verdict, "suspect");
   assert.match(l.reasons[0], /requests left late: p99 1\d\.\d ms \(max 12\.0\)/);
 });
+
+Deno.test("health: a run without a successful request blames no one's CPU: it says there was no successful request", () => {
+  const failed = steady.map((r) => ({ ...r, status: "error" as const, error: { code: "HTTP_STATUS", message: "x" } }));
+  const h = assessHealth(failed, { lagMs: [0.5], cpuMs: 940, wallMs: 1000 });
+  assert.equal(h.verdict, "suspect");
+  assert.deepEqual(h.reasons, ["no successful request: there is nothing to judge the measurement by"]);
+});
