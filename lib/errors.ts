@@ -36,6 +36,15 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * The endpoint cannot be used at all — unreachable, or it does not serve the model — found by the check before a run
+ * (nothing was measured). Its message is one line naming the URL and what failed.
+ */
+export class EndpointError extends Error {
+  override name = "EndpointError";
+  readonly code = "ENDPOINT";
+}
+
 /** A request that failed; the runner turns it into an error record. */
 export class RequestError extends Error {
   override name = "RequestError";

@@ -116,6 +116,13 @@ export const BENCH_FLAGS: FlagSpec[] = [
       'a machine with cores to spare — see README "How accurate is it")',
   },
   {
+    field: "preflight",
+    group: "Endpoint",
+    kind: "boolean",
+    help: "check before the run that the endpoint answers and serves the model (--no-preflight: record every " +
+      "request's failure instead)",
+  },
+  {
     field: "warmConnections",
     group: "Load",
     kind: "boolean",

@@ -4,7 +4,7 @@
  */
 import { loadEnvFiles } from "../config/dotenv.ts";
 import type { RunConfig } from "../config/schema.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, EndpointError } from "../errors.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import { type SweepRun, sweepSummary } from "../metrics/sweep.ts";
 import { formatSummaryTable } from "../report/summary_table.ts";
@@ -177,6 +177,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (e instanceof ConfigError) {
       err(`error: ${cliMessage(e)}`);
       return 2;
+    }
+    if (e instanceof EndpointError) {
+      err(`error: ${e.message} (no run; --no-preflight to run anyway)`);
+      return 1;
     }
     err(`error: ${(e as Error).message}`);
     return 1;

@@ -71,6 +71,11 @@ export const RunConfigFields = z.object({
    * do not pay for them; off, the first wave's TTFT includes connecting, shown per record as `connectMs`. @default true
    */
   warmConnections: z.boolean().default(true),
+  /**
+   * Before the run, check that the endpoint answers and (where it lists its models) serves the model; a failure is one
+   * line and no run. Off, every request of an unreachable endpoint is recorded as failed. @default true
+   */
+  preflight: z.boolean().default(true),
   /** Send `x-request-id: <request index>` with every request, to find the requests in the server's logs. */
   requestIdHeader: z.boolean().default(false),
   /** `stream` = server-sent events, `batch` = one JSON response per request. @default "stream" */

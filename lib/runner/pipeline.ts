@@ -9,6 +9,7 @@
 import { parseRunConfig, publicConfig, safeUrl } from "../config/resolve.ts";
 import type { RunConfig, RunConfigInput } from "../config/schema.ts";
 import { createConnector, displayModel } from "../connectors/factory.ts";
+import { preflight } from "../connectors/preflight.ts";
 import type { Connector } from "../connectors/types.ts";
 import { meetsSlo } from "../metrics/goodput.ts";
 import { environmentInfo, summarize } from "../metrics/summary.ts";
@@ -111,6 +112,8 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
   };
   try {
     signal?.throwIfAborted();
+    // An endpoint that cannot be used at all is one line and no run (no files either).
+    if (config.llmApi !== "sim" && config.preflight) await untilAborted(preflight(config, config.baseUrl!), signal);
     // The files first: a folder that cannot be written fails the run before anything loads.
     files = (options.writeFiles ?? true) ? runFiles(config.resultsDir, stemOf(config)) : null;
     writer = files ? openRecordWriter(files.records) : undefined;

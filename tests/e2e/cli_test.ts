@@ -400,6 +400,7 @@ Deno.test("credentials in the base URL reach no record, no summary, no console l
     "--max-num-completed-requests",
     "2",
     "--no-warm-connections",
+    "--no-preflight",
   ], { cwd });
   const files = [...Deno.readDirSync(`${cwd}/data/results`)].map((e) =>
     Deno.readTextFileSync(`${cwd}/data/results/${e.name}`)
@@ -442,4 +443,21 @@ Deno.test("a run where every request fails says why on the console: the server's
   assert.match(r.stderr, /^HTTP_STATUS × 4: HTTP 503 .*Service unavailable: the model is overloaded/m);
   assert.match(r.stdout, /Health: SUSPECT — no successful request/);
   assert.doesNotMatch(r.stdout, /% of a core: it may be the bottleneck/);
+});
+
+Deno.test("an endpoint that cannot be used is one line before the run: unreachable, or not serving the model", async () => {
+  const cwd = await Deno.makeTempDir();
+  const refused = await bench(["--base-url", "http://127.0.0.1:1/v1", "--model", "m"], { cwd });
+  assert.equal(refused.code, 1, refused.stderr);
+  const lines = refused.stderr.trim().split("\n").filter((l) => l.startsWith("error:"));
+  assert.deepEqual(lines, [
+    "error: Cannot reach http://127.0.0.1:1/v1: connection refused (no run; --no-preflight to run anyway)",
+  ]);
+  assert.doesNotMatch(refused.stdout, /Health|Requests/, "no empty table, no health verdict about nothing");
+  await assert.rejects(Deno.stat(`${cwd}/data/results`), Deno.errors.NotFound, "no results files");
+  await withSim(["--params", '{"model": "served-model"}'], async (origin) => {
+    const r = await bench(["--base-url", `${origin}/v1`, "--model", "other-model"], { cwd });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^error: .*\/v1 does not serve the model other-model; it serves: served-model/m);
+  });
 });

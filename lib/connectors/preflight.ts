@@ -1,0 +1,56 @@
+/**
+ * The check before a run: can the endpoint be reached at all, and does it serve the model? A run against an endpoint
+ * that refuses connections would otherwise be a table of failures with health figures about nothing.
+ * @module
+ */
+import type { RunConfig } from "../config/schema.ts";
+import { EndpointError, redactUrls } from "../errors.ts";
+import { listModels } from "./openai.ts";
+import { coeExpert } from "./sambastudio.ts";
+
+/** Why a connection could not be opened, in a few words. */
+function reason(e: unknown): string {
+  if (e instanceof Deno.errors.ConnectionRefused) return "connection refused";
+  if (e instanceof DOMException && e.name === "TimeoutError") return "no answer within 10 s";
+  const message = e instanceof Error ? e.message : String(e);
+  if (/dns|lookup|name or service|no address/i.test(message)) return `the host name does not resolve (${message})`;
+  if (/certificate|tls|handshake/i.test(message)) return `TLS failed (${message})`;
+  return message.split("\n")[0];
+}
+
+/**
+ * Throws an {@link EndpointError} when the endpoint of `config` cannot be reached (a TCP, and for https a TLS,
+ * connection to its host), or when it lists its models (`GET /models`, OpenAI-compatible APIs) and the run's model is
+ * not among them.
+ */
+export async function preflight(config: RunConfig, baseUrl: string, timeoutMs = 10_000): Promise<void> {
+  const url = new URL(baseUrl);
+  const where = redactUrls(baseUrl);
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const connecting = url.protocol === "https:"
+      ? Deno.connectTls({ hostname, port })
+      : Deno.connect({ hostname, port });
+    const conn = await Promise.race([
+      connecting,
+      new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true })),
+    ]);
+    if ("handshake" in conn) await (conn as Deno.TlsConn).handshake();
+    conn.close();
+  } catch (e) {
+    throw new EndpointError(`Cannot reach ${where}: ${reason(e)}`);
+  }
+  if (config.llmApi === "openai" || config.llmApi === "sambanova" || baseUrl.includes("chat/completions")) {
+    const base = baseUrl.replace(/\/(chat\/)?completions\/?(\?.*)?$/, "$2");
+    const models = await listModels(base, { apiKey: config.apiKey, timeoutMs });
+    const model = coeExpert(config.model) ?? config.model;
+    if (models && models.length > 0 && !models.includes(model)) {
+      const shown = models.length > 12
+        ? `${models.slice(0, 12).join(", ")}, … (${models.length} in all)`
+        : models.join(", ");
+      throw new EndpointError(`${where} does not serve the model ${model}; it serves: ${shown}`);
+    }
+  }
+}
