@@ -153,11 +153,22 @@ function checkEndpoint(
   }
 }
 
+/** Measuring threads are each given their list of requests up front: a bound keeps that list in memory. */
+export const MAX_THREADED_REQUESTS = 10_000_000;
+
 /**
  * A benchmark run's configuration. `RunConfigInput` is what a caller passes; `RunConfig` is the resolved config with
  * every default filled in — the defaults live here and nowhere else.
  */
-export const RunConfigSchema = RunConfigFields.strict().superRefine(checkEndpoint).transform((cfg) => {
+export const RunConfigSchema = RunConfigFields.strict().superRefine(checkEndpoint).superRefine((cfg, ctx) => {
+  if (cfg.clientThreads > 1 && (cfg.maxNumCompletedRequests ?? 0) > MAX_THREADED_REQUESTS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["maxNumCompletedRequests"],
+      message: `must be ≤ ${MAX_THREADED_REQUESTS} with {clientThreads} > 1 (one thread has no such limit)`,
+    });
+  }
+}).transform((cfg) => {
   const model = cfg.model ?? cfg.sim.model;
   // The simulated endpoint serves whatever model the run names.
   return { ...cfg, model, sim: cfg.llmApi === "sim" ? { ...cfg.sim, model } : cfg.sim };

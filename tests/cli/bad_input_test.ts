@@ -153,3 +153,11 @@ Deno.test("credentials in a URL never reach an error message (userinfo, key-like
     (e: Error) => !e.message.includes("sk-secret-123") && /OPENAI_API_BASE .*\[redacted\]@host/.test(e.message),
   );
 });
+
+Deno.test("a huge request count works on one thread and is bounded, with its maximum, on several", () => {
+  assert.equal(resolveBenchConfig(["--max-num-completed-requests", "1e12"], {}).help, false);
+  assert.throws(
+    () => resolveBenchConfig(["--max-num-completed-requests", "1e12", "--client-threads", "2"], {}),
+    /--max-num-completed-requests: must be ≤ 10000000 with --client-threads > 1/,
+  );
+});
