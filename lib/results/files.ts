@@ -27,15 +27,22 @@ export interface StemParts {
   /** Concurrency, or a label such as `rate4` for open-loop runs. */
   numConcurrentRequests: number | string;
   mode: string;
+  /** A dataset run's file: its name stands in the stem for the token means, which the dataset does not follow. */
+  dataset?: string;
 }
 
 /**
- * `<model>_<in>_<out>_<concurrency>_<mode>_<suffix>`: the model with non-word characters as `-`, and a short
- * unique suffix (UTC time and random hex) so runs never overwrite each other.
+ * `<model>_<in>_<out>_<concurrency>_<mode>_<suffix>` (a dataset run: `<model>_<dataset>_<concurrency>_…`): the model
+ * with non-word characters as `-`, and a short unique suffix (UTC time and random hex) so runs never overwrite each
+ * other.
  */
 export function resultStem(parts: StemParts, suffix = uniqueSuffix()): string {
-  const model = parts.model.replace(/\W+/g, "-").replace(/^-+|-+$/g, "") || "model";
-  return `${model}_${parts.meanInputTokens}_${parts.meanOutputTokens}_${parts.numConcurrentRequests}_${parts.mode}_${suffix}`;
+  const clean = (s: string, fallback: string) => s.replace(/\W+/g, "-").replace(/^-+|-+$/g, "") || fallback;
+  const model = clean(parts.model, "model");
+  const lengths = parts.dataset
+    ? clean(parts.dataset.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, ""), "dataset")
+    : `${parts.meanInputTokens}_${parts.meanOutputTokens}`;
+  return `${model}_${lengths}_${parts.numConcurrentRequests}_${parts.mode}_${suffix}`;
 }
 
 function uniqueSuffix(): string {

@@ -29,6 +29,11 @@ Deno.test("resultStem() names model, lengths, concurrency, mode and a unique suf
   assert.equal(resultStem(parts, "X"), "meta-llama-Llama-3-1-8B-Instruct_550_150_8_stream_X");
   assert.notEqual(resultStem(parts), resultStem(parts));
   assert.match(resultStem(parts), /_stream_\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+  // A dataset run is named by its file, not by token means it does not follow.
+  assert.equal(
+    resultStem({ ...parts, dataset: "data/my prompts.v2.jsonl" }, "X"),
+    "meta-llama-Llama-3-1-8B-Instruct_my-prompts-v2_8_stream_X",
+  );
 });
 
 Deno.test("records appended one by one read back identical; a torn last line is skipped", async () => {
