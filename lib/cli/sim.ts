@@ -75,7 +75,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const parsed = SimParamsSchema.safeParse(raw);
   if (!parsed.success) {
-    console.error(`error: ${formatConfigIssues(parsed.error, raw).replace("Invalid configuration", "--params")}`);
+    const message = formatConfigIssues(parsed.error, raw, { schema: SimParamsSchema });
+    console.error(`error: ${message.replace("Invalid configuration", "--params")}`);
     return 2;
   }
   try {

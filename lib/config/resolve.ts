@@ -5,6 +5,7 @@ import {
   type ChatConfigInput,
   ChatConfigSchema,
   type RunConfig,
+  RunConfigFields,
   type RunConfigInput,
   RunConfigSchema,
   SAMBANOVA_DEFAULT_BASE,
@@ -19,6 +20,45 @@ export interface ParseOptions {
   nameOf?: FieldNamer;
   /** Field → the environment variable it was read from (errors then name the variable). */
   sources?: Record<string, string>;
+  /** The schema parsed with: an unknown key is then answered with the keys it takes, and the nearest one. */
+  schema?: z.ZodType;
+}
+
+/** The keys of the object schema at `path` inside `schema` (through defaults, optionals and refinements). */
+function keysAt(schema: z.ZodType | undefined, path: readonly PropertyKey[]): string[] {
+  // deno-lint-ignore no-explicit-any
+  let node: any = schema;
+  const unwrap = () => {
+    while (node?._zod?.def && !node._zod.def.shape && (node._zod.def.innerType || node._zod.def.in)) {
+      node = node._zod.def.innerType ?? node._zod.def.in;
+    }
+  };
+  unwrap();
+  for (const key of path) {
+    node = node?._zod?.def?.shape?.[key as string];
+    unwrap();
+  }
+  return node?._zod?.def?.shape ? Object.keys(node._zod.def.shape) : [];
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** "did you mean maxBatch?" and the keys accepted, for an unknown key. */
+function suggestion(unknown: string, known: readonly string[]): string {
+  if (known.length === 0) return "";
+  const near = known.map((k) => [k, editDistance(k.toLowerCase(), unknown.toLowerCase())] as const)
+    .sort((a, b) => a[1] - b[1])[0];
+  const mean = near[1] <= Math.max(2, Math.floor(unknown.length / 3)) ? ` (did you mean ${near[0]}?)` : "";
+  return `${mean}; accepted: ${known.join(", ")}`;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -81,7 +121,10 @@ export function formatConfigIssues(error: z.ZodError, input: unknown, options: P
           : redactUrls(JSON.stringify(value))
       })`;
     // Custom messages name other fields as `{field}`.
-    const text = describeIssue(issue).replace(/\{(\w+)\}/g, (_, field: string) => nameOf(field));
+    let text = describeIssue(issue).replace(/\{(\w+)\}/g, (_, field: string) => nameOf(field));
+    if (issue.code === "unrecognized_keys" && options.schema) {
+      text += suggestion(issue.keys[0], keysAt(options.schema, issue.path));
+    }
     return `${name}: ${text}${shown}`;
   });
   return `Invalid configuration: ${parts.join("; ")}`;
@@ -100,14 +143,18 @@ export function formatConfigIssues(error: z.ZodError, input: unknown, options: P
  */
 export function parseRunConfig(input: RunConfigInput, options: ParseOptions = {}): RunConfig {
   const result = RunConfigSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(formatConfigIssues(result.error, input, options));
+  if (!result.success) {
+    throw new ConfigError(formatConfigIssues(result.error, input, { schema: RunConfigFields, ...options }));
+  }
   return result.data;
 }
 
 /** Parses a chat session's configuration, or throws a {@link ConfigError} with a one-line message. */
 export function parseChatConfig(input: ChatConfigInput, options: ParseOptions = {}): ChatConfig {
   const result = ChatConfigSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(formatConfigIssues(result.error, input, options));
+  if (!result.success) {
+    throw new ConfigError(formatConfigIssues(result.error, input, { schema: ChatConfigSchema, ...options }));
+  }
   return result.data;
 }
 

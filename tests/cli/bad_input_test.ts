@@ -161,3 +161,14 @@ Deno.test("a huge request count works on one thread and is bounded, with its max
     /--max-num-completed-requests: must be ≤ 10000000 with --client-threads > 1/,
   );
 });
+
+Deno.test("an unknown key inside --sim-params names the keys accepted and the nearest one", () => {
+  assert.throws(
+    () => resolveBenchConfig(["--sim-params", '{"maxbatch": 4}'], {}),
+    /--sim-params: unknown option maxbatch \(did you mean maxBatch\?\); accepted: model, prefillBaseMs, .*maxBatch/,
+  );
+  assert.throws(
+    () => resolveBenchConfig(["--sim-params", '{"faults": {"rat": 0.1}}'], {}),
+    /--sim-params faults: unknown option rat \(did you mean rate\?\); accepted: rate, kinds, plan/,
+  );
+});
