@@ -63,7 +63,8 @@ export interface AskOptions {
 
 /** A multi-turn conversation with an endpoint, measuring every answer. */
 export interface ChatSession extends AsyncDisposable {
-  readonly config: ChatConfig;
+  /** The configuration, without its API key (a session shown in a notebook or written out must not show it). */
+  readonly config: Omit<ChatConfig, "apiKey"> & { apiKeySet: boolean };
   /** The model results show (the expert of a COE model). */
   readonly model: string;
   readonly simulated: boolean;
@@ -204,8 +205,9 @@ export async function startChatSession(config: ChatConfig, options: ChatSessionO
     await connector.close();
     await sim?.close();
   };
+  const { apiKey: _key, ...shown } = config;
   return {
-    config,
+    config: { ...shown, apiKeySet: Boolean(config.apiKey) },
     model: displayModel(model),
     simulated: config.llmApi === "sim",
     get history() {

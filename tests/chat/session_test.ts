@@ -232,3 +232,17 @@ Deno.test("stopping reading an answer early ends its request", async () => {
   assert.ok(aborted, "the connector's signal was aborted");
   assert.equal(chat.turns.length, 0);
 });
+
+Deno.test("a chat session shows and serializes without its API key (a notebook cell that evaluates it)", async () => {
+  await using s = await sim();
+  await using chat = await createChatSession(
+    { llmApi: "openai", baseUrl: s.baseUrl, model: "llm-bench-sim", apiKey: "sk-session-secret-77" },
+    { tokenizer: await testTokenizer() },
+  );
+  assert.equal(chat.config.apiKeySet, true);
+  assert.ok(!Deno.inspect(chat, { depth: 10 }).includes("sk-session-secret-77"));
+  assert.ok(!JSON.stringify(chat).includes("sk-session-secret-77"));
+  const turn = await chat.ask("Hi?");
+  assert.equal(turn.status, "ok", "the session still works");
+  assert.ok(!JSON.stringify(turn).includes("sk-session-secret-77"));
+});
