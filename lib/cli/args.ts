@@ -507,7 +507,7 @@ export function benchHelp(flags: FlagSpec[] = BENCH_FLAGS): string {
     "everywhere). Settings are read from .env in the folder you run from, then the project's:",
     "OPENAI_API_BASE, OPENAI_API_KEY; SAMBANOVA_API_BASE, SAMBANOVA_API_KEY; SAMBASTUDIO_URL,",
     "SAMBASTUDIO_API_KEY (or the original kit's BASE_URL, PROJECT_ID, ENDPOINT_ID, API_KEY).",
-    "Environment variables win over .env.",
+    "Environment variables win over .env. A flag given twice: the last one counts.",
     "",
     ...flagRows(flags),
     "",
@@ -556,11 +556,10 @@ export function resolveBenchConfig(argv: readonly string[], env: Record<string, 
   const sources: Record<string, string> = {};
   const input = applyEnv(parsed.config, env, sources);
   const options = { sources, nameOf: flagName };
-  const config = parseRunConfig(input, options);
-  if (!parsed.sweep) return { help: false, input, config };
-  // Every value must make a valid run, before the first run starts.
+  if (!parsed.sweep) return { help: false, input, config: parseRunConfig(input, options) };
+  // Every value must make a valid run, before the first run starts (the swept field may be one the others need).
   const configs = parsed.sweep.values.map((v) => parseRunConfig({ ...input, [parsed.sweep!.field]: v }, options));
-  return { help: false, input, config, sweep: { ...parsed.sweep, configs } };
+  return { help: false, input, config: configs[0], sweep: { ...parsed.sweep, configs } };
 }
 
 /**

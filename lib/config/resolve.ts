@@ -146,7 +146,42 @@ export function parseRunConfig(input: RunConfigInput, options: ParseOptions = {}
   if (!result.success) {
     throw new ConfigError(formatConfigIssues(result.error, input, { schema: RunConfigFields, ...options }));
   }
+  const clash = contradiction(input);
+  if (clash) {
+    const nameOf = options.nameOf ?? ((field: string) => field);
+    const text = clash.message.replace(/\{(\w+)\}/g, (_, field: string) => nameOf(field));
+    throw new ConfigError(`Invalid configuration: ${nameOf(clash.field)}: ${text}`, { cause: clash });
+  }
   return result.data;
+}
+
+/**
+ * Settings that would be silently ignored, or that cannot work together: a base URL for the built-in simulator,
+ * simulator parameters for a real endpoint, an arrival shape without an open loop, a first-token limit in batch mode.
+ */
+function contradiction(input: RunConfigInput): { field: string; message: string } | undefined {
+  const sim = (input.llmApi ?? "sim") === "sim";
+  if (sim && input.baseUrl !== undefined) {
+    return { field: "baseUrl", message: "is not used with {llmApi} sim (the built-in simulator): drop one of them" };
+  }
+  if (!sim && input.sim !== undefined) {
+    return { field: "sim", message: "only applies to the simulated endpoint ({llmApi} sim)" };
+  }
+  if (input.requestRate === undefined) {
+    if (input.arrival !== undefined) return { field: "arrival", message: "needs {requestRate} (an open loop)" };
+    if (input.burstiness !== undefined) {
+      return { field: "burstiness", message: "needs {requestRate} with gamma arrivals" };
+    }
+  } else if (input.burstiness !== undefined && (input.arrival ?? "poisson") !== "gamma") {
+    return { field: "burstiness", message: "only shapes gamma arrivals: add {arrival} gamma" };
+  }
+  if (input.mode === "batch" && input.ttftTimeoutS !== undefined) {
+    return {
+      field: "ttftTimeoutS",
+      message: "has no first token to wait for in batch mode (one JSON body): use {requestTimeoutS}",
+    };
+  }
+  return undefined;
 }
 
 /** Parses a chat session's configuration, or throws a {@link ConfigError} with a one-line message. */

@@ -172,3 +172,31 @@ Deno.test("an unknown key inside --sim-params names the keys accepted and the ne
     /--sim-params faults: unknown option rat \(did you mean rate\?\); accepted: rate, kinds, plan/,
   );
 });
+
+Deno.test("settings that would be silently ignored or cannot work together are one line each, before anything runs", () => {
+  const cases: [string[], RegExp][] = [
+    [["--llm-api", "sim", "--base-url", "http://h/v1"], /--base-url: is not used with --llm-api sim/],
+    [
+      ["--base-url", "http://h/v1", "--model", "m", "--sim-params", "{}"],
+      /--sim-params: only applies to the simulated/,
+    ],
+    [["--arrival", "gamma"], /--arrival: needs --request-rate \(an open loop\)/],
+    [["--burstiness", "0.5"], /--burstiness: needs --request-rate with gamma arrivals/],
+    [["--request-rate", "2", "--burstiness", "0.5"], /--burstiness: only shapes gamma arrivals: add --arrival gamma/],
+    [["--mode", "batch", "--ttft-timeout", "5"], /--ttft-timeout: has no first token to wait for in batch mode/],
+  ];
+  for (const [argv, pattern] of cases) {
+    assert.throws(() => resolveBenchConfig(argv, {}), (e: Error) => {
+      assert.ok(e instanceof ConfigError, argv.join(" "));
+      assert.match(e.message, pattern);
+      assert.ok(!e.message.includes("\n"));
+      return true;
+    });
+  }
+  // What does work together still does, a sweep of the rate that an arrival shape needs included.
+  assert.equal(
+    resolveBenchConfig(["--request-rate", "2", "--arrival", "gamma", "--burstiness", "0.5"], {}).help,
+    false,
+  );
+  assert.equal(resolveBenchConfig(["--sweep", "request-rate=1,2", "--arrival", "constant"], {}).help, false);
+});
