@@ -37,7 +37,17 @@ async function main(args: string[]): Promise<number> {
     console.error(`error: ${e instanceof Deno.errors.NotFound ? `${path}: no such file` : (e as Error).message}`);
     return 2;
   }
-  const info = await readRunInfo(files.run);
+  if (records.length === 0) {
+    console.error(`error: ${path} holds no records: there is nothing to summarize`);
+    return 2;
+  }
+  let info;
+  try {
+    info = await readRunInfo(files.run);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message} — fix or remove it to summarize without it`);
+    return 2;
+  }
   const previous = await readSummary(files.summary).catch(() => undefined);
   const summary = summarize(records, {
     config: info?.config ?? {},
@@ -47,8 +57,16 @@ async function main(args: string[]): Promise<number> {
     endpoint: info?.endpoint ?? { api: "unknown", url: "unknown", model: m[2].split("_")[0], simulated: false },
     environment: info?.environment,
   });
-  await writeSummary(files.summary, summary);
-  await writeRunReport({ summary, records, files });
+  try {
+    await writeSummary(files.summary, summary);
+    await writeRunReport({ summary, records, files });
+  } catch (e) {
+    const why = e instanceof Deno.errors.PermissionDenied || (e as Error).name === "NotCapable"
+      ? "permission denied"
+      : (e as Error).message.split("\n")[0];
+    console.error(`error: cannot write ${files.summary} (${why})`);
+    return 1;
+  }
   if (!info) console.error(`warning: no ${files.run}: the summary has no configuration or endpoint`);
   console.log(formatSummaryTable(summary));
   console.log("");

@@ -122,7 +122,13 @@ export async function readRunInfo(path: string): Promise<RunInfo | undefined> {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
   }
-  const parsed = RunInfoSchema.safeParse(JSON.parse(text));
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ResultsFileError(`${path}: not JSON (the file is cut short or not a run file)`);
+  }
+  const parsed = RunInfoSchema.safeParse(value);
   if (!parsed.success) {
     throw new ResultsFileError(`${path}: ${parsed.error.issues[0].path.join(".")}: ${parsed.error.issues[0].message}`);
   }

@@ -15,7 +15,7 @@ import type { RequestSpec } from "../sampler/sampler.ts";
 export interface RequestTimeouts {
   /** From send to the first text-carrying event. */
   firstTokenMs?: number;
-  /** Longest silence between events once the response has started. */
+  /** Longest silence between events once the response has started (its clock starts at the first byte). */
   idleMs?: number;
   /** The whole request. */
   totalMs?: number;
@@ -31,6 +31,9 @@ function watchdog(limits: RequestTimeouts, abort: (phase: Phase, message: string
   const start = performance.now();
   let last = start;
   let text = false;
+  // The idle limit is a mid-response limit: before the response's first byte (a long prefill of a huge prompt) only
+  // the first-token and whole-request limits apply.
+  let responded = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const fire = (phase: Phase, ms: number, what: string) => abort(phase, `${what} within ${ms / 1000} s`);
   const check = () => {
@@ -43,7 +46,7 @@ function watchdog(limits: RequestTimeouts, abort: (phase: Phase, message: string
     if (!text && limits.firstTokenMs !== undefined) {
       deadlines.push([start + limits.firstTokenMs, "first-token", limits.firstTokenMs, "no first token"]);
     }
-    if (limits.idleMs !== undefined && (text || limits.firstTokenMs === undefined)) {
+    if (limits.idleMs !== undefined && responded && (text || limits.firstTokenMs === undefined)) {
       deadlines.push([last + limits.idleMs, "idle", limits.idleMs, "no data from the server"]);
     }
     if (deadlines.length === 0) return;
@@ -57,6 +60,13 @@ function watchdog(limits: RequestTimeouts, abort: (phase: Phase, message: string
     /** An event arrived at `t` (its read's stamp: no clock read on the per-chunk path). */
     activity(t: number, isText: boolean) {
       last = t;
+      if (!responded) {
+        // The first event comes when the response began (the `start` event carries t0, from before the request).
+        responded = true;
+        last = performance.now();
+        if (timer !== undefined) clearTimeout(timer);
+        check();
+      }
       if (isText && !text) {
         text = true;
         if (timer !== undefined) clearTimeout(timer);

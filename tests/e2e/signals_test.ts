@@ -185,3 +185,40 @@ Deno.test("kill -9: every finished request is on disk, and `deno task summarize`
   assert.match(stdout, /Rebuilt from \d+ records/);
   assert.ok((await Deno.readTextFile(records.replace("_individual_responses.jsonl", "_report.html"))).includes("<svg"));
 });
+
+Deno.test("deno task summarize: a cut-short run file or an empty records file is one line, exit 2", async () => {
+  const dir = await Deno.makeTempDir();
+  const stem = "m_1_1_1_stream_X";
+  const summarizeIt = () =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["task", "--config", `${root}deno.json`, "summarize", `${dir}/${stem}_individual_responses.jsonl`],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  await Deno.writeTextFile(`${dir}/${stem}_individual_responses.jsonl`, "");
+  let out = await summarizeIt();
+  let stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 2, stderr);
+  assert.match(stderr, /error: .*_individual_responses\.jsonl holds no records/);
+  // A finished run's records (a one-request run) under the stem, with its run file cut short.
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--config", `${root}deno.json`, "bench", "--max-num-completed-requests", "1", "--results-dir", dir],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+  const made = [...Deno.readDirSync(dir)].find((e) =>
+    e.name.endsWith("_individual_responses.jsonl") && !e.name.startsWith(stem)
+  )!;
+  await Deno.writeTextFile(`${dir}/${stem}_individual_responses.jsonl`, await Deno.readTextFile(`${dir}/${made.name}`));
+  await Deno.writeTextFile(`${dir}/${stem}_run.json`, '{"schemaVersion": 1, "simul');
+  out = await summarizeIt();
+  stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 2, stderr);
+  const lines = stderr.trim().split("\n").filter((l) => l.startsWith("error:"));
+  assert.equal(lines.length, 1, stderr);
+  assert.match(lines[0], /_run\.json: not JSON \(the file is cut short or not a run file\)/);
+  assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
+});

@@ -222,3 +222,9 @@ Deno.test("faults strike SambaStudio's NDJSON streams too (v1 and v2), with the 
     ], `SambaStudio${version || " v1"}`);
   }
 });
+
+Deno.test("the idle limit starts at the first byte: a server silent before it answers (a long prefill) is no idle timeout", async () => {
+  const { faulty } = await runWithFault("slow-headers", { idleMs: 300 }, { slowHeadersMs: 900 });
+  assert.equal(faulty.status, "ok", JSON.stringify(faulty.error));
+  assert.ok(faulty.ttfbMs! >= 850, `time to first byte ${faulty.ttfbMs}`);
+});
