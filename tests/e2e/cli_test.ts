@@ -83,6 +83,13 @@ Deno.test("bad flags get one line naming the flag, exit code 2, no stack trace, 
     [["--num-concurent-requests", "2"], /Did you mean --num-concurrent-requests\?/],
     [["--timeout", "-5"], /--timeout: must be > 0/],
     [["--tokenizer", "/no/such/tokenizer.json"], /--tokenizer: cannot read a tokenizer.json/],
+    [["--timeout", "3000000"], /--timeout: must be ≤ 2147483 \(got 3000000\)/],
+    [["--timeout", "Infinity"], /--timeout: .*\(got Infinity\)/],
+    [["--llm-api", "sim", "--base-url", "http://127.0.0.1:1/v1"], /--base-url: is not used with --llm-api sim/],
+    [["--arrival", "gamma"], /--arrival: needs --request-rate/],
+    [["--mode", "batch", "--ttft-timeout", "5"], /--ttft-timeout: has no first token to wait for in batch mode/],
+    [["--sim-params", '{"maxbatch": 4}'], /unknown option maxbatch \(did you mean maxBatch\?\)/],
+    [["--base-url", "ftp://user:sk-cli-secret@h/v1", "--model", "m"], /--base-url: must be an http.*\[redacted\]@h/],
     // Errors found deep in the library (the tokenizer's worker, the sampler, the results files) name the flag too.
     [
       ["--dataset", "/no/such/prompts.jsonl"],
@@ -99,7 +106,17 @@ Deno.test("bad flags get one line naming the flag, exit code 2, no stack trace, 
     assert.match(lines[0], pattern);
     assert.doesNotMatch(r.stderr, /^\s+at /m);
     assert.equal(r.stdout.includes("Records:"), false);
+    assert.ok(!r.stderr.includes("sk-cli-secret"));
+    assert.ok(r.stderr.trim().split("\n").filter((l) => !/^Task |^Preparing/.test(l)).length <= 3, r.stderr);
   }
+});
+
+Deno.test("a .env line that is not NAME=value is a warning naming the file and line, not silence", async () => {
+  const cwd = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${cwd}/.env`, "OPENAI_API_BASE: http://127.0.0.1:1/v1\n");
+  const r = await bench(["--max-num-completed-requests", "1", "--mean-output-tokens", "4"], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`warning: ${cwd}/\\.env:1: not KEY=value \\(it starts OPENAI_API_BASE\\)`));
 });
 
 Deno.test("--help prints the flags and exits 0", async () => {

@@ -221,4 +221,12 @@ Deno.test("deno task summarize: a cut-short run file or an empty records file is
   assert.equal(lines.length, 1, stderr);
   assert.match(lines[0], /_run\.json: not JSON \(the file is cut short or not a run file\)/);
   assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
+  // A summary that cannot be written (here a folder stands where the file would go) is one line too.
+  await Deno.remove(`${dir}/${stem}_run.json`);
+  await Deno.mkdir(`${dir}/${stem}_summary.json`);
+  out = await summarizeIt();
+  stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 1, stderr);
+  assert.match(stderr, /^error: cannot write .*_summary\.json \(/m);
+  assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
 });
