@@ -20,7 +20,7 @@
  */
 
 // Errors: what a bad configuration throws, and the codes of failed requests.
-export { ConfigError, RequestError, type RequestErrorCode } from "./lib/errors.ts";
+export { ConfigError, EndpointError, RequestError, type RequestErrorCode } from "./lib/errors.ts";
 
 // Configuration: one schema, its defaults, and where the endpoint comes from (.env, environment).
 export type {
