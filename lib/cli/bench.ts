@@ -37,6 +37,32 @@ export function firstErrors(records: readonly RequestRecord[]): string[] {
   );
 }
 
+/** Progress of a long preparation (a dataset's lines counted): redrawn in place on a terminal, else each 10 %. */
+function preparationView() {
+  const tty = Deno.stderr.isTerminal();
+  let last = 0;
+  let lastTenth = -1;
+  let drawn = false;
+  return {
+    update(done: number, total: number) {
+      const now = performance.now();
+      const tenth = Math.floor((done / Math.max(1, total)) * 10);
+      if (tty ? now - last < 200 && done < total : tenth === lastTenth) return;
+      last = now;
+      lastTenth = tenth;
+      const line = `Preparing: ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} dataset lines counted`;
+      if (tty) {
+        Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[2K${line}`));
+        drawn = true;
+      } else err(line);
+    },
+    done() {
+      if (drawn) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+      drawn = false;
+    },
+  };
+}
+
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let plan: Extract<BenchPlan, { input: unknown }>;
@@ -79,12 +105,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     err("Preparing: drawing the requests, starting the endpoint…");
     const runOne = async (config: RunConfig, label?: string) => {
+      const preparing = preparationView();
       const progress = createProgressView();
       const warmup = createProgressView("warm-up");
       try {
         const result = await runPipeline(config, {
           signal: stop.signal,
+          onPrepareProgress: preparing.update,
           onStart(s) {
+            preparing.done();
             if (s.endpoint.simulated) {
               err(
                 "*** SIMULATED ENDPOINT: no endpoint configured, so llm-bench started its built-in simulator on " +
@@ -116,6 +145,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         await writeRunReport(result);
         return result;
       } finally {
+        preparing.done();
         warmup.done();
         progress.done();
       }

@@ -16,7 +16,9 @@ scope.onmessage = async (e: MessageEvent<{ id: number; op: "load" | "count" | "p
     } else if (op === "count") {
       value = tokenizer!.count(arg as string);
     } else {
-      value = await planRun(arg as RunConfig, tokenizer!);
+      value = await planRun(arg as RunConfig, tokenizer!, {
+        onProgress: (done, total) => scope.postMessage({ id, progress: { done, total } }),
+      });
     }
     scope.postMessage({ id, ok: true, value });
   } catch (err) {

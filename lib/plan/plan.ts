@@ -3,6 +3,7 @@ import { loadCorpus } from "../sampler/corpus.ts";
 import { loadDataset } from "../sampler/dataset.ts";
 import {
   type CorpusTable,
+  createOutputLengths,
   createSampler,
   createTableSampler,
   type RequestSpec,
@@ -41,6 +42,12 @@ export function runConcurrency(config: RunConfig): number {
   return config.numConcurrentRequests ?? (config.requestRate ? OPEN_LOOP_MAX_IN_FLIGHT : DEFAULT_CONCURRENCY);
 }
 
+/** Options of {@link planRun}. */
+export interface PlanOptions {
+  /** Progress of a dataset's lines being counted (the one preparation that can take long). */
+  onProgress?: (done: number, total: number) => void;
+}
+
 /** Requests drawn as they are asked for, in order; the last few thousand are kept (asking again before them redraws). */
 export function lazyRequests(length: number, start: () => Sampler): RequestList {
   const KEEP = 4096;
@@ -72,25 +79,34 @@ export function lazyRequests(length: number, start: () => Sampler): RequestList 
  * Works out a run's requests and schedule from its configuration. With a tokenizer the prompts are drawn now, each
  * counted by it; with the bundled tokenizer's {@link CorpusTable} they are drawn as the run needs them, in O(1) each.
  */
-export async function planRun(config: RunConfig, source: Tokenizer): Promise<RunPlan<RequestSpec[]>>;
-export async function planRun(config: RunConfig, source: CorpusTable): Promise<RunPlan>;
-export async function planRun(config: RunConfig, source: Tokenizer | CorpusTable): Promise<RunPlan> {
+export async function planRun(
+  config: RunConfig,
+  source: Tokenizer,
+  options?: PlanOptions,
+): Promise<RunPlan<RequestSpec[]>>;
+export async function planRun(config: RunConfig, source: CorpusTable, options?: PlanOptions): Promise<RunPlan>;
+export async function planRun(
+  config: RunConfig,
+  source: Tokenizer | CorpusTable,
+  options: PlanOptions = {},
+): Promise<RunPlan> {
   if ("pieces" in source) return planFromTable(config, source);
   const tokenizer = source;
   const corpus = await loadCorpus();
-  const sampler = createSampler(config, tokenizer, corpus);
   let requests: RequestSpec[];
   let max: number;
   if (config.dataset) {
-    const outputs = createSampler({ ...config, seed: config.seed + 1 }, tokenizer, corpus);
+    const outputLength = createOutputLengths({ ...config, seed: config.seed + 1 });
     requests = await loadDataset(config.dataset, tokenizer, {
       order: config.datasetOrder,
       seed: config.seed,
-      defaultMaxTokens: () => outputs.next().maxTokens,
+      defaultMaxTokens: outputLength,
+      onProgress: options.onProgress,
     });
     max = config.maxNumCompletedRequests ?? (config.durationS ? Infinity : requests.length);
   } else {
     max = config.maxNumCompletedRequests ?? (config.durationS ? Infinity : DEFAULT_REQUESTS);
+    const sampler = createSampler(config, tokenizer, corpus);
     requests = Array.from({ length: Number.isFinite(max) ? max : DURATION_POOL }, () => sampler.next());
   }
   const warmupSampler = createSampler({ ...config, seed: config.seed + 7919 }, tokenizer, corpus);

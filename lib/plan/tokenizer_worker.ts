@@ -17,11 +17,12 @@ export interface TokenizerWorker extends AsyncDisposable {
   /** Token count of a text. */
   count(text: string): Promise<number>;
   /** Draws a run's requests and schedule (see `planRun`). */
-  plan(config: RunConfig): Promise<RunPlan<RequestSpec[]>>;
+  plan(config: RunConfig, onProgress?: (done: number, total: number) => void): Promise<RunPlan<RequestSpec[]>>;
   close(): Promise<void>;
 }
 
 type Reply =
+  | { id: number; progress: { done: number; total: number } }
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; name: string; message: string; detail?: string; field?: string };
 
@@ -35,11 +36,15 @@ export async function startTokenizerWorker(
 ): Promise<TokenizerWorker> {
   const worker = new Worker(new URL("./_tokenizer_worker_main.ts", import.meta.url), { type: "module" });
   let next = 0;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (done: number, total: number) => void }
+  >();
   let failure: Error | undefined;
   worker.onmessage = (e: MessageEvent<Reply>) => {
     const p = pending.get(e.data.id);
     if (!p) return;
+    if ("progress" in e.data) return p.onProgress?.(e.data.progress.done, e.data.progress.total);
     pending.delete(e.data.id);
     if (e.data.ok) p.resolve(e.data.value);
     else {
@@ -65,11 +70,11 @@ export async function startTokenizerWorker(
   };
   if (signal?.aborted) onAbort();
   signal?.addEventListener("abort", onAbort, { once: true });
-  const call = (op: string, arg?: unknown) =>
+  const call = (op: string, arg?: unknown, onProgress?: (done: number, total: number) => void) =>
     new Promise<unknown>((resolve, reject) => {
       if (failure) return reject(failure);
       const id = next++;
-      pending.set(id, { resolve, reject });
+      pending.set(id, { resolve, reject, onProgress });
       worker.postMessage({ id, op, arg });
     });
   let name: string;
@@ -89,7 +94,7 @@ export async function startTokenizerWorker(
   return {
     name,
     count: (text) => call("count", text) as Promise<number>,
-    plan: (config) => call("plan", config) as Promise<RunPlan<RequestSpec[]>>,
+    plan: (config, onProgress) => call("plan", config, onProgress) as Promise<RunPlan<RequestSpec[]>>,
     close,
     [Symbol.asyncDispose]: close,
   };

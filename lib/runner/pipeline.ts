@@ -57,6 +57,8 @@ export interface PrepareOptions {
   writeFiles?: boolean;
   /** Aborting it stops preparing at once (the workers it started are ended); prepare then rejects. */
   signal?: AbortSignal;
+  /** Progress of a preparation that takes a while: a dataset's lines counted. */
+  onPrepareProgress?: (done: number, total: number) => void;
 }
 
 /** A prepared run: its plan, files and endpoint, ready to execute. Closing it stops what prepare started. */
@@ -142,7 +144,11 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     } else {
       owned = options.tokenizer ? undefined : await startTokenizerWorker(config.tokenizer, { signal });
       const source = options.tokenizer ?? owned!;
-      plan = await untilAborted("plan" in source ? source.plan(config) : planRun(config, source), signal);
+      const onProgress = options.onPrepareProgress;
+      plan = await untilAborted(
+        "plan" in source ? source.plan(config, onProgress) : planRun(config, source, { onProgress }),
+        signal,
+      );
       tokenizerName = source.name;
       countTokens = (text) => source.count(text);
     }

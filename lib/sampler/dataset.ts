@@ -19,6 +19,8 @@ export interface DatasetOptions {
   seed?: number;
   /** Output length for lines without `max_tokens`. */
   defaultMaxTokens: (index: number) => number;
+  /** Called as the lines are counted (every 1,000 and at the end): a large dataset takes a while. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -60,7 +62,9 @@ export async function loadDataset(path: string, tokenizer: Tokenizer, options: D
       [items[i], items[j]] = [items[j], items[i]];
     }
   }
+  const total = items.length;
   return items.map((item, index) => {
+    if (options.onProgress && ((index + 1) % 1000 === 0 || index + 1 === total)) options.onProgress(index + 1, total);
     const prompt = item.prompt ?? item.messages!.filter((m) => m.role === "user").at(-1)?.content ?? "";
     const tokens = item.messages
       ? item.messages.reduce((n, m) => n + tokenizer.count(m.content), 0)

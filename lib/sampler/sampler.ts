@@ -169,6 +169,15 @@ export function createTableSampler(options: SamplerOptions, table: CorpusTable):
   };
 }
 
+/**
+ * Draws output lengths alone, ~ Normal(mean, stddev) rounded and at least 1, seeded: for dataset lines that set no
+ * `max_tokens` (drawing a whole request for each would cost a prompt's tokenizing).
+ */
+export function createOutputLengths(options: SamplerOptions): () => number {
+  const draw = drawer(createPrng(options.seed));
+  return () => draw(options.meanOutputTokens, options.stddevOutputTokens, 1);
+}
+
 /** A mean input length the instruction alone exceeds is a configuration error, before anything is drawn. */
 function checkMinInput(mean: number, minInputTokens: number): void {
   if (mean < minInputTokens) {

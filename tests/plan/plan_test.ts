@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parseRunConfig } from "../../lib/config/resolve.ts";
 import { DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, OPEN_LOOP_MAX_IN_FLIGHT } from "../../lib/config/schema.ts";
 import { planRun } from "../../lib/plan/plan.ts";
+import { startTokenizerWorker } from "../../lib/plan/tokenizer_worker.ts";
 import { loadCorpusTable } from "../../lib/sampler/corpus.ts";
 import { testTokenizer } from "../_helpers.ts";
 
@@ -42,4 +43,21 @@ Deno.test("planRun() from the corpus table draws as the run asks: a million requ
   const timed = await planRun(parseRunConfig({ durationS: 1 }), table);
   assert.equal(timed.requests.length, Infinity);
   assert.equal(timed.requests.at(12_345)!.index, 12_345, "a duration-bound run never runs out of prompts");
+});
+
+Deno.test("a dataset's lines are counted with progress, in the tokenizer's worker too", async () => {
+  const path = `${await Deno.makeTempDir()}/big.jsonl`;
+  await Deno.writeTextFile(
+    path,
+    Array.from({ length: 2500 }, (_, i) => JSON.stringify({ prompt: `line ${i}` })).join("\n"),
+  );
+  const config = parseRunConfig({ dataset: path });
+  const seen: [number, number][] = [];
+  await planRun(config, await testTokenizer(), { onProgress: (done, total) => seen.push([done, total]) });
+  assert.deepEqual(seen, [[1000, 2500], [2000, 2500], [2500, 2500]]);
+  await using worker = await startTokenizerWorker();
+  const relayed: number[] = [];
+  const plan = await worker.plan(config, (done) => relayed.push(done));
+  assert.equal(plan.requests.length, 2500);
+  assert.deepEqual(relayed, [1000, 2000, 2500]);
 });
