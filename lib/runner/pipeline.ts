@@ -103,11 +103,13 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
   let writer: RecordWriter | undefined;
   let sim: SimWorker | undefined;
   let connector: Connector | undefined;
+  let starting: Promise<unknown> | undefined;
   // Ends a tokenizer still loading in the background when the run closes.
   const loading = new AbortController();
   const close = async () => {
     writer?.close();
     loading.abort();
+    await starting?.catch(() => {}); // a simulator still starting is closed once it has started
     await connector?.close();
     await sim?.close();
     await owned?.close();
@@ -122,7 +124,7 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     const simulated = config.llmApi === "sim";
     // The simulated endpoint (in its own worker thread, so serving never delays the client's timestamps) starts while
     // the requests are drawn.
-    const starting = simulated
+    starting = simulated
       ? startSimWorker({ params: config.sim, tokenizerPath: config.tokenizer, signal }).then((w) => sim = w)
       : undefined;
     starting?.catch(() => {}); // awaited below; a failure while the plan is drawn is reported there
