@@ -478,3 +478,22 @@ Deno.test("an endpoint that cannot be used is one line before the run: unreachab
     assert.match(r.stderr, /^error: .*\/v1 does not serve the model other-model; it serves: served-model/m);
   });
 });
+
+Deno.test("a run that fails while its simulator is starting leaves nothing running: the process ends by itself", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `--config=${root}deno.json`,
+      `import { benchmark } from "${root}mod.ts";
+       await benchmark({ meanInputTokens: 3 }, { writeFiles: false }).catch((e) => console.log(e.message));`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // A simulator worker left behind keeps the process alive; the guard turns that into a failure, not a hung test.
+  const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const out = await child.output();
+  clearTimeout(guard);
+  assert.equal(out.signal, null, "the process had to be killed: something was left running");
+  assert.match(new TextDecoder().decode(out.stdout), /meanInputTokens: must be ≥/);
+});
