@@ -4,18 +4,10 @@
 // (the floor of any Deno client). Run: deno task perf:clients [streams=512] [tokens=100] [waves=2] [bare,llm-bench,fetch]
 import process from "node:process";
 import { createOpenAIConnector } from "../lib/connectors/openai.ts";
-import { spawnSimProcess } from "../lib/simulator/process.ts";
+import { spawnExactSim } from "../lib/selftest/exact_sim.ts";
 
 const [streams, tokens, waves] = [Deno.args[0] ?? "512", Deno.args[1] ?? "100", Deno.args[2] ?? "2"].map(Number);
-const exact = {
-  jitter: 0,
-  prefillBaseMs: 50,
-  prefillTokensPerS: 1e12,
-  decodeBaseMs: 20,
-  decodePerSeqMs: 0,
-  maxBatch: 1e5,
-};
-const sim = await spawnSimProcess(["--log-chunks", "--http-server", "h1", "--params", JSON.stringify(exact)]);
+const sim = await spawnExactSim(50, 20);
 const serverCpuUs = async () => {
   const res = await fetch(`${sim.origin}/debug/chunk-log`);
   await res.body?.cancel();

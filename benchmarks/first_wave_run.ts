@@ -2,44 +2,22 @@
 // logs when it received each request), then per wave (the first `concurrency` requests, and the rest): how far apart
 // their t0 stamps are, t0 → last byte written (the client), written → the server's receipt, and t0 → receipt.
 // Run: deno task perf:first-wave [CONCURRENCY,…] [cold]   (e.g. 1,64,64 — the second 64 runs with a warm JIT)
-import { parseRunConfig } from "../lib/config/resolve.ts";
 import { describe } from "../lib/metrics/statistics.ts";
 import type { RequestRecord } from "../lib/results/schema.ts";
 import { executeRun, prepareRun } from "../lib/runner/pipeline.ts";
-import { spawnSimProcess } from "../lib/simulator/process.ts";
+import { exactRunConfig, spawnExactSim } from "../lib/selftest/exact_sim.ts";
 import type { ChunkLogEntry } from "../lib/simulator/server.ts";
 
 const levels = (Deno.args[0] ?? "64").split(",").map(Number);
 const warmConnections = Deno.args[1] !== "cold";
-const exact = {
-  jitter: 0,
-  prefillBaseMs: 50,
-  prefillTokensPerS: 1e12,
-  decodeBaseMs: 20,
-  decodePerSeqMs: 0,
-  maxBatch: 100_000,
-};
-await using sim = await spawnSimProcess(["--log-chunks", "--http-server", "h1", "--params", JSON.stringify(exact)]);
+await using sim = await spawnExactSim(50, 20);
 const f = (xs: number[]) => {
   const d = describe(xs);
   return `p50 ${d.p50?.toFixed(2)}  p99 ${d.p99?.toFixed(2)}  max ${d.max?.toFixed(2)}`;
 };
 console.log(`connections ${warmConnections ? "warm (opened before the clock)" : "cold"}; ms`);
 for (const c of levels) {
-  const config = parseRunConfig({
-    llmApi: "openai",
-    baseUrl: `${sim.origin}/v1`,
-    model: "llm-bench-sim",
-    requestIdHeader: true,
-    meanInputTokens: 60,
-    stddevInputTokens: 0,
-    meanOutputTokens: 40,
-    stddevOutputTokens: 0,
-    seed: c,
-    maxNumCompletedRequests: 2 * c,
-    numConcurrentRequests: c,
-    warmConnections,
-  });
+  const config = exactRunConfig(sim.origin, c, 40, { warmConnections });
   await using prepared = await prepareRun(config, { writeFiles: false });
   const { run } = await executeRun(prepared);
   const log = await (await fetch(`${sim.origin}/debug/chunk-log`)).json() as Record<string, ChunkLogEntry>;

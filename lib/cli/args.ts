@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { applyEnv, parseRunConfig, safeUrl } from "../config/resolve.ts";
+import { applyEnv, editDistance, parseRunConfig, safeUrl } from "../config/resolve.ts";
 import { listModels } from "../connectors/openai.ts";
 import {
   configDefaults,
@@ -327,17 +327,6 @@ export const BENCH_FLAGS: FlagSpec[] = [
 function toNumber(raw: string): number | string {
   const n = raw.trim() === "" ? NaN : Number(raw);
   return Number.isNaN(n) ? raw : n;
-}
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length][b.length];
 }
 
 /** Result of parsing the command line. */

@@ -7,7 +7,6 @@
  */
 import { parseArgs } from "node:util";
 import { versionText } from "./help.ts";
-import { parseRunConfig } from "../config/resolve.ts";
 import { describe } from "../metrics/statistics.ts";
 import { startTokenizerWorker } from "../plan/tokenizer_worker.ts";
 import { formatNumber } from "../report/summary_table.ts";
@@ -15,7 +14,7 @@ import { executeRun, prepareRun } from "../runner/pipeline.ts";
 import { describeTargets, measurementErrors, targetsFor, verdict } from "../selftest/errors.ts";
 import { measureFloor } from "../selftest/floor.ts";
 import type { ChunkLogEntry } from "../simulator/server.ts";
-import { spawnSimProcess } from "../simulator/process.ts";
+import { exactRunConfig, spawnExactSim } from "../selftest/exact_sim.ts";
 
 const HELP = `deno task selftest [--concurrency 1,64,512] [--ttft-ms 50] [--itl-ms 20] [--output-tokens 40]
                     [--threads 1] [--floor-chunks 300] [--details FILE]
@@ -91,15 +90,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   console.error(`selftest: exact simulated endpoint in a separate process (TTFT ${ttft} ms, inter-token ${itl} ms)…`);
-  const exact = {
-    jitter: 0,
-    prefillBaseMs: ttft,
-    prefillTokensPerS: 1e12,
-    decodeBaseMs: itl,
-    decodePerSeqMs: 0,
-    maxBatch: 100_000,
-  };
-  const sim = await spawnSimProcess(["--log-chunks", "--http-server", "h1", "--params", JSON.stringify(exact)]);
+  const sim = await spawnExactSim(ttft, itl);
   // Requests are drawn in a tokenizer worker: the measuring thread never holds the tokenizer.
   await using tw = await startTokenizerWorker();
   // The server's CPU time (µs) — from the chunk-log endpoint; the log is then emptied for the next level.
@@ -122,18 +113,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     for (const c of levels) {
       // The run as `deno task bench` would make it, against the exact simulator, through the same prepare and execute.
-      const config = parseRunConfig({
-        llmApi: "openai",
-        baseUrl: `${sim.origin}/v1`,
-        model: "llm-bench-sim",
-        requestIdHeader: true,
-        meanInputTokens: 60,
-        stddevInputTokens: 0,
-        meanOutputTokens: outTokens,
-        stddevOutputTokens: 0,
-        seed: c,
+      const config = exactRunConfig(sim.origin, c, outTokens, {
         maxNumCompletedRequests: Math.max(2 * c, 16),
-        numConcurrentRequests: c,
         clientThreads: threads,
       });
       await using prepared = await prepareRun(config, { tokenizer: tw, writeFiles: false });

@@ -41,7 +41,8 @@ function keysAt(schema: z.ZodType | undefined, path: readonly PropertyKey[]): st
   return node?._zod?.def?.shape ? Object.keys(node._zod.def.shape) : [];
 }
 
-function editDistance(a: string, b: string): number {
+/** The Levenshtein distance of two strings (how many one-character edits make one the other). */
+export function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
