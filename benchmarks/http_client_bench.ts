@@ -2,7 +2,7 @@
 // client, reading one SSE stream of 1,000 events over loopback, one event per write. The server is the same for all;
 // the difference is the client. (CPU per chunk under many streams: benchmarks/client_cpu_run.ts.)
 // Run: deno task perf
-import { Agent, fetch as undiciFetch } from "undici";
+import { Agent, fetch as undiciFetch } from "./_dev_deps.ts";
 import { createH1Client } from "../lib/connectors/h1.ts";
 
 const enc = new TextEncoder();

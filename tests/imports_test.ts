@@ -147,3 +147,19 @@ Deno.test("the core entry point loads neither jsdom nor Plot; the charts entry p
   const charts = await npmPackagesOf("lib/charts/mod.ts");
   assert.ok(charts.some((s) => s.includes("jsdom")) && charts.some((s) => s.includes("@observablehq/plot")));
 });
+
+Deno.test("test- and benchmark-only packages stay out of what a user's run installs (deno.json, deno.lock)", async () => {
+  const root = new URL("../", import.meta.url);
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", root))) as { imports: Record<string, string> };
+  const runLock = JSON.parse(await Deno.readTextFile(new URL("deno.lock", root))) as { npm: Record<string, unknown> };
+  const devLock = JSON.parse(await Deno.readTextFile(new URL("tests/deno.lock", root))) as {
+    npm: Record<string, unknown>;
+  };
+  const devOnly = /^(fast-check|pure-rand|undici)@/;
+  assert.deepEqual(Object.values(config.imports).filter((s) => devOnly.test(s.replace(/^npm:/, ""))), []);
+  assert.deepEqual(Object.keys(runLock.npm).filter((k) => devOnly.test(k)), [], "deno.lock");
+  // The tests lock the run's packages at the same versions (they test what a user runs) plus their own.
+  const missing = Object.keys(runLock.npm).filter((k) => !(k in devLock.npm));
+  assert.deepEqual(missing, [], "tests/deno.lock lacks packages of deno.lock");
+  assert.ok(Object.keys(devLock.npm).some((k) => k.startsWith("fast-check@")), "tests/deno.lock has fast-check");
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc } from "../_dev_deps.ts";
 import { createChunkedDecoder, createH1Client } from "../../lib/connectors/h1.ts";
 import { chooseHttpClient } from "../../lib/connectors/http.ts";
 import { createOpenAIConnector } from "../../lib/connectors/openai.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import { fc } from "../_dev_deps.ts";
 import { createLineDecoder } from "../../lib/connectors/ndjson.ts";
 
 const enc = new TextEncoder();
