@@ -74,6 +74,18 @@ export type { SweepRun, SweepSummary } from "./lib/metrics/sweep.ts";
 export { listRuns, type LoadedRun, loadRun, openRecordWriter, type RunFiles } from "./lib/results/files.ts";
 export type { MetricField, RequestRecord, RunSummary, Statistics } from "./lib/results/schema.ts";
 
+// Comparing runs: intervals and verdicts, what differs between workloads, the CI gate; runs as CSV.
+export {
+  type ComparedRun,
+  compareRuns,
+  type Comparison,
+  type ComparisonRow,
+  workloadDifferences,
+} from "./lib/compare/compare.ts";
+export { evaluateGate, type GateRule, parseGate } from "./lib/compare/gate.ts";
+export { formatComparisonTable } from "./lib/compare/format.ts";
+export { recordsCsv, summariesCsv } from "./lib/results/csv.ts";
+
 // The console summary.
 export { formatSummaryTable } from "./lib/report/summary_table.ts";
 

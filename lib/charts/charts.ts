@@ -189,6 +189,36 @@ export function groupedBoxChart(
   });
 }
 
+/** At most `points` (value, cumulative share) pairs of a sample's empirical distribution function, evenly by rank. */
+function ecdfPoints(values: readonly number[], points = 400): { v: number; p: number }[] {
+  const xs = Float64Array.from(values.filter(Number.isFinite)).sort();
+  const n = xs.length;
+  if (n === 0) return [];
+  const step = Math.max(1, Math.floor(n / points));
+  const out: { v: number; p: number }[] = [];
+  for (let i = 0; i < n; i += step) out.push({ v: xs[i], p: (i + 1) / n });
+  if (out.at(-1)!.p !== 1) out.push({ v: xs[n - 1], p: 1 });
+  return out;
+}
+
+/**
+ * Empirical distribution functions of one metric, one line per run, overlaid (what share of requests — or of gaps,
+ * for inter-token latency — was at most x): shifts and tails of two runs compared at a glance.
+ */
+export function ecdfChart(runs: readonly LabelledRun[], metric: BoxMetric, options: ChartOptions = {}): Chart {
+  const id = `ecdf-${metric}`;
+  const title = `Distribution: ${BOX_METRICS[metric]}`;
+  const data = runs.flatMap((run) => ecdfPoints(values(run.records, metric)).map((d) => ({ ...d, run: run.label })));
+  if (data.length === 0) return emptyChart(id, title, "no values for this metric in any run");
+  return render(id, title, options, {
+    grid: true,
+    x: { label: `${BOX_METRICS[metric]} →` },
+    y: { label: "↑ share at most x", domain: [0, 1], tickFormat: "%" },
+    color: { legend: true, domain: runs.map((r) => r.label) },
+    marks: [Plot.line(data, { x: "v", y: "p", stroke: "run", curve: "step-after" })],
+  });
+}
+
 /** Line chart of a summary figure against a swept value (e.g. p50/p99 TTFT vs concurrency). */
 export function curveChart(
   points: readonly { x: number; y: number | null; series: string }[],

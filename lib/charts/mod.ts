@@ -23,6 +23,7 @@ export {
   clientServerChart,
   curveChart,
   e2eVsOutputChart,
+  ecdfChart,
   groupedBoxChart,
   type LabelledRun,
   runCharts,

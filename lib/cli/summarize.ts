@@ -50,6 +50,8 @@ async function main(args: string[]): Promise<number> {
   }
   const previous = await readSummary(files.summary).catch(() => undefined);
   const summary = summarize(records, {
+    runId: info?.runId ?? records.find((r) => r.runId)?.runId ?? m[2],
+    dataset: info?.dataset,
     config: info?.config ?? {},
     startedAt: info?.startedAt ?? new Date(0).toISOString(),
     stopReason: previous?.run.stopReason ?? "interrupted",

@@ -12,6 +12,10 @@ import { assessHealth, type ClientLoad } from "./health.ts";
 
 /** The context of a run that the summary records beside its statistics. */
 export interface SummaryContext {
+  /** The run's identity (its file stem). */
+  runId?: string;
+  /** The dataset the requests came from, by content. */
+  dataset?: RunSummary["dataset"];
   config: Record<string, unknown>;
   startedAt: string;
   stopReason: RunSummary["run"]["stopReason"];
@@ -107,7 +111,9 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
   }
   return {
     schemaVersion: 1,
+    ...(context.runId ? { runId: context.runId } : {}),
     simulated,
+    ...(context.dataset ? { dataset: context.dataset } : {}),
     label: simulated ? SIMULATED_LABEL : `${context.endpoint.api} endpoint ${context.endpoint.url}`,
     config: context.config,
     environment: context.environment ?? environmentInfo(context.startedAt),

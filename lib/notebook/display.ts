@@ -9,7 +9,6 @@ import type { ChatSession, ChatTurn } from "../chat/session.ts";
 import type { RunConfigInput } from "../config/schema.ts";
 import type { RunSummary } from "../results/schema.ts";
 import { chartsHtml, styled, summaryHeaderHtml, summaryTableHtml, writeRunReport } from "../report/html_report.ts";
-import { formatNumber } from "../report/summary_table.ts";
 import { benchmark, type BenchmarkOptions, type BenchmarkResult } from "../runner/pipeline.ts";
 import type { RunProgress } from "../runner/runner.ts";
 import { escapeHtml } from "../charts/escape.ts";
@@ -116,39 +115,6 @@ export async function runWithProgress(
   await pending;
   await writeRunReport(result);
   return result;
-}
-
-/** One row per run: the label and the figures people compare runs by. */
-export function comparisonTableHtml(
-  runs: readonly { label: string; summary: RunSummary }[],
-  labelHeader = "run",
-): string {
-  const cols: [string, (s: RunSummary) => number | null][] = [
-    ["requests ok", (s) => s.run.requestsSucceeded],
-    ["errors", (s) => s.errors.count],
-    ["TTFT p50 (ms)", (s) => s.metrics.ttftMs.p50],
-    ["TTFT p99 (ms)", (s) => s.metrics.ttftMs.p99],
-    ["E2E p50 (ms)", (s) => s.metrics.e2eMs.p50],
-    ["ITL p50 (ms)", (s) => s.metrics.interTokenLatencyMs.p50],
-    ["TPOT p50 (ms)", (s) => s.metrics.tpotMs.p50],
-    ["tok/s per request p50", (s) => s.metrics.outputTokensPerS.p50],
-    ["total output tok/s", (s) => s.throughput.outputTokensPerS],
-    ["req/s", (s) => s.throughput.requestsPerS],
-  ];
-  const anySim = runs.some((r) => r.summary.simulated);
-  return (anySim ? `<div class="sim-banner">⚠ Includes runs against the SIMULATED ENDPOINT</div>` : "") +
-    `<table class="llm-bench-comparison"><thead><tr><th>${labelHeader}</th>${
-      cols.map(([h]) => `<th>${h}</th>`).join("")
-    }</tr></thead><tbody>${
-      runs.map((r) =>
-        `<tr><td>${escapeHtml(r.label)}${r.summary.simulated ? " (simulated)" : ""}</td>${
-          cols.map(([, f]) => {
-            const v = f(r.summary);
-            return `<td>${Number.isInteger(v) ? String(v) : formatNumber(v)}</td>`;
-          }).join("")
-        }</tr>`
-      ).join("")
-    }</tbody></table>`;
 }
 
 /** A table of the runs in a results folder (from `listRuns`). */

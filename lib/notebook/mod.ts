@@ -7,7 +7,6 @@
 export {
   answerMetricsHtml,
   askInNotebook,
-  comparisonTableHtml,
   progressHtml,
   runListHtml,
   runWithProgress,
@@ -17,3 +16,4 @@ export {
   type ShowOptions,
   showSummary,
 } from "./display.ts";
+export { comparisonSectionHtml, comparisonTableHtml } from "../compare/html.ts";

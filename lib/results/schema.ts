@@ -39,6 +39,8 @@ export const RecordErrorSchema = z.object({
  * `null`.
  */
 export const RequestRecordSchema = z.object({
+  /** The run this request belongs to (its file stem): rows of many runs stay apart when concatenated. */
+  runId: z.string().optional(),
   index: z.int().min(0),
   status: z.enum(["ok", "error", "aborted"]),
   error: RecordErrorSchema.optional(),
@@ -141,9 +143,13 @@ export type MetricField = typeof METRIC_FIELDS[number];
 /** The end-of-run summary (`<stem>_summary.json`). */
 export const RunSummarySchema = z.object({
   schemaVersion: z.literal(1),
+  /** The run's identity (its file stem); absent in files written before runs had one. */
+  runId: z.string().optional(),
   /** True when the numbers come from the built-in simulated endpoint, not a model server. */
   simulated: z.boolean(),
   label: z.string(),
+  /** The dataset the requests came from, by content: two runs of the same file have the same hash. */
+  dataset: z.object({ path: z.string(), sha256: z.string(), bytes: z.int() }).optional(),
   /** The run configuration with secrets removed. */
   config: z.record(z.string(), z.unknown()),
   environment: z.object({
@@ -220,6 +226,8 @@ export type RunSummary = z.infer<typeof RunSummarySchema>;
  */
 export const RunInfoSchema = RunSummarySchema.pick({
   schemaVersion: true,
+  runId: true,
+  dataset: true,
   simulated: true,
   config: true,
   environment: true,

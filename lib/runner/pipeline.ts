@@ -6,6 +6,7 @@
  * `benchmark()` runs all three.
  * @module
  */
+import { createHash } from "node:crypto";
 import { parseRunConfig, publicConfig, safeUrl } from "../config/resolve.ts";
 import type { RunConfig, RunConfigInput } from "../config/schema.ts";
 import { createConnector, displayModel } from "../connectors/factory.ts";
@@ -66,6 +67,10 @@ export interface PreparedRun extends AsyncDisposable {
   readonly config: RunConfig;
   readonly plan: RunPlan;
   readonly files: RunFiles | null;
+  /** The run's identity: its file stem (also when it writes no files). Every record and the summary carry it. */
+  readonly runId: string;
+  /** The dataset the requests came from, by content hash. */
+  readonly dataset?: RunSummary["dataset"];
   readonly endpoint: RunSummary["endpoint"];
   /** The tokenizer's name, as the results record it. */
   readonly tokenizer: string;
@@ -119,7 +124,8 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     // An endpoint that cannot be used at all is one line and no run (no files either).
     if (config.llmApi !== "sim" && config.preflight) await untilAborted(preflight(config, config.baseUrl!), signal);
     // The files first: a folder that cannot be written fails the run before anything loads.
-    files = (options.writeFiles ?? true) ? runFiles(config.resultsDir, stemOf(config)) : null;
+    const runId = stemOf(config);
+    files = (options.writeFiles ?? true) ? runFiles(config.resultsDir, runId) : null;
     writer = files ? openRecordWriter(files.records) : undefined;
     const simulated = config.llmApi === "sim";
     // The simulated endpoint (in its own worker thread, so serving never delays the client's timestamps) starts while
@@ -165,9 +171,12 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
       httpClient: connector.httpClient?.kind,
     };
     const environment = environmentInfo();
+    const dataset = config.dataset ? await datasetIdentity(config.dataset) : undefined;
     if (files) {
       await writeRunInfo(files.run, {
         schemaVersion: 1,
+        runId,
+        ...(dataset ? { dataset } : {}),
         simulated,
         config: publicConfig(config),
         environment,
@@ -181,6 +190,8 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
       config,
       plan,
       files,
+      runId,
+      dataset,
       endpoint,
       tokenizer: tokenizerName,
       environment,
@@ -203,6 +214,18 @@ export class PrepareInterrupted extends Error {
   constructor(readonly files: RunFiles | null, cause: unknown) {
     super("the run was interrupted while it was being prepared", { cause });
   }
+}
+
+/** A dataset file by content: its path, SHA-256 and size (read in pieces, so a large file is not held in memory). */
+async function datasetIdentity(path: string): Promise<NonNullable<RunSummary["dataset"]>> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  using file = await Deno.open(path);
+  for await (const chunk of file.readable) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { path, sha256: hash.digest("hex"), bytes };
 }
 
 /** The file stem of a run (DESIGN.md §6): model, token means, concurrency (or rate), mode, a unique suffix. */
@@ -235,6 +258,7 @@ async function interruptedBeforeStart(
   named: RunFiles | null,
 ): Promise<BenchmarkResult> {
   const files = named ?? ((options.writeFiles ?? true) ? runFiles(config.resultsDir, stemOf(config)) : null);
+  const runId = files?.stem ?? stemOf(config);
   const simulated = config.llmApi === "sim";
   const endpoint: RunSummary["endpoint"] = {
     api: config.llmApi,
@@ -246,6 +270,7 @@ async function interruptedBeforeStart(
   const environment = environmentInfo(startedAt);
   const tokenizer = options.tokenizer?.name ?? config.tokenizer ?? DEFAULT_TOKENIZER_NAME;
   const summary = summarize([], {
+    runId,
     config: publicConfig(config),
     startedAt,
     stopReason: "interrupted",
@@ -256,7 +281,7 @@ async function interruptedBeforeStart(
   });
   if (files) {
     openRecordWriter(files.records).close();
-    const info = { schemaVersion: 1 as const, simulated, config: publicConfig(config), environment, tokenizer };
+    const info = { schemaVersion: 1 as const, runId, simulated, config: publicConfig(config), environment, tokenizer };
     await writeRunInfo(files.run, { ...info, endpoint, startedAt });
     await writeSummary(files.summary, summary);
   }
@@ -300,6 +325,7 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
       totalMs: config.requestTimeoutS === undefined ? undefined : config.requestTimeoutS * 1000,
     },
     onRecord(record: RequestRecord) {
+      record.runId = prepared.runId;
       if (config.slo && !record.warmup) record.meetsSlo = meetsSlo(record, config.slo);
       prepared.append(record);
       options.onRecord?.(record);
@@ -378,6 +404,8 @@ export async function finishRun(prepared: PreparedRun, executed: ExecutedRun): P
   // A simulator reached by URL is still a simulator: its responses say so.
   const endpoint = run.simulatedResponses > 0 ? { ...prepared.endpoint, simulated: true } : prepared.endpoint;
   const summary = summarize(executed.records, {
+    runId: prepared.runId,
+    dataset: prepared.dataset,
     config: publicConfig(prepared.config),
     startedAt: run.startedAt,
     stopReason: run.stopReason,

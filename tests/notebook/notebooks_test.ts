@@ -60,10 +60,14 @@ Deno.test("performance_evaluation.ipynb runs top to bottom and renders every cha
   assert.doesNotMatch(page, /<script[^>]*src="(https?|file):/, "no external scripts");
 });
 
-Deno.test("compare_runs.ipynb runs its sweep, loads the runs back and draws grouped box plots", async () => {
+Deno.test("compare_runs.ipynb runs its sweep, compares each run with the first and draws grouped box plots", async () => {
   const { outputs, page } = await render("compare_runs");
-  assert.match(outputs, /class="llm-bench-comparison"/);
-  assert.equal(count(outputs, "(simulated)</td>"), 4, "one row per concurrency");
+  // The comparison of deno task compare: one table per run after the first, with intervals and verdicts.
+  assert.equal(count(outputs, '<table class="cmp">'), 3, "concurrency 4, 16 and 32 against 1");
+  assert.match(outputs, /<h3>concurrency 32 vs 1<\/h3>/);
+  assert.match(outputs, /concurrency: baseline 1, candidate 32 \(32× the baseline\)/, "the workload difference said");
+  assert.match(outputs, /class="(worse|better)"/, "a verdict on some figure");
+  assert.match(outputs, /\[[+-][\d.,]+, [+-][\d.,]+\]/, "an interval");
   for (
     const chart of [
       "grouped-box-ttftMs",

@@ -1,0 +1,390 @@
+/**
+ * Are two runs really different? Each figure of a baseline and a candidate run side by side with the difference, the
+ * relative change, a 95 % bootstrap interval of the difference (requests resampled, see ./bootstrap.ts) and a verdict;
+ * and, before the figures, what differs between the two workloads.
+ * @module
+ */
+import type { RequestRecord, RunSummary } from "../results/schema.ts";
+import {
+  type BootStatistic,
+  bootstrapDifference,
+  type GroupedSample,
+  groupedSample,
+  statisticOf,
+} from "./bootstrap.ts";
+
+/** A run to compare: its summary and records (what `loadRun` returns), and a name to show. */
+export interface ComparedRun {
+  name: string;
+  summary: RunSummary;
+  records: readonly RequestRecord[];
+}
+
+/** How a figure is better: lower (latency, error rate) or higher (throughput). */
+export type Better = "lower" | "higher";
+
+/** A metric the comparison knows, by the name the gate (`--fail-on`) uses. */
+export interface ComparedMetric {
+  /** Gate name, e.g. `ttft`, `itl`, `error_rate`. */
+  name: string;
+  label: string;
+  /** Label for narrow tables: `TTFT`, `ITL`. */
+  short: string;
+  unit: string;
+  better: Better;
+  /** Per-request figures have statistics (p50 …); a run-level figure has one value. */
+  kind: "distribution" | "proportion" | "run";
+}
+
+/** The metrics compared, in table order. */
+export const COMPARED_METRICS: readonly ComparedMetric[] = [
+  { name: "ttft", label: "Time to first token", short: "TTFT", unit: "ms", better: "lower", kind: "distribution" },
+  { name: "itl", label: "Inter-token latency", short: "ITL", unit: "ms", better: "lower", kind: "distribution" },
+  { name: "e2e", label: "End-to-end latency", short: "E2E", unit: "ms", better: "lower", kind: "distribution" },
+  { name: "tpot", label: "Time per output token", short: "TPOT", unit: "ms", better: "lower", kind: "distribution" },
+  {
+    name: "request_tps",
+    label: "Output throughput / request",
+    short: "Tok/s per req.",
+    unit: "tok/s",
+    better: "higher",
+    kind: "distribution",
+  },
+  { name: "error_rate", label: "Error rate", short: "Error rate", unit: "", better: "lower", kind: "proportion" },
+  {
+    name: "slo_attainment",
+    label: "SLO attainment",
+    short: "SLO attainment",
+    unit: "",
+    better: "higher",
+    kind: "proportion",
+  },
+  {
+    name: "output_throughput",
+    label: "Total output throughput",
+    short: "Output tok/s (total)",
+    unit: "tok/s",
+    better: "higher",
+    kind: "run",
+  },
+  {
+    name: "request_throughput",
+    label: "Request throughput",
+    short: "Request rate",
+    unit: "req/s",
+    better: "higher",
+    kind: "run",
+  },
+  { name: "goodput", label: "Goodput", short: "Goodput req/s", unit: "req/s", better: "higher", kind: "run" },
+];
+
+/** Statistics of per-request metrics, in table order. */
+export const COMPARED_STATISTICS: readonly BootStatistic[] = ["p50", "p90", "p99", "mean"];
+
+/** The verdict on one figure. */
+export type Verdict = "better" | "worse" | "no significant difference" | "too few requests" | "single value";
+
+/** One row of the comparison: a figure of both runs, their difference, its interval and the verdict. */
+export interface ComparisonRow {
+  metric: string;
+  /** `p50`, `p90`, `p99`, `mean`, or `value` for a proportion or a run-level figure. */
+  statistic: BootStatistic | "value";
+  label: string;
+  short: string;
+  unit: string;
+  better: Better;
+  baseline: number | null;
+  candidate: number | null;
+  /** candidate − baseline. */
+  difference: number | null;
+  /** difference / baseline. */
+  relative: number | null;
+  /** 95 % bootstrap interval of the difference; null when there is none (see `why`). */
+  interval: { low: number; high: number } | null;
+  verdict: Verdict;
+  /** Why there is no interval, when there is none. */
+  why?: string;
+  /** Too few values for the statistic: how many each run needs, and the fewer of the two runs' counts. */
+  needs?: { values: number; have: number };
+  /** Requests behind each side (resampling units). */
+  units: { baseline: number; candidate: number };
+  resamples?: number;
+}
+
+/** What was compared, with what, and how. */
+export interface Comparison {
+  baseline: { name: string; runId?: string; simulated: boolean };
+  candidate: { name: string; runId?: string; simulated: boolean };
+  /** How the two workloads differ ("candidate had 2× the concurrency"); empty when they look the same. */
+  differences: string[];
+  rows: ComparisonRow[];
+  method: { resamples: number; seed: number; confidence: 0.95; minTail: number };
+}
+
+/** Options of {@link compareRuns}. */
+export interface CompareOptions {
+  /** Bootstrap resamples per figure. @default 2000 */
+  resamples?: number;
+  /** Seed of the bootstrap. @default 1 */
+  seed?: number;
+}
+
+/** A quantile is given an interval only when at least this many values lie beyond it (n·min(p, 1 − p) ≥ this). */
+export const MIN_TAIL_VALUES = 5;
+/** Fewer requests than this on either side: no interval for any per-request figure. */
+export const MIN_REQUESTS = 10;
+/** Resampling work per figure (resamples × pooled values) above which the resamples are reduced (never below 200). */
+const WORK_BUDGET = 4e8;
+
+const measured = (records: readonly RequestRecord[]) => records.filter((r) => !r.warmup);
+const succeeded = (records: readonly RequestRecord[]) => measured(records).filter((r) => r.status === "ok");
+
+/** Per-request values of a metric, one group per resampling unit (request). */
+function groupsOf(metric: string, records: readonly RequestRecord[], summary: RunSummary): number[][] | null {
+  const one = (v: number | null | undefined) => (typeof v === "number" ? [v] : []);
+  switch (metric) {
+    case "ttft":
+      return succeeded(records).map((r) => one(r.ttftMs));
+    case "itl":
+      return succeeded(records).map((r) => r.interTokenLatenciesMs);
+    case "e2e":
+      return succeeded(records).map((r) => one(r.e2eMs));
+    case "tpot":
+      return succeeded(records).map((r) => one(r.tpotMs));
+    case "request_tps":
+      return succeeded(records).map((r) => one(r.outputTokensPerS));
+    case "error_rate":
+      // As the summary: failed / started, requests the run itself aborted count as started, not failed.
+      return measured(records).map((r) => [r.status === "error" ? 1 : 0]);
+    case "slo_attainment":
+      if (!summary.goodput) return null;
+      return measured(records).filter((r) => r.status !== "aborted").map((r) => [r.meetsSlo ? 1 : 0]);
+    default:
+      return null;
+  }
+}
+
+function runValue(metric: string, summary: RunSummary): number | null {
+  if (metric === "output_throughput") return summary.throughput.outputTokensPerS;
+  if (metric === "request_throughput") return summary.throughput.requestsPerS;
+  if (metric === "goodput") return summary.goodput?.requestsPerS ?? null;
+  return null;
+}
+
+function verdictOf(better: Better, low: number, high: number): Verdict {
+  if (low <= 0 && high >= 0) return "no significant difference";
+  const up = low > 0;
+  return (up === (better === "higher")) ? "better" : "worse";
+}
+
+function rowOf(
+  metric: ComparedMetric,
+  statistic: BootStatistic | "value",
+  base: GroupedSample,
+  cand: GroupedSample,
+  options: Required<CompareOptions>,
+  salt: number,
+): ComparisonRow {
+  const stat: BootStatistic = statistic === "value" ? "mean" : statistic;
+  const b = statisticOf(base, stat);
+  const c = statisticOf(cand, stat);
+  const difference = b !== null && c !== null ? c - b : null;
+  const row: ComparisonRow = {
+    metric: metric.name,
+    statistic,
+    label: metric.label,
+    short: metric.short,
+    unit: metric.unit,
+    better: metric.better,
+    baseline: b,
+    candidate: c,
+    difference,
+    relative: difference !== null && b !== null && b !== 0 ? difference / b : null,
+    interval: null,
+    verdict: "too few requests",
+    units: { baseline: base.units, candidate: cand.units },
+  };
+  const fewest = Math.min(base.units, cand.units);
+  const tail = stat === "mean" ? 1 : Math.min(QUANTILE_OF[stat], 1 - QUANTILE_OF[stat]);
+  const needValues = stat === "mean" ? MIN_REQUESTS : Math.ceil(MIN_TAIL_VALUES / tail - 1e-9);
+  const fewestValues = Math.min(base.values, cand.values);
+  if (difference === null) return { ...row, why: "no values on one side" };
+  if (fewest < MIN_REQUESTS) {
+    return {
+      ...row,
+      why: `${fewest} requests (an interval needs ≥ ${MIN_REQUESTS})`,
+      needs: { values: MIN_REQUESTS, have: fewest },
+    };
+  }
+  if (fewestValues < needValues) {
+    return {
+      ...row,
+      why: `${fewestValues} values (${statistic} needs ≥ ${needValues}: ${MIN_TAIL_VALUES} beyond it)`,
+      needs: { values: needValues, have: fewestValues },
+    };
+  }
+  const work = Math.max(base.values, cand.values);
+  const resamples = Math.max(200, Math.min(options.resamples, Math.floor(WORK_BUDGET / Math.max(1, work))));
+  const ci = bootstrapDifference(base, cand, stat, { resamples, seed: (options.seed + salt) >>> 0 });
+  if (!ci) return { ...row, why: "too few resamples gave a value" };
+  return {
+    ...row,
+    interval: { low: ci.low, high: ci.high },
+    verdict: verdictOf(metric.better, ci.low, ci.high),
+    resamples: ci.resamples,
+  };
+}
+
+const QUANTILE_OF: Record<string, number> = { p50: 0.5, p90: 0.9, p99: 0.99 };
+
+/**
+ * Compares a candidate run with a baseline: every figure of {@link COMPARED_METRICS} (p50, p90, p99 and mean of the
+ * per-request ones), with a 95 % interval of the difference and a verdict, and what differs between the workloads.
+ */
+export function compareRuns(baseline: ComparedRun, candidate: ComparedRun, options: CompareOptions = {}): Comparison {
+  const opts: Required<CompareOptions> = { resamples: options.resamples ?? 2000, seed: options.seed ?? 1 };
+  const rows: ComparisonRow[] = [];
+  COMPARED_METRICS.forEach((metric, m) => {
+    if (metric.kind === "run") {
+      const b = runValue(metric.name, baseline.summary);
+      const c = runValue(metric.name, candidate.summary);
+      if (b === null && c === null) return;
+      const difference = b !== null && c !== null ? c - b : null;
+      rows.push({
+        metric: metric.name,
+        statistic: "value",
+        label: metric.label,
+        short: metric.short,
+        unit: metric.unit,
+        better: metric.better,
+        baseline: b,
+        candidate: c,
+        difference,
+        relative: difference !== null && b ? difference / b : null,
+        interval: null,
+        verdict: "single value",
+        why: "one value per run (the run's wall time): no interval",
+        units: { baseline: measured(baseline.records).length, candidate: measured(candidate.records).length },
+      });
+      return;
+    }
+    const gb = groupsOf(metric.name, baseline.records, baseline.summary);
+    const gc = groupsOf(metric.name, candidate.records, candidate.summary);
+    if (!gb || !gc) return;
+    const base = groupedSample(gb);
+    const cand = groupedSample(gc);
+    if (base.values === 0 && cand.values === 0) return;
+    const stats = metric.kind === "proportion" ? ["value" as const] : COMPARED_STATISTICS;
+    stats.forEach((s, k) => rows.push(rowOf(metric, s, base, cand, opts, m * 16 + k)));
+  });
+  return {
+    baseline: { name: baseline.name, runId: baseline.summary.runId, simulated: baseline.summary.simulated },
+    candidate: { name: candidate.name, runId: candidate.summary.runId, simulated: candidate.summary.simulated },
+    differences: workloadDifferences(baseline.summary, candidate.summary),
+    rows,
+    method: { resamples: opts.resamples, seed: opts.seed, confidence: 0.95, minTail: MIN_TAIL_VALUES },
+  };
+}
+
+const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+
+function ratio(b: number, c: number): string {
+  return b === 0 || c === 0 ? "" : ` (${formatRatio(c / b)}× the baseline)`;
+}
+
+function formatRatio(r: number): string {
+  return Math.abs(r - Math.round(r)) < 0.05 ? String(Math.round(r)) : r.toFixed(2);
+}
+
+function show(v: unknown): string {
+  if (v === undefined || v === null) return "not set";
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+/**
+ * What differs between the workloads of two runs, one sentence each: the endpoint (API, model, simulated or not), the
+ * load (concurrency, rate, arrival), the requests (token means and spreads asked for and achieved, dataset by content
+ * hash), warm-up, the simulated endpoint's serving model, and the client's health. Nothing is refused; the comparison
+ * shows these at the top.
+ */
+export function workloadDifferences(b: RunSummary, c: RunSummary): string[] {
+  const out: string[] = [];
+  const cb = b.config;
+  const cc = c.config;
+  if (b.simulated !== c.simulated) {
+    out.push(
+      `endpoint: baseline ${b.simulated ? "simulated" : "real"}, candidate ${c.simulated ? "simulated" : "real"}`,
+    );
+  }
+  if (b.endpoint.api !== c.endpoint.api) out.push(`API: baseline ${b.endpoint.api}, candidate ${c.endpoint.api}`);
+  if (b.endpoint.model !== c.endpoint.model) {
+    out.push(`model: baseline ${b.endpoint.model}, candidate ${c.endpoint.model}`);
+  }
+  if (!b.simulated && !c.simulated && b.endpoint.url !== c.endpoint.url) {
+    out.push(`endpoint URL: baseline ${b.endpoint.url}, candidate ${c.endpoint.url}`);
+  }
+  const numeric: [string, string][] = [
+    ["numConcurrentRequests", "concurrency"],
+    ["requestRate", "request rate (req/s)"],
+    ["meanInputTokens", "mean input tokens asked for"],
+    ["stddevInputTokens", "input tokens stddev asked for"],
+    ["meanOutputTokens", "mean output tokens asked for"],
+    ["stddevOutputTokens", "output tokens stddev asked for"],
+    ["warmupRequests", "warm-up requests"],
+    ["burstiness", "burstiness"],
+  ];
+  const dataset = (s: RunSummary) =>
+    s.dataset?.sha256 ?? (typeof s.config.dataset === "string" ? s.config.dataset : undefined);
+  const bothSynthetic = dataset(b) === undefined && dataset(c) === undefined;
+  for (const [key, label] of numeric) {
+    if (!bothSynthetic && /Tokens$/.test(key)) continue; // a dataset sets the lengths
+    const vb = num(cb[key]);
+    const vc = num(cc[key]);
+    if (vb === vc) continue;
+    if (key === "burstiness" && (cb.requestRate === undefined || cc.requestRate === undefined)) continue;
+    out.push(
+      `${label}: baseline ${show(vb)}, candidate ${show(vc)}${
+        vb !== undefined && vc !== undefined ? ratio(vb, vc) : ""
+      }`,
+    );
+  }
+  for (const key of ["mode", "arrival", "endpoint"]) {
+    if (key === "arrival" && (cb.requestRate === undefined && cc.requestRate === undefined)) continue;
+    if (show(cb[key]) !== show(cc[key])) out.push(`${key}: baseline ${show(cb[key])}, candidate ${show(cc[key])}`);
+  }
+  if (dataset(b) !== dataset(c)) {
+    const name = (s: RunSummary) =>
+      s.dataset ? `${s.dataset.path} (sha256 ${s.dataset.sha256.slice(0, 12)})` : show(s.config.dataset);
+    out.push(`dataset: baseline ${name(b)}, candidate ${name(c)}`);
+  }
+  // Achieved lengths: what the server actually produced can differ even when the same was asked for.
+  // Flagged when the means differ by more than 5 % and by more than three standard errors (drawing lengths with a
+  // spread gives runs of different seeds somewhat different means: that is the same workload).
+  for (const [field, label] of [["inputTokens", "input"], ["outputTokens", "output"]] as const) {
+    const sb = b.metrics[field];
+    const sc = c.metrics[field];
+    const mb = sb.mean;
+    const mc = sc.mean;
+    const se = Math.sqrt((sb.stddev ?? 0) ** 2 / Math.max(1, sb.count) + (sc.stddev ?? 0) ** 2 / Math.max(1, sc.count));
+    if (mb && mc && Math.abs(mc - mb) / mb > 0.05 && Math.abs(mc - mb) > 3 * se) {
+      out.push(`achieved mean ${label} tokens: baseline ${mb.toFixed(1)}, candidate ${mc.toFixed(1)}${ratio(mb, mc)}`);
+    }
+  }
+  if (b.simulated && c.simulated) {
+    const sb = (cb.sim ?? {}) as Record<string, unknown>;
+    const sc = (cc.sim ?? {}) as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(sb), ...Object.keys(sc)])) {
+      if (key === "seed" || key === "experts") continue;
+      if (show(sb[key]) !== show(sc[key])) {
+        out.push(`simulated endpoint's ${key}: baseline ${show(sb[key])}, candidate ${show(sc[key])}`);
+      }
+    }
+  }
+  for (const [side, s] of [["baseline", b], ["candidate", c]] as const) {
+    if (s.health?.verdict === "suspect") {
+      out.push(`${side} run's health is SUSPECT: ${s.health.reasons.join("; ")}`);
+    }
+  }
+  return out;
+}
