@@ -283,6 +283,13 @@ export const BENCH_FLAGS: FlagSpec[] = [
   },
   { field: "resultsDir", group: "Output", kind: "string", arg: "DIR", help: "folder for results files" },
   {
+    field: "readingSpeed",
+    group: "Output",
+    kind: "number",
+    arg: "TOKENS/S",
+    help: "reading speed of the reader the stall figures model (238 words/min ≈ 5.3 tokens/s; README \"Stalls\")",
+  },
+  {
     field: "additionalSamplingParams",
     group: "Endpoint",
     kind: "json",

@@ -50,6 +50,8 @@ export const COMPARED_METRICS: readonly ComparedMetric[] = [
     better: "higher",
     kind: "distribution",
   },
+  { name: "stall_ms", label: "Reader stall time / answer", short: "Stall time", unit: "ms", better: "lower", kind: "distribution" },
+  { name: "stall_share", label: "Answers with a stall", short: "Stalled answers", unit: "", better: "lower", kind: "proportion" },
   { name: "error_rate", label: "Error rate", short: "Error rate", unit: "", better: "lower", kind: "proportion" },
   {
     name: "slo_attainment",
@@ -153,6 +155,12 @@ function groupsOf(metric: string, records: readonly RequestRecord[], summary: Ru
       return succeeded(records).map((r) => one(r.tpotMs));
     case "request_tps":
       return succeeded(records).map((r) => one(r.outputTokensPerS));
+    case "stall_ms":
+      if (succeeded(records).every((r) => r.stallMs === undefined)) return null;
+      return succeeded(records).filter((r) => r.stallMs !== undefined).map((r) => [r.stallMs!]);
+    case "stall_share":
+      if (succeeded(records).every((r) => r.stallCount === undefined)) return null;
+      return succeeded(records).filter((r) => r.stallCount !== undefined).map((r) => [r.stallCount! > 0 ? 1 : 0]);
     case "error_rate":
       // As the summary: failed / started, requests the run itself aborted count as started, not failed.
       return measured(records).map((r) => [r.status === "error" ? 1 : 0]);

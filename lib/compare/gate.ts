@@ -2,8 +2,8 @@
  * The regression gate of `deno task compare --fail-on SPEC` (README "A gate for CI").
  *
  * SPEC is rules separated by commas; a rule is `METRIC[.STAT] OP THRESHOLD`:
- * - METRIC: a name of {@link COMPARED_METRICS} (`ttft`, `itl`, `e2e`, `tpot`, `request_tps`, `error_rate`,
- *   `slo_attainment`, `output_throughput`, `request_throughput`, `goodput`); STAT: `p50`, `p90`, `p99` or `mean`, for
+ * - METRIC: a name of {@link COMPARED_METRICS} (`ttft`, `itl`, `e2e`, `tpot`, `request_tps`, `stall_ms`,
+ *   `stall_share`, `error_rate`, `slo_attainment`, `output_throughput`, `request_throughput`, `goodput`); STAT: `p50`, `p90`, `p99` or `mean`, for
  *   the per-request metrics (required there, absent elsewhere);
  * - OP: the direction of getting worse — `>` for a metric where lower is better (latency, error rate), `<` where
  *   higher is better (throughput, attainment);

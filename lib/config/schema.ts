@@ -36,6 +36,14 @@ export const DEFAULT_REQUESTS = 40;
 /** The in-flight cap of an open-loop run that sets none (in effect, no cap). */
 export const OPEN_LOOP_MAX_IN_FLIGHT = 100_000;
 
+/**
+ * Default reading speed, tokens per second: 238 words per minute — the average silent reading rate of English
+ * non-fiction in Brysbaert's meta-analysis (Journal of Memory and Language 109, 2019, "How many words do we read per
+ * minute?", 190 studies, 18,573 readers) — at 0.75 words per token (OpenAI's rule of thumb for English: "1 token ≈ ¾
+ * of a word"): 238 / 0.75 / 60 = 5.29 tokens/s.
+ */
+export const DEFAULT_READING_SPEED = 5.3;
+
 /** Configuration fields a sweep can vary (`--sweep`), one run per value. */
 export const SWEEP_FIELDS = ["numConcurrentRequests", "requestRate", "meanInputTokens", "meanOutputTokens"] as const;
 /** One of {@link SWEEP_FIELDS}. */
@@ -123,6 +131,11 @@ export const RunConfigFields = z.object({
   resultsDir: z.string().min(1).default("data/results"),
   /** Extra fields merged into every request body (e.g. temperature). @default {} */
   additionalSamplingParams: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * Reading speed of the reader the stall figures model, tokens per second (README "Stalls").
+   * @default {@link DEFAULT_READING_SPEED} (238 words/min at 0.75 words per token)
+   */
+  readingSpeed: z.number().positive().max(100_000).default(DEFAULT_READING_SPEED),
   /** Seed of the request sampler: the same seed gives the same requests. @default 0 */
   seed: z.int().min(0).max(2 ** 32 - 1).default(0),
   /** Path of a Hugging Face tokenizer.json; the bundled Llama 3 tokenizer when absent. */

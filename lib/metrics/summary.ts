@@ -9,6 +9,7 @@ import type { Slo } from "../config/slo.ts";
 import { meetsSlo } from "./goodput.ts";
 import { describe } from "./statistics.ts";
 import { assessHealth, type ClientLoad } from "./health.ts";
+import { DEFAULT_READING_SPEED } from "../config/schema.ts";
 
 /** The context of a run that the summary records beside its statistics. */
 export interface SummaryContext {
@@ -55,6 +56,26 @@ export function metricValues(records: readonly RequestRecord[], field: MetricFie
 }
 
 const FIELDS: readonly MetricField[] = METRIC_FIELDS;
+
+function readingSpeedOf(config: Record<string, unknown>): number {
+  return typeof config.readingSpeed === "number" ? config.readingSpeed : DEFAULT_READING_SPEED;
+}
+
+/** The stall figures of successful answers that carry them (none when no record does: batch mode, older files). */
+function stallSummary(ok: readonly RequestRecord[], readingSpeed: number): RunSummary["stalls"] {
+  const judged = ok.filter((r) => r.stallCount !== undefined);
+  if (judged.length === 0) return undefined;
+  const withStall = judged.filter((r) => (r.stallCount ?? 0) > 0).length;
+  return {
+    readingSpeedTokensPerS: readingSpeed,
+    answers: judged.length,
+    answersWithStall: withStall,
+    share: withStall / judged.length,
+    stallMs: describe(judged.map((r) => r.stallMs)),
+    longestStallMs: describe(judged.map((r) => r.longestStallMs)),
+    stallCount: describe(judged.map((r) => r.stallCount)),
+  };
+}
 
 /**
  * Summarizes a run's records (DESIGN.md §2): statistics of every per-request metric over successful requests; run
@@ -109,6 +130,14 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
       requestsPerS: wallS ? met / wallS : null,
     };
   }
+  const stalls = stallSummary(ok, readingSpeedOf(context.config));
+  const health = assessHealth(all, context.clientLoad);
+  if (stalls && stalls.answersWithStall > 0) {
+    health.notes.push(
+      `${stalls.answersWithStall} of ${stalls.answers} answers stalled a reader at ${stalls.readingSpeedTokensPerS} tokens/s ` +
+        `(longest stall ${Math.round(stalls.longestStallMs.max ?? 0)} ms): the text paused longer than the reader's buffer`,
+    );
+  }
   return {
     schemaVersion: 1,
     ...(context.runId ? { runId: context.runId } : {}),
@@ -134,7 +163,8 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
       requestsPerS: wallS ? ok.length / wallS : null,
       requestsPerMin: wallS ? (ok.length / wallS) * 60 : null,
     },
-    health: assessHealth(all, context.clientLoad),
+    health,
+    ...(stalls ? { stalls } : {}),
     ...(goodput ? { goodput } : {}),
     errors: {
       rate: records.length > 0 ? failed.length / records.length : null,

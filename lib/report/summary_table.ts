@@ -1,3 +1,4 @@
+import { DEFAULT_CONCURRENCY } from "../config/schema.ts";
 import type { MetricField, RunSummary, Statistics } from "../results/schema.ts";
 
 /** Display names and units of the per-request metrics, in table order. */
@@ -67,6 +68,71 @@ function sloText(slo: { ttftMs?: number; tpotMs?: number; e2eMs?: number }): str
   return parts.join(", ");
 }
 
+const fmtTokens = (mean: unknown, sd: unknown) =>
+  typeof mean === "number" ? `${mean}${typeof sd === "number" && sd > 0 ? ` ± ${sd}` : ""}` : "–";
+
+/**
+ * The load that produced a run, in one line: API and model, closed loop (concurrency) or open loop (rate, arrival,
+ * cap), how many requests or how long, token means and spreads (or the dataset), seed, warm-up — what a report must
+ * say for its figures to mean anything.
+ */
+export function loadText(summary: RunSummary, options: { except?: string } = {}): string {
+  const c = summary.config;
+  const parts: string[] = [`${summary.endpoint.api}${summary.simulated ? " (simulated)" : ""} · ${summary.endpoint.model}`];
+  if (typeof c.requestRate === "number") {
+    const arrival = c.arrival === "gamma" ? `gamma (burstiness ${c.burstiness})` : String(c.arrival ?? "poisson");
+    parts.push(
+      `open loop ${options.except === "requestRate" ? "(rate swept)" : `${c.requestRate} req/s`} ${arrival}${
+        typeof c.numConcurrentRequests === "number" ? `, at most ${c.numConcurrentRequests} in flight` : ""
+      }`,
+    );
+  } else {
+    const n = options.except === "numConcurrentRequests" ? "swept" : c.numConcurrentRequests ?? DEFAULT_CONCURRENCY;
+    parts.push(`closed loop, concurrency ${n}`);
+  }
+  const count = typeof c.maxNumCompletedRequests === "number" ? `${c.maxNumCompletedRequests} requests` : "";
+  const duration = typeof c.durationS === "number" ? `for ${c.durationS} s` : "";
+  if (count || duration) parts.push([count, duration].filter(Boolean).join(" "));
+  if (summary.dataset || typeof c.dataset === "string") {
+    const name = summary.dataset?.path ?? String(c.dataset);
+    parts.push(`dataset ${name.replace(/^.*\//, "")} (${c.datasetOrder ?? "sequential"})`);
+  } else {
+    const input = options.except === "meanInputTokens" ? "swept" : fmtTokens(c.meanInputTokens, c.stddevInputTokens);
+    const output = options.except === "meanOutputTokens" ? "swept" : fmtTokens(c.meanOutputTokens, c.stddevOutputTokens);
+    parts.push(`input ${input} tokens, output ${output} tokens`);
+  }
+  if (c.mode === "batch") parts.push("batch (not streamed)");
+  parts.push(`seed ${c.seed ?? 0}`);
+  parts.push(typeof c.warmupRequests === "number" && c.warmupRequests > 0 ? `${c.warmupRequests} warm-up requests` : "no warm-up");
+  return parts.join(" · ");
+}
+
+/** A " · "-separated line cut into lines of at most `width` columns at its separators (continuations indented). */
+export function wrapAtDots(line: string, width: number): string[] {
+  const parts = line.split(" · ");
+  const out: string[] = [];
+  let cur = "";
+  for (const p of parts) {
+    const next = cur ? `${cur} · ${p}` : p;
+    if (cur && next.length > width) {
+      out.push(`${cur} ·`);
+      cur = `  ${p}`;
+    } else cur = next;
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+/** The stall figures in one line, or undefined when the run has none (batch, older files). */
+export function stallText(summary: RunSummary): string | undefined {
+  const s = summary.stalls;
+  if (!s) return undefined;
+  const base = `${s.answersWithStall} of ${s.answers} answers (reader at ${s.readingSpeedTokensPerS} tok/s)`;
+  if (s.answersWithStall === 0) return `${base} — none waited for text`;
+  return `${base} · ${((s.share ?? 0) * 100).toFixed(1)} % stalled · longest ${formatNumber(s.longestStallMs.max)} ms · ` +
+    `stall time per answer p50 ${formatNumber(s.stallMs.p50)} ms, p99 ${formatNumber(s.stallMs.p99)} ms`;
+}
+
 /** The run's headline figures as label/value pairs. */
 export function headline(summary: RunSummary): [string, string][] {
   const { run, throughput, errors } = summary;
@@ -91,6 +157,7 @@ export function headline(summary: RunSummary): [string, string][] {
         } (${summary.goodput.met} requests)`,
       ] as [string, string]]
       : []),
+    ...(stallText(summary) ? [["Stalls", stallText(summary)!] as [string, string]] : []),
     ...(run.warmupRequests > 0
       ? [["Warm-up requests", `${run.warmupRequests} (sent first, not in any statistic)`] as [string, string]]
       : []),
@@ -137,6 +204,7 @@ export function formatSummaryTable(summary: RunSummary): string {
   if (summary.simulated) out.push(`*** ${summary.label} ***`);
   out.push(
     `model ${summary.endpoint.model} · api ${summary.endpoint.api} · ${summary.endpoint.url}`,
+    ...wrapAtDots(`load: ${loadText(summary)}`, 100),
     `tokenizer ${summary.tokenizer}`,
     "",
     ...formatRows(rows),

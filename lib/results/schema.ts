@@ -64,6 +64,17 @@ export const RequestRecordSchema = z.object({
   firstChunkEmpty: z.boolean().optional(),
   /** A warm-up request: sent first, kept in the records, left out of the summary. */
   warmup: z.boolean().optional(),
+  /**
+   * A reader at the run's reading speed (`--reading-speed`) waited this many times for more text after the first token
+   * (successful streamed answers only; README "Stalls").
+   */
+  stallCount: z.int().min(0).optional(),
+  /** Total time that reader waited, ms. */
+  stallMs: z.number().optional(),
+  /** Its longest wait, ms. */
+  longestStallMs: z.number().optional(),
+  /** The waits: when each began (ms after t0) and how long it was (at most 50 kept). */
+  stalls: z.array(z.object({ atMs: z.number(), ms: z.number() })).optional(),
   /** Whether the request met every SLO of the run (`--slo`); absent when the run set none. */
   meetsSlo: z.boolean().optional(),
   /** HTTP status of the response, when one arrived. */
@@ -194,6 +205,22 @@ export const RunSummarySchema = z.object({
     /** Stream-integrity findings that do not distort the timings. */
     notes: z.array(z.string()),
     figures: z.record(z.string(), z.number().nullable()),
+  }).optional(),
+  /** Stalls of a reader at the run's reading speed (README "Stalls"); absent in files from before they were measured. */
+  stalls: z.object({
+    readingSpeedTokensPerS: z.number(),
+    /** Successful streamed answers judged. */
+    answers: z.int(),
+    /** Answers with at least one stall. */
+    answersWithStall: z.int(),
+    /** answersWithStall / answers. */
+    share: z.number().nullable(),
+    /** Per answer: total stall time, ms. */
+    stallMs: StatisticsSchema,
+    /** Per answer: longest stall, ms. */
+    longestStallMs: StatisticsSchema,
+    /** Per answer: number of stalls. */
+    stallCount: StatisticsSchema,
   }).optional(),
   /** Present when the run set SLOs (`--slo`). */
   goodput: z.object({

@@ -13,6 +13,7 @@ import { createConnector, displayModel } from "../connectors/factory.ts";
 import { preflight } from "../connectors/preflight.ts";
 import type { Connector } from "../connectors/types.ts";
 import { meetsSlo } from "../metrics/goodput.ts";
+import { stallFields } from "../metrics/stalls.ts";
 import { environmentInfo, summarize } from "../metrics/summary.ts";
 import { planRun, runConcurrency, type RunPlan } from "../plan/plan.ts";
 import { startTokenizerWorker, type TokenizerWorker } from "../plan/tokenizer_worker.ts";
@@ -326,6 +327,7 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
     },
     onRecord(record: RequestRecord) {
       record.runId = prepared.runId;
+      Object.assign(record, stallFields(record, config.readingSpeed));
       if (config.slo && !record.warmup) record.meetsSlo = meetsSlo(record, config.slo);
       prepared.append(record);
       options.onRecord?.(record);

@@ -34,7 +34,12 @@ export interface Engine {
    * Runs one sequence through the serving model, calling `emit` with each token's text as it is produced; stops early
    * when `stop()` turns true (a client that went away, or a fault that strikes).
    */
-  generate(c: Completion, stop: () => boolean, emit: (text: string, index: number) => void): Promise<Generation>;
+  generate(
+    c: Completion,
+    stop: () => boolean,
+    emit: (text: string, index: number) => void,
+    pause?: { afterTokens: number; ms: number },
+  ): Promise<Generation>;
   /** The server's timings in SambaNova's field names and units (seconds, tokens per second). */
   serverMetrics(c: Completion, g: Generation): Record<string, number>;
 }
@@ -49,7 +54,7 @@ export function createEngine(params: SimParams, corpusTokens: readonly string[])
   const lineStarts = corpusTokens.flatMap((t, i) => (t.endsWith("\n") && i + 1 < corpusTokens.length ? [i + 1] : []));
   const textPrng = createPrng(params.seed ^ 0x5eed);
   return {
-    async generate(c, stop, emit) {
+    async generate(c, stop, emit, pause) {
       await model.admit();
       const g: Generation = { produced: 0, text: "", tFirst: 0, tLast: 0, batchSize: model.inBatch };
       try {
@@ -67,6 +72,8 @@ export function createEngine(params: SimParams, corpusTokens: readonly string[])
           at = (at + 1) % corpusTokens.length;
           g.produced++;
           deadline += model.decodeStepMs();
+          // A pause (the sequence preempted): the next token comes that much later, the rest at the usual pace.
+          if (pause && g.produced === pause.afterTokens) deadline += pause.ms;
         }
       } finally {
         model.release();

@@ -2,7 +2,7 @@
  * Fault injection, the same for every wire format: which request gets which fault (by scenario or at a seeded rate),
  * the faults that replace the response (status codes, an HTML page, late headers, a stall before the first byte) and
  * the faults that strike a stream after a few tokens (reset, malformed chunk, error event, oversized line, stall,
- * missing end marker). Each wire format says how its error bodies and broken chunks look.
+ * missing end marker), and a pause halfway through an answer that then ends normally. Each wire format says how its error bodies and broken chunks look.
  * @module
  */
 import { createPrng } from "../sampler/prng.ts";
@@ -41,10 +41,18 @@ export interface Faults {
    * go on (after any delay the fault calls for).
    */
   beforeResponse(fault: FaultKind, dialect: FaultDialect): Promise<Response | undefined>;
+  /** A "pause-mid-stream" answer's pause: after how many tokens of an answer of `maxTokens`, and how long. */
+  pauseOf(fault: FaultKind, maxTokens: number): Pause | undefined;
   /** Whether `fault` strikes the stream, and after how many tokens of an answer of `maxTokens`. */
   strikesAt(fault: FaultKind, maxTokens: number): number | undefined;
   /** Sends what a stream fault sends once it has struck; throws for `reset` (the connection is dropped). */
   strike(fault: FaultKind, send: Send, dialect: FaultDialect): Promise<void>;
+}
+
+/** A pause in the middle of an answer: after `afterTokens` tokens, `ms` without the next one. */
+export interface Pause {
+  afterTokens: number;
+  ms: number;
 }
 
 /** Creates the fault injector of a server. */
@@ -84,6 +92,12 @@ export function createFaults(params: SimParams, stalls: Stalls, isClosing: () =>
         default:
           return undefined;
       }
+    },
+    pauseOf(fault, maxTokens) {
+      // Halfway, so the reader has a buffer of the first half when the pause begins.
+      return fault === "pause-mid-stream" && maxTokens > 1
+        ? { afterTokens: Math.max(1, Math.floor(maxTokens / 2)), ms: f.pauseMs }
+        : undefined;
     },
     strikesAt(fault, maxTokens) {
       // After a few tokens, so the request has started streaming when it fails.

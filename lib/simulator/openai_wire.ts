@@ -95,6 +95,7 @@ function sse(ctx: WireContext, c: OpenAIRequest, fault: FaultKind, arrived: Arri
       ? { index: 0, delta: first ? { role: "assistant", content: text } : { content: text }, finish_reason: finish }
       : { index: 0, text, finish_reason: finish };
   const strikeAt = ctx.faults.strikesAt(fault, c.maxTokens);
+  const pause = ctx.faults.pauseOf(fault, c.maxTokens);
   let struck = false;
   const log = arrived.log;
   return ctx.stream("text/event-stream", async (send, cancelled) => {
@@ -110,7 +111,7 @@ function sse(ctx: WireContext, c: OpenAIRequest, fault: FaultKind, arrived: Arri
         log && ((t) => log.sends.push(t)),
       );
       if (i === strikeAt) struck = true;
-    });
+    }, pause);
     if (cancelled()) return;
     if (struck) return await ctx.faults.strike(fault, send, dialect);
     if (fault === "no-done") return; // no finish_reason, no usage, no [DONE]

@@ -9,6 +9,7 @@ export const FAULT_KINDS = [
   "reset",
   "stall-first-byte",
   "stall-mid-stream",
+  "pause-mid-stream",
   "slow-headers",
   "malformed-chunk",
   "no-done",
@@ -29,6 +30,11 @@ export const FaultsSchema = z.object({
   plan: z.array(z.enum(FAULT_KINDS)).default([]),
   /** How long a stall lasts, ms (the server gives up on it when it shuts down). @default 60000 */
   stallMs: z.number().min(0).default(60_000),
+  /**
+   * How long a "pause-mid-stream" answer pauses halfway through, ms; then it goes on to its end as if nothing happened
+   * (what a preempted sequence looks like to a client). @default 2000
+   */
+  pauseMs: z.number().min(0).default(2000),
   /** Delay before the headers of a "slow-headers" response, ms. @default 1500 */
   slowHeadersMs: z.number().min(0).default(1500),
   /** `Retry-After` of a 429, seconds. @default 2 */

@@ -91,6 +91,7 @@ function wrapLine(c: StudioRequest, value: Record<string, unknown>) {
 
 function ndjson(ctx: WireContext, c: StudioRequest, fault: FaultKind, arrived: Arrived): Response {
   const strikeAt = ctx.faults.strikesAt(fault, c.maxTokens);
+  const pause = ctx.faults.pauseOf(fault, c.maxTokens);
   let struck = false;
   const log = arrived.log;
   return ctx.stream("application/x-ndjson", async (send, cancelled) => {
@@ -98,7 +99,7 @@ function ndjson(ctx: WireContext, c: StudioRequest, fault: FaultKind, arrived: A
     const g = await ctx.engine.generate(c, () => cancelled() || struck, (text, i) => {
       line(wrapLine(c, { stream_token: text, is_last_response: false }), log && ((t) => log.sends.push(t)));
       if (i === strikeAt) struck = true;
-    });
+    }, pause);
     if (cancelled()) return;
     if (struck) return await ctx.faults.strike(fault, send, dialect);
     if (fault === "no-done") return; // no last response
