@@ -64,6 +64,25 @@ function render(id: string, title: string, options: ChartOptions, plot: Plot.Plo
 
 const ok = (records: readonly RequestRecord[]) => records.filter((r) => r.status === "ok");
 
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? "–" : `${v.toFixed(1)} ms`);
+
+/**
+ * What hovering a request's mark shows (an SVG <title>: every browser shows it, with or without script): its index,
+ * status, TTFT, E2E, tokens, stalls.
+ */
+export function requestTip(r: RequestRecord): string {
+  const lines = [
+    `request #${r.index} · ${r.status}${r.error ? ` (${r.error.code})` : ""}`,
+    `TTFT ${ms(r.ttftMs)} · E2E ${ms(r.e2eMs)}`,
+    `tokens in ${r.inputTokens ?? "–"} · out ${r.outputTokens ?? "–"}`,
+    `sent at ${(r.startOffsetMs / 1000).toFixed(3)} s`,
+  ];
+  if (r.stallCount) {
+    lines.push(`${r.stallCount} stall${r.stallCount === 1 ? "" : "s"}, longest ${ms(r.longestStallMs)}`);
+  }
+  return lines.join("\n");
+}
+
 /** Scatter of time to first token against input tokens (prefill cost and queueing show here). */
 export function ttftVsInputChart(records: readonly RequestRecord[], options: ChartOptions = {}): Chart {
   const id = "ttft-vs-input";
@@ -73,8 +92,18 @@ export function ttftVsInputChart(records: readonly RequestRecord[], options: Cha
   return render(id, title, options, {
     grid: true,
     x: { label: "Input tokens →" },
-    y: { label: "↑ TTFT (ms)", zero: true },
-    marks: [Plot.dot(data, { x: "inputTokens", y: "ttftMs", stroke: "#4269d0", r: 3 })],
+    y: { label: "↑ TTFT (ms)" },
+    marks: [
+      Plot.dot(data, {
+        x: "inputTokens",
+        y: "ttftMs",
+        stroke: "#4269d0",
+        fill: "#4269d0",
+        fillOpacity: 0.35,
+        r: 3.5,
+        title: requestTip,
+      }),
+    ],
   });
 }
 
@@ -87,8 +116,18 @@ export function e2eVsOutputChart(records: readonly RequestRecord[], options: Cha
   return render(id, title, options, {
     grid: true,
     x: { label: "Output tokens →" },
-    y: { label: "↑ End-to-end latency (s)", zero: true, transform: (ms: number) => ms / 1000 },
-    marks: [Plot.dot(data, { x: "outputTokens", y: "e2eMs", stroke: "#efb118", r: 3 })],
+    y: { label: "↑ End-to-end latency (s)", transform: (v: number) => v / 1000 },
+    marks: [
+      Plot.dot(data, {
+        x: "outputTokens",
+        y: "e2eMs",
+        stroke: "#efb118",
+        fill: "#efb118",
+        fillOpacity: 0.35,
+        r: 3.5,
+        title: requestTip,
+      }),
+    ],
   });
 }
 
@@ -101,8 +140,18 @@ export function throughputVsOutputChart(records: readonly RequestRecord[], optio
   return render(id, title, options, {
     grid: true,
     x: { label: "Output tokens →" },
-    y: { label: "↑ Output throughput (tokens/s)", zero: true },
-    marks: [Plot.dot(data, { x: "outputTokens", y: "outputTokensPerS", stroke: "#3ca951", r: 3 })],
+    y: { label: "↑ Output throughput (tokens/s)" },
+    marks: [
+      Plot.dot(data, {
+        x: "outputTokens",
+        y: "outputTokensPerS",
+        stroke: "#3ca951",
+        fill: "#3ca951",
+        fillOpacity: 0.35,
+        r: 3.5,
+        title: requestTip,
+      }),
+    ],
   });
 }
 
@@ -115,18 +164,23 @@ export function timelineChart(records: readonly RequestRecord[], options: ChartO
   const title = "Requests across the run";
   if (records.length === 0) return emptyChart(id, title, "no request was sent");
   const sorted = [...records].sort((a, b) => a.startOffsetMs - b.startOffsetMs);
-  const segments: { row: number; from: number; to: number; phase: string }[] = [];
+  const segments: { row: number; from: number; to: number; phase: string; tip: string }[] = [];
   sorted.forEach((r, row) => {
     const start = r.startOffsetMs / 1000;
     const end = r.endOffsetMs / 1000;
+    const tip = requestTip(r);
     if (r.status !== "ok") {
-      segments.push({ row, from: start, to: end, phase: r.status === "aborted" ? "aborted" : "failed" });
+      segments.push({ row, from: start, to: end, phase: r.status === "aborted" ? "aborted" : "failed", tip });
     } else if (r.ttftMs !== null) {
       const first = start + r.ttftMs / 1000;
-      segments.push({ row, from: start, to: first, phase: "waiting for first token" });
-      segments.push({ row, from: first, to: end, phase: "streaming" });
+      segments.push({ row, from: start, to: first, phase: "waiting for first token", tip });
+      segments.push({ row, from: first, to: end, phase: "streaming", tip });
+      for (const st of r.stalls ?? []) {
+        const at = start + st.atMs / 1000;
+        segments.push({ row, from: at, to: at + st.ms / 1000, phase: "reader stalled", tip });
+      }
     } else {
-      segments.push({ row, from: start, to: end, phase: "streaming" });
+      segments.push({ row, from: start, to: end, phase: "streaming", tip });
     }
   });
   const rowHeight = sorted.length > 120 ? 2 : sorted.length > 60 ? 4 : 7;
@@ -134,13 +188,26 @@ export function timelineChart(records: readonly RequestRecord[], options: ChartO
     x: { label: "Time since run start (s) →", grid: true },
     y: { axis: null },
     color: {
-      domain: ["waiting for first token", "streaming", "failed", "aborted"],
-      range: ["#ff9d3c", "#4269d0", "#d62728", "#9e9e9e"],
+      domain: ["waiting for first token", "streaming", "reader stalled", "failed", "aborted"],
+      range: ["#ff9d3c", "#4269d0", "#e7298a", "#d62728", "#9e9e9e"],
       legend: true,
     },
-    marks: [Plot.barX(segments, { x1: "from", x2: "to", y: "row", fill: "phase", insetTop: 0.5, insetBottom: 0.5 })],
+    marks: [
+      Plot.barX(segments, {
+        x1: "from",
+        x2: "to",
+        y: "row",
+        fill: "phase",
+        insetTop: 0.5,
+        insetBottom: 0.5,
+        title: "tip",
+      }),
+    ],
   });
 }
+
+/** Up to this many values, a distribution chart draws every value over its box. */
+export const FEW_POINTS = 200;
 
 /** The per-request metrics that box plots can show, with axis labels carrying their unit. */
 export const BOX_METRICS = {
@@ -167,7 +234,11 @@ export function boxChart(records: readonly RequestRecord[], metric: BoxMetric, o
   if (data.length === 0) return emptyChart(id, title, "no values for this metric");
   return render(id, title, { width: 640, height: 130, ...options }, {
     x: { label: `${BOX_METRICS[metric]} →`, grid: true },
-    marks: [Plot.boxX(data, { x: "v", fill: "#a5b6e8", stroke: "#333" })],
+    marks: [
+      Plot.boxX(data, { x: "v", fill: "#a5b6e8", stroke: "#333", ...(data.length <= FEW_POINTS ? { r: 0 } : {}) }),
+      // Few values: every one drawn over the box (a box of 40 points hides them).
+      ...(data.length <= FEW_POINTS ? [Plot.tickX(data, { x: "v", stroke: "#c0392b", strokeOpacity: 0.6 })] : []),
+    ],
   });
 }
 
@@ -181,11 +252,15 @@ export function groupedBoxChart(
   const title = `${BOX_METRICS[metric]} by ${options.groupLabel ?? "run"}`;
   const data = runs.flatMap((run) => values(run.records, metric).map((v) => ({ group: run.label, v })));
   if (data.length === 0) return emptyChart(id, title, "no values for this metric in any run");
+  const few = Math.max(...runs.map((run) => values(run.records, metric).length)) <= FEW_POINTS;
   return render(id, title, options, {
     grid: true,
     x: { label: options.groupLabel ?? "run", domain: runs.map((r) => r.label) },
-    y: { label: `↑ ${BOX_METRICS[metric]}`, zero: true },
-    marks: [Plot.boxY(data, { x: "group", y: "v", fill: "#a5b6e8", stroke: "#333" })],
+    y: { label: `↑ ${BOX_METRICS[metric]}` },
+    marks: [
+      Plot.boxY(data, { x: "group", y: "v", fill: "#a5b6e8", stroke: "#333", ...(few ? { r: 0 } : {}) }),
+      ...(few ? [Plot.tickY(data, { x: "group", y: "v", stroke: "#c0392b", strokeOpacity: 0.5, inset: 8 })] : []),
+    ],
   });
 }
 
@@ -205,8 +280,12 @@ function ecdfPoints(values: readonly number[], points = 400): { v: number; p: nu
  * Empirical distribution functions of one metric, one line per run, overlaid (what share of requests — or of gaps,
  * for inter-token latency — was at most x): shifts and tails of two runs compared at a glance.
  */
-export function ecdfChart(runs: readonly LabelledRun[], metric: BoxMetric, options: ChartOptions = {}): Chart {
-  const id = `ecdf-${metric}`;
+export function ecdfChart(
+  runs: readonly LabelledRun[],
+  metric: BoxMetric,
+  options: ChartOptions & { id?: string } = {},
+): Chart {
+  const id = options.id ?? `ecdf-${metric}`;
   const title = `Distribution: ${BOX_METRICS[metric]}`;
   const data = runs.flatMap((run) => ecdfPoints(values(run.records, metric)).map((d) => ({ ...d, run: run.label })));
   if (data.length === 0) return emptyChart(id, title, "no values for this metric in any run");
@@ -214,7 +293,7 @@ export function ecdfChart(runs: readonly LabelledRun[], metric: BoxMetric, optio
     grid: true,
     x: { label: `${BOX_METRICS[metric]} →` },
     y: { label: "↑ share at most x", domain: [0, 1], tickFormat: "%" },
-    color: { legend: true, domain: runs.map((r) => r.label) },
+    color: { legend: runs.length > 1, domain: runs.map((r) => r.label) },
     marks: [Plot.line(data, { x: "v", y: "p", stroke: "run", curve: "step-after" })],
   });
 }
@@ -229,8 +308,8 @@ export function curveChart(
   if (data.length === 0) return emptyChart(labels.id, labels.title, "no runs with values");
   return render(labels.id, labels.title, options, {
     grid: true,
-    x: labels.linearX ? { label: `${labels.x} →`, zero: true } : { label: `${labels.x} →`, type: "log", base: 2 },
-    y: { label: `↑ ${labels.y}`, zero: true },
+    x: labels.linearX ? { label: `${labels.x} →` } : { label: `${labels.x} →`, type: "log", base: 2 },
+    y: { label: `↑ ${labels.y}` },
     color: { legend: true },
     marks: [
       Plot.line(data, { x: "x", y: "y", stroke: "series", marker: "circle" }),
@@ -263,23 +342,100 @@ export function clientServerChart(
   return render(id, title, { width: 320, height: 300, ...options }, {
     grid: true,
     x: { label: null, domain: ["client", "server"] },
-    y: { label: `↑ ${name} (ms)`, zero: true },
+    y: { label: `↑ ${name} (ms)` },
     color: { domain: ["client", "server"], range: ["#a5b6e8", "#f4b183"] },
     marks: [Plot.boxY(data, { x: "side", y: "v", fill: "side", stroke: "#333" })],
   });
 }
 
+/**
+ * TTFT and inter-token latency over the run's time, one dot per request (its TTFT, and the mean of its gaps, at the
+ * time it was sent): warm-up, drift and load changes show as trends.
+ */
+export function latencyOverTimeChart(records: readonly RequestRecord[], options: ChartOptions = {}): Chart {
+  const id = "latency-over-time";
+  const title = "TTFT and inter-token latency over the run";
+  const rows = ok(records).filter((r) => r.ttftMs !== null);
+  const data = rows.flatMap((r) => {
+    const at = r.startOffsetMs / 1000;
+    const gaps = r.interTokenLatenciesMs;
+    const out = [{ at, v: r.ttftMs!, series: "TTFT (ms)", tip: requestTip(r) }];
+    if (gaps.length) {
+      out.push({
+        at,
+        v: gaps.reduce((a, b) => a + b, 0) / gaps.length,
+        series: "mean inter-token latency (ms)",
+        tip: requestTip(r),
+      });
+    }
+    return out;
+  });
+  if (data.length === 0) return emptyChart(id, title, "no successful streamed request");
+  return render(id, title, { height: 340, ...options }, {
+    grid: true,
+    x: { label: "Sent at, s since run start →" },
+    y: { label: "↑ ms", type: "log" },
+    color: { legend: true, domain: ["TTFT (ms)", "mean inter-token latency (ms)"], range: ["#4269d0", "#ff725c"] },
+    marks: [
+      Plot.dot(data, { x: "at", y: "v", stroke: "series", fill: "series", fillOpacity: 0.35, r: 3, title: "tip" }),
+    ],
+  });
+}
+
+/**
+ * The stalls of a reader (README "Stalls"), one row per answer that stalled: each stall where it happened in the
+ * run, its length as the bar. Empty (and says so) when no reader waited.
+ */
+export function stallChart(
+  records: readonly RequestRecord[],
+  options: ChartOptions & { readingSpeed?: number } = {},
+): Chart {
+  const id = "stalls";
+  const title = `Reader stalls${options.readingSpeed ? ` (reading at ${options.readingSpeed} tokens/s)` : ""}`;
+  const stalled = ok(records).filter((r) => (r.stallCount ?? 0) > 0).sort((a, b) => a.startOffsetMs - b.startOffsetMs);
+  if (stalled.length === 0) {
+    const judged = ok(records).some((r) => r.stallCount !== undefined);
+    return emptyChart(id, title, judged ? "no answer made its reader wait" : "the records carry no stall figures");
+  }
+  const data = stalled.flatMap((r, row) =>
+    (r.stalls ?? []).map((st) => {
+      const from = (r.startOffsetMs + st.atMs) / 1000;
+      return {
+        row: `#${r.index}`,
+        from,
+        to: from + st.ms / 1000,
+        tip: `${requestTip(r)}\nstall of ${st.ms.toFixed(0)} ms`,
+      };
+    })
+  );
+  return render(id, title, { height: Math.max(140, stalled.length * 14 + 70), ...options }, {
+    x: { label: "Time since run start (s) →", grid: true },
+    y: { label: "request", domain: stalled.map((r) => `#${r.index}`) },
+    marks: [Plot.barX(data, { x1: "from", x2: "to", y: "row", fill: "#e7298a", title: "tip" })],
+  });
+}
+
 /** The standard charts of one run: the three scatters, the timeline, the box plots, and client vs server when the
  * server reported timings. */
-export function runCharts(records: readonly RequestRecord[], options: ChartOptions = {}): Chart[] {
+export function runCharts(
+  records: readonly RequestRecord[],
+  options: ChartOptions & { readingSpeed?: number } = {},
+): Chart[] {
   const server = records.some((r) => r.serverTtftMs !== undefined || r.serverE2eMs !== undefined);
+  const { readingSpeed, ...chart } = options;
+  const measured = records.filter((r) => !r.warmup);
+  const run = [{ label: "this run", records: measured }];
   return [
-    ...(server ? [clientServerChart(records, "ttft", options), clientServerChart(records, "e2e", options)] : []),
-    ttftVsInputChart(records, options),
-    e2eVsOutputChart(records, options),
-    throughputVsOutputChart(records, options),
-    timelineChart(records, options),
-    ...(Object.keys(BOX_METRICS) as BoxMetric[]).map((m) => boxChart(records, m, options)),
+    ...(server ? [clientServerChart(records, "ttft", chart), clientServerChart(records, "e2e", chart)] : []),
+    ttftVsInputChart(records, chart),
+    e2eVsOutputChart(records, chart),
+    throughputVsOutputChart(records, chart),
+    timelineChart(records, chart),
+    latencyOverTimeChart(records, chart),
+    stallChart(records, { ...chart, readingSpeed }),
+    ecdfChart(run, "ttftMs", { ...chart, id: "ecdf-run-ttftMs" }),
+    ecdfChart(run, "e2eMs", { ...chart, id: "ecdf-run-e2eMs" }),
+    ...(Object.keys(BOX_METRICS) as BoxMetric[]).map((m) => boxChart(records, m, chart)),
   ];
 }
 

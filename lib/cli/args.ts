@@ -287,7 +287,7 @@ export const BENCH_FLAGS: FlagSpec[] = [
     group: "Output",
     kind: "number",
     arg: "TOKENS/S",
-    help: "reading speed of the reader the stall figures model (238 words/min ≈ 5.3 tokens/s; README \"Stalls\")",
+    help: 'reading speed of the reader the stall figures model (238 words/min ≈ 5.3 tokens/s; README "Stalls")',
   },
   {
     field: "additionalSamplingParams",

@@ -50,8 +50,22 @@ export const COMPARED_METRICS: readonly ComparedMetric[] = [
     better: "higher",
     kind: "distribution",
   },
-  { name: "stall_ms", label: "Reader stall time / answer", short: "Stall time", unit: "ms", better: "lower", kind: "distribution" },
-  { name: "stall_share", label: "Answers with a stall", short: "Stalled answers", unit: "", better: "lower", kind: "proportion" },
+  {
+    name: "stall_ms",
+    label: "Reader stall time / answer",
+    short: "Stall time",
+    unit: "ms",
+    better: "lower",
+    kind: "distribution",
+  },
+  {
+    name: "stall_share",
+    label: "Answers with a stall",
+    short: "Stalled answers",
+    unit: "",
+    better: "lower",
+    kind: "proportion",
+  },
   { name: "error_rate", label: "Error rate", short: "Error rate", unit: "", better: "lower", kind: "proportion" },
   {
     name: "slo_attainment",
@@ -114,9 +128,18 @@ export interface ComparisonRow {
 }
 
 /** What was compared, with what, and how. */
+/** One side of a comparison: its name, id, health verdict and the load that produced it. */
+export interface ComparedSide {
+  name: string;
+  runId?: string;
+  simulated: boolean;
+  health?: "valid" | "suspect";
+  load?: Pick<RunSummary, "config" | "endpoint" | "simulated" | "dataset">;
+}
+
 export interface Comparison {
-  baseline: { name: string; runId?: string; simulated: boolean };
-  candidate: { name: string; runId?: string; simulated: boolean };
+  baseline: ComparedSide;
+  candidate: ComparedSide;
   /** How the two workloads differ ("candidate had 2× the concurrency"); empty when they look the same. */
   differences: string[];
   rows: ComparisonRow[];
@@ -285,9 +308,21 @@ export function compareRuns(baseline: ComparedRun, candidate: ComparedRun, optio
     const stats = metric.kind === "proportion" ? ["value" as const] : COMPARED_STATISTICS;
     stats.forEach((s, k) => rows.push(rowOf(metric, s, base, cand, opts, m * 16 + k)));
   });
+  const side = (r: ComparedRun): ComparedSide => ({
+    name: r.name,
+    runId: r.summary.runId,
+    simulated: r.summary.simulated,
+    ...(r.summary.health ? { health: r.summary.health.verdict } : {}),
+    load: {
+      config: r.summary.config,
+      endpoint: r.summary.endpoint,
+      simulated: r.summary.simulated,
+      ...(r.summary.dataset ? { dataset: r.summary.dataset } : {}),
+    },
+  });
   return {
-    baseline: { name: baseline.name, runId: baseline.summary.runId, simulated: baseline.summary.simulated },
-    candidate: { name: candidate.name, runId: candidate.summary.runId, simulated: candidate.summary.simulated },
+    baseline: side(baseline),
+    candidate: side(candidate),
     differences: workloadDifferences(baseline.summary, candidate.summary),
     rows,
     method: { resamples: opts.resamples, seed: opts.seed, confidence: 0.95, minTail: MIN_TAIL_VALUES },

@@ -3,7 +3,7 @@
  * (The HTML page, with the distributions of both runs, is ./html.ts: it loads the chart code.)
  * @module
  */
-import { formatNumber } from "../report/summary_table.ts";
+import { formatNumber, loadText, wrapAtDots } from "../report/summary_table.ts";
 import type { Comparison, ComparisonRow } from "./compare.ts";
 import type { GateOutcome } from "./gate.ts";
 
@@ -71,10 +71,14 @@ function cells(row: ComparisonRow): string[] {
 
 function header(c: Comparison): string[] {
   const sim = c.baseline.simulated || c.candidate.simulated;
+  const side = (label: string, s: Comparison["baseline"]) => [
+    `${label}${s.name}${s.health ? ` (health: ${s.health === "suspect" ? "SUSPECT" : s.health})` : ""}`,
+    ...(s.load ? wrapAtDots(`  load: ${loadText(s.load)}`, 100) : []),
+  ];
   return [
     ...(sim ? ["*** SIMULATED ENDPOINT — at least one run measured llm-bench's built-in simulator ***"] : []),
-    `Baseline:  ${c.baseline.name}`,
-    `Candidate: ${c.candidate.name}`,
+    ...side("Baseline:  ", c.baseline),
+    ...side("Candidate: ", c.candidate),
   ];
 }
 

@@ -7,8 +7,10 @@
 import { ecdfChart } from "../charts/charts.ts";
 import { escapeHtml } from "../charts/escape.ts";
 import { chartsHtml, REPORT_CSS } from "../report/html_report.ts";
+import { INTERACTIVE_SCRIPT } from "../report/interactive.ts";
 import type { ComparedRun, Comparison } from "./compare.ts";
 import { formatInterval, formatRelative, formatSigned, formatValue, formatVerdict } from "./format.ts";
+import { loadText } from "../report/summary_table.ts";
 import type { GateOutcome } from "./gate.ts";
 
 const VERDICT_CSS = `
@@ -35,7 +37,15 @@ export function comparisonTableHtml(c: Comparison): string {
       c.differences.map((d) => `<li>${escapeHtml(d)}</li>`).join("")
     }</ul></div>`
     : `<p>Workloads: the same as far as the files tell (API, model, load, lengths, dataset, warm-up).</p>`;
-  return `<style>${VERDICT_CSS}</style>${differs}<table class="cmp"><thead><tr><th>Metric</th><th>Baseline</th><th>Candidate</th><th>Difference</th><th>Change</th><th>95 % CI of difference</th><th>Verdict</th></tr></thead><tbody>${rows}</tbody></table>
+  const loads = [["baseline", c.baseline], ["candidate", c.candidate]] as const;
+  const loadHtml = `<p class="meta">${
+    loads.map(([k, s]) =>
+      `${k} <b>${escapeHtml(s.name)}</b>${s.health ? ` · health <b>${s.health}</b>` : ""}${
+        s.load ? `<br>&nbsp;&nbsp;load: ${escapeHtml(loadText(s.load))}` : ""
+      }`
+    ).join("<br>")
+  }</p>`;
+  return `<style>${VERDICT_CSS}</style>${loadHtml}${differs}<table class="cmp"><thead><tr><th>Metric</th><th>Baseline</th><th>Candidate</th><th>Difference</th><th>Change</th><th>95 % CI of difference</th><th>Verdict</th></tr></thead><tbody>${rows}</tbody></table>
 <p class="meta">95 % percentile-bootstrap intervals over requests (${c.method.resamples} resamples, seed ${c.method.seed}); inter-token gaps resampled by request. Run-level throughput: one value per run, no interval.</p>`;
 }
 
@@ -101,6 +111,7 @@ ${
   }
 <h1 style="font-size:20px">llm-bench comparison</h1>
 ${results.map((r) => comparisonSectionHtml(r.comparison, r.runs, r.gate)).join("\n")}
+${INTERACTIVE_SCRIPT}
 </body></html>
 `;
 }

@@ -36,7 +36,11 @@ export interface ReaderStalls {
  * assert.deepEqual(readerStalls([0, 2000], 1, 2), { count: 1, totalMs: 1500, longestMs: 1500, stalls: [{ atMs: 500, ms: 1500 }] });
  * ```
  */
-export function readerStalls(arrivalsMs: readonly number[], tokens: number | readonly number[], tokensPerS: number): ReaderStalls {
+export function readerStalls(
+  arrivalsMs: readonly number[],
+  tokens: number | readonly number[],
+  tokensPerS: number,
+): ReaderStalls {
   const out: ReaderStalls = { count: 0, totalMs: 0, longestMs: 0, stalls: [] };
   if (arrivalsMs.length === 0 || !(tokensPerS > 0)) return out;
   const msPerToken = 1000 / tokensPerS;
@@ -87,7 +91,9 @@ export function stallFields(
   tokensPerS: number,
 ): { stallCount: number; stallMs: number; longestStallMs: number; stalls?: Stall[] } | undefined {
   if (record.status !== "ok" || record.ttftMs === null || record.textEvents === 0) return undefined;
-  const perEvent = record.outputTokens !== null && record.outputTokens > 0 ? record.outputTokens / record.textEvents : 1;
+  const perEvent = record.outputTokens !== null && record.outputTokens > 0
+    ? record.outputTokens / record.textEvents
+    : 1;
   const s = readerStalls(arrivalsOf(record), perEvent, tokensPerS);
   return {
     stallCount: s.count,

@@ -135,7 +135,9 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
   if (stalls && stalls.answersWithStall > 0) {
     health.notes.push(
       `${stalls.answersWithStall} of ${stalls.answers} answers stalled a reader at ${stalls.readingSpeedTokensPerS} tokens/s ` +
-        `(longest stall ${Math.round(stalls.longestStallMs.max ?? 0)} ms): the text paused longer than the reader's buffer`,
+        `(longest stall ${
+          Math.round(stalls.longestStallMs.max ?? 0)
+        } ms): the text paused longer than the reader's buffer`,
     );
   }
   return {

@@ -29,6 +29,9 @@ export interface SweepRow {
   outputTokensPerS: number | null;
   requestsPerS: number | null;
   goodputRequestsPerS: number | null;
+  /** The run's health verdict, and why when suspect (null: a run from before verdicts). */
+  health: "valid" | "suspect" | null;
+  healthReasons: string[];
 }
 
 /** The sweep's summary: one row per value. */
@@ -36,6 +39,8 @@ export interface SweepSummary {
   field: SweepField;
   startedAt: string;
   simulated: boolean;
+  /** What every run shared (the first run's configuration and endpoint), for the report to state the load. */
+  load?: Pick<RunSummary, "config" | "endpoint" | "simulated" | "dataset">;
   rows: SweepRow[];
 }
 
@@ -58,12 +63,24 @@ export function sweepSummary(field: SweepField, runs: readonly SweepRun[]): Swee
       outputTokensPerS: s.throughput.outputTokensPerS,
       requestsPerS: s.throughput.requestsPerS,
       goodputRequestsPerS: s.goodput?.requestsPerS ?? null,
+      health: s.health?.verdict ?? null,
+      healthReasons: s.health?.reasons ?? [],
     };
   });
   return {
     field,
     startedAt: runs[0]?.result.summary.run.startedAt ?? new Date().toISOString(),
     simulated: rows.some((r) => r.simulated),
+    ...(runs[0]
+      ? {
+        load: {
+          config: runs[0].result.summary.config,
+          endpoint: runs[0].result.summary.endpoint,
+          simulated: runs[0].result.summary.simulated,
+          ...(runs[0].result.summary.dataset ? { dataset: runs[0].result.summary.dataset } : {}),
+        },
+      }
+      : {}),
     rows,
   };
 }

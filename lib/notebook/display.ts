@@ -8,6 +8,7 @@ import { type Chart, chatTurnsCharts } from "../charts/charts.ts";
 import type { ChatSession, ChatTurn } from "../chat/session.ts";
 import type { RunConfigInput } from "../config/schema.ts";
 import type { RunSummary } from "../results/schema.ts";
+import { INTERACTIVE_SCRIPT } from "../report/interactive.ts";
 import { chartsHtml, styled, summaryHeaderHtml, summaryTableHtml, writeRunReport } from "../report/html_report.ts";
 import { benchmark, type BenchmarkOptions, type BenchmarkResult } from "../runner/pipeline.ts";
 import type { RunProgress } from "../runner/runner.ts";
@@ -29,7 +30,7 @@ function jupyter(): JupyterApi | undefined {
 }
 
 const plain = (html: string) =>
-  html.replace(/<style[\s\S]*?<\/style>/g, "").replace(/<svg[\s\S]*?<\/svg>/g, "[chart]").replace(/<[^>]+>/g, " ")
+  html.replace(/<(style|script)[\s\S]*?<\/\1>/g, "").replace(/<svg[\s\S]*?<\/svg>/g, "[chart]").replace(/<[^>]+>/g, " ")
     .replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/[ \t]+/g, " ").trim();
 
 /** Where an output goes: a new output, or an update of an earlier one with the same id. */
@@ -60,7 +61,8 @@ export function showSummary(summary: RunSummary): Promise<void> {
 
 /** Shows charts side by side. */
 export function showCharts(charts: readonly Chart[]): Promise<void> {
-  return showHtml(chartsHtml(charts));
+  // The tooltip and zoom script rides along (it runs once per page; a notebook that is not trusted shows the SVG).
+  return showHtml(chartsHtml(charts) + INTERACTIVE_SCRIPT);
 }
 
 /** A progress bar as HTML. */

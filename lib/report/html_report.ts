@@ -1,8 +1,9 @@
 import type { Chart } from "../charts/charts.ts";
 import { runCharts } from "../charts/charts.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
-import { clientServerRows, headline, healthFigures, summaryRows, TABLE_COLUMNS } from "./summary_table.ts";
+import { clientServerRows, headline, healthFigures, loadText, summaryRows, TABLE_COLUMNS } from "./summary_table.ts";
 import { escapeHtml } from "../charts/escape.ts";
+import { INTERACTIVE_SCRIPT } from "./interactive.ts";
 
 /** Styles for tables and charts in reports and notebook outputs (no external resources). */
 export const REPORT_CSS = `
@@ -12,11 +13,12 @@ export const REPORT_CSS = `
 .llm-bench th:first-child, .llm-bench td:first-child { text-align: left; }
 .llm-bench thead th { border-bottom: 2px solid #999; }
 .llm-bench .sim-banner { background: #fff3cd; border: 1px solid #e0b84c; padding: 8px 12px; font-weight: 600; margin: 8px 0; }
-.llm-bench .charts { display: flex; flex-wrap: wrap; gap: 18px 28px; }
-.llm-bench figure.llm-bench-chart { margin: 0; }
+.llm-bench .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 560px), 1fr)); gap: 18px 28px; }
+.llm-bench figure.llm-bench-chart { margin: 0; min-width: 0; }
+.llm-bench figure.llm-bench-chart > svg { width: 100%; height: auto; max-width: 100%; }
 .llm-bench figure.llm-bench-chart h2 { font-size: 15px; margin: 4px 0 2px; }
 .llm-bench figure.llm-bench-chart h3 { font-size: 12px; font-weight: 500; color: #8a6d00; margin: 0 0 4px; }
-.llm-bench .llm-bench-empty { border: 1px dashed #bbb; padding: 10px 14px; color: #666; width: 600px; }
+.llm-bench .llm-bench-empty { border: 1px dashed #bbb; padding: 10px 14px; color: #666; box-sizing: border-box; }
 .llm-bench .llm-bench-empty h3 { font-size: 15px; margin: 0 0 4px; color: #333; }
 .llm-bench .meta { color: #555; font-size: 13px; }
 `;
@@ -49,9 +51,9 @@ export function summaryHeaderHtml(summary: RunSummary): string {
   const banner = summary.simulated ? `<div class="sim-banner">⚠ ${escapeHtml(summary.label)}</div>` : "";
   const meta = `<p class="meta">model <b>${escapeHtml(summary.endpoint.model)}</b> · api ${
     escapeHtml(summary.endpoint.api)
-  } · ${escapeHtml(summary.endpoint.url)}<br>tokenizer ${escapeHtml(summary.tokenizer)} · started ${
-    escapeHtml(summary.run.startedAt)
-  } · Deno ${escapeHtml(summary.environment.deno)} on ${
+  } · ${escapeHtml(summary.endpoint.url)}<br>load: ${escapeHtml(loadText(summary))}<br>tokenizer ${
+    escapeHtml(summary.tokenizer)
+  } · started ${escapeHtml(summary.run.startedAt)} · Deno ${escapeHtml(summary.environment.deno)} on ${
     escapeHtml(summary.environment.os)
   }, ${summary.environment.cpuCount} CPUs</p>`;
   const head = `<table class="llm-bench-headline"><tbody>${
@@ -86,7 +88,7 @@ export function styled(fragment: string): string {
  */
 export function runReportHtml(summary: RunSummary, records: readonly RequestRecord[], title?: string): string {
   const subtitle = summary.simulated ? "SIMULATED ENDPOINT" : undefined;
-  const charts = runCharts(records, { subtitle });
+  const charts = runCharts(records, { subtitle, readingSpeed: summary.stalls?.readingSpeedTokensPerS });
   const name = title ?? `llm-bench · ${summary.endpoint.model} · ${summary.run.startedAt}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(name)}</title>
@@ -99,6 +101,7 @@ ${summaryHeaderHtml(summary)}
 ${summaryTableHtml(summary)}
 <h2 style="font-size:17px">Charts</h2>
 ${chartsHtml(charts)}
+${INTERACTIVE_SCRIPT}
 </body></html>
 `;
 }

@@ -76,9 +76,14 @@ const fmtTokens = (mean: unknown, sd: unknown) =>
  * cap), how many requests or how long, token means and spreads (or the dataset), seed, warm-up — what a report must
  * say for its figures to mean anything.
  */
-export function loadText(summary: RunSummary, options: { except?: string } = {}): string {
+export function loadText(
+  summary: Pick<RunSummary, "config" | "endpoint" | "simulated" | "dataset">,
+  options: { except?: string } = {},
+): string {
   const c = summary.config;
-  const parts: string[] = [`${summary.endpoint.api}${summary.simulated ? " (simulated)" : ""} · ${summary.endpoint.model}`];
+  const parts: string[] = [
+    `${summary.endpoint.api}${summary.simulated ? " (simulated)" : ""} · ${summary.endpoint.model}`,
+  ];
   if (typeof c.requestRate === "number") {
     const arrival = c.arrival === "gamma" ? `gamma (burstiness ${c.burstiness})` : String(c.arrival ?? "poisson");
     parts.push(
@@ -98,12 +103,18 @@ export function loadText(summary: RunSummary, options: { except?: string } = {})
     parts.push(`dataset ${name.replace(/^.*\//, "")} (${c.datasetOrder ?? "sequential"})`);
   } else {
     const input = options.except === "meanInputTokens" ? "swept" : fmtTokens(c.meanInputTokens, c.stddevInputTokens);
-    const output = options.except === "meanOutputTokens" ? "swept" : fmtTokens(c.meanOutputTokens, c.stddevOutputTokens);
+    const output = options.except === "meanOutputTokens"
+      ? "swept"
+      : fmtTokens(c.meanOutputTokens, c.stddevOutputTokens);
     parts.push(`input ${input} tokens, output ${output} tokens`);
   }
   if (c.mode === "batch") parts.push("batch (not streamed)");
   parts.push(`seed ${c.seed ?? 0}`);
-  parts.push(typeof c.warmupRequests === "number" && c.warmupRequests > 0 ? `${c.warmupRequests} warm-up requests` : "no warm-up");
+  parts.push(
+    typeof c.warmupRequests === "number" && c.warmupRequests > 0
+      ? `${c.warmupRequests} warm-up requests`
+      : "no warm-up",
+  );
   return parts.join(" · ");
 }
 
@@ -129,7 +140,9 @@ export function stallText(summary: RunSummary): string | undefined {
   if (!s) return undefined;
   const base = `${s.answersWithStall} of ${s.answers} answers (reader at ${s.readingSpeedTokensPerS} tok/s)`;
   if (s.answersWithStall === 0) return `${base} — none waited for text`;
-  return `${base} · ${((s.share ?? 0) * 100).toFixed(1)} % stalled · longest ${formatNumber(s.longestStallMs.max)} ms · ` +
+  return `${base} · ${((s.share ?? 0) * 100).toFixed(1)} % stalled · longest ${
+    formatNumber(s.longestStallMs.max)
+  } ms · ` +
     `stall time per answer p50 ${formatNumber(s.stallMs.p50)} ms, p99 ${formatNumber(s.stallMs.p99)} ms`;
 }
 

@@ -5,11 +5,13 @@ import {
   e2eVsOutputChart,
   groupedBoxChart,
   runCharts,
+  stallChart,
   throughputVsOutputChart,
   timelineChart,
   ttftVsInputChart,
 } from "../../lib/charts/charts.ts";
 import type { RequestRecord } from "../../lib/results/schema.ts";
+import { fixtureRecord } from "../_helpers.ts";
 
 function rec(i: number, over: Partial<RequestRecord> = {}): RequestRecord {
   return {
@@ -65,8 +67,10 @@ Deno.test("scatter charts draw one dot per successful request, with unit-carryin
 
 Deno.test("timeline draws a waiting and a streaming bar per successful request and one per failure", () => {
   const t = timelineChart(records);
-  assert.equal(count(t.html, "<rect"), 3 * 2 + 1 + 4); // bars, plus the 4 legend swatches
+  assert.equal(count(t.html, "<rect"), 3 * 2 + 1 + 5); // bars, plus the 5 legend swatches
   assert.match(t.html, /waiting for first token/);
+  // Hovering a bar shows its request (an SVG title, shown with or without script).
+  assert.match(t.html, /<title>request #0 · ok\nTTFT/);
   assert.match(t.html, /Time since run start \(s\)/);
 });
 
@@ -105,13 +109,55 @@ Deno.test("subtitle labels every chart of a simulated run; runCharts() gives the
     "e2e-vs-output",
     "throughput-vs-output",
     "timeline",
+    "latency-over-time",
+    "stalls",
+    "ecdf-run-ttftMs",
+    "ecdf-run-e2eMs",
     "box-ttftMs",
     "box-e2eMs",
     "box-tpotMs",
     "box-interTokenLatencyMs",
     "box-outputTokensPerS",
   ]);
-  for (const c of charts) assert.match(c.html, /SIMULATED ENDPOINT/);
+  for (const c of charts.filter((c) => !c.empty)) assert.match(c.html, /SIMULATED ENDPOINT/);
+});
+
+Deno.test("distributions show their data: every value over the box when there are few; y axes not forced to 0", () => {
+  const few = boxChart(records, "ttftMs");
+  // The box's own median tick, and a group with one tick per value.
+  assert.equal(count(few.html, 'aria-label="tick"'), 2, "a tick per value over the box");
+  const many = boxChart(Array.from({ length: 300 }, (_, i) => fixtureRecord({ index: i, ttftMs: i })), "ttftMs");
+  assert.equal(count(many.html, 'aria-label="tick"'), 1, "300 values: the box alone");
+  // Throughput of 84–93 tok/s: the axis spans the data, not 0…93.
+  const rs = Array.from(
+    { length: 12 },
+    (_, i) => fixtureRecord({ index: i, outputTokens: 50 + i, outputTokensPerS: 84 + (i % 10) }),
+  );
+  const tput = throughputVsOutputChart(rs);
+  const ticks = [...tput.html.matchAll(/<text[^>]*>(\d+)<\/text>/g)].map((m) => Number(m[1]));
+  assert.ok(!ticks.includes(0) || Math.min(...ticks.filter((t) => t > 60)) > 0, "no tick at 0 on the y axis");
+  assert.ok(ticks.some((t) => t >= 84 && t <= 93), `ticks ${ticks.join(",")}`);
+});
+
+Deno.test("stall chart: one bar per stall, on the run's time; says so when no reader waited", () => {
+  const stalled = fixtureRecord({
+    index: 7,
+    startOffsetMs: 1000,
+    stallCount: 2,
+    stallMs: 900,
+    longestStallMs: 600,
+    stalls: [{ atMs: 100, ms: 300 }, { atMs: 800, ms: 600 }],
+  });
+  const c = stallChart([stalled, fixtureRecord({ stallCount: 0, stallMs: 0, longestStallMs: 0 })], {
+    readingSpeed: 5.3,
+  });
+  assert.equal(c.empty, false);
+  assert.match(c.title, /reading at 5\.3 tokens\/s/);
+  assert.equal(count(c.html, 'aria-label="bar"'), 1);
+  assert.match(c.html, /<title>request #7[^<]*stall of 600 ms<\/title>/);
+  const none = stallChart([fixtureRecord({ stallCount: 0, stallMs: 0, longestStallMs: 0 })]);
+  assert.equal(none.empty, true);
+  assert.match(none.html, /no answer made its reader wait/);
 });
 
 Deno.test("curve chart draws a line per series with markers", () => {

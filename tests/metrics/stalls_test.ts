@@ -45,7 +45,12 @@ Deno.test("several tokens per chunk: the reader's buffer is in tokens, not chunk
 Deno.test("a record's arrivals come from its TTFT and gaps; failed requests get no stall fields", () => {
   assert.deepEqual(arrivalsOf({ ttftMs: 50, interTokenLatenciesMs: [10, 20] }), [50, 60, 80]);
   const ok = { status: "ok", ttftMs: 50, interTokenLatenciesMs: [10, 2000], outputTokens: 3, textEvents: 3 };
-  assert.deepEqual(stallFields(ok, 100), { stallCount: 1, stallMs: 1990, longestStallMs: 1990, stalls: [{ atMs: 70, ms: 1990 }] });
+  assert.deepEqual(stallFields(ok, 100), {
+    stallCount: 1,
+    stallMs: 1990,
+    longestStallMs: 1990,
+    stalls: [{ atMs: 70, ms: 1990 }],
+  });
   assert.equal(stallFields({ ...ok, status: "error" }, 100), undefined);
   assert.equal(stallFields({ ...ok, ttftMs: null }, 100), undefined);
 });
@@ -65,7 +70,10 @@ Deno.test("end to end: pause-mid-stream is one stall of about the pause minus th
   assert.equal(hit.stallCount, 1);
   // The pause comes after 20 tokens; at 50 tokens/s those take 400 ms to read, and arrived over ~20 × 9 ms.
   const buffer = 20 * (1000 / 50) - (hit.interTokenLatenciesMs.slice(0, 19).reduce((a, b) => a + b, 0));
-  assert.ok(Math.abs(hit.longestStallMs! - (pauseMs - buffer)) < 60, `stall ${hit.longestStallMs} vs ${pauseMs - buffer}`);
+  assert.ok(
+    Math.abs(hit.longestStallMs! - (pauseMs - buffer)) < 60,
+    `stall ${hit.longestStallMs} vs ${pauseMs - buffer}`,
+  );
   assert.equal(smooth.stallCount, 0);
   assert.equal(paused.summary.stalls!.answersWithStall, 1);
   assert.ok(paused.summary.health!.notes.some((n) => /1 of 2 answers stalled a reader at 50 tokens\/s/.test(n)));
