@@ -34,7 +34,11 @@ for (let i = 0; i < pairs; i++) {
     judged.set(key, (judged.get(key) ?? 0) + 1);
     if (row.verdict === "better" || row.verdict === "worse") flagged.set(key, (flagged.get(key) ?? 0) + 1);
   }
-  console.error(`pair ${i + 1}: gate ${hit.length ? `FIRED (${hit.map((o) => `${o.rule.text}: ${o.reason}`).join("; ")})` : "passed"}`);
+  console.error(
+    `pair ${i + 1}: gate ${
+      hit.length ? `FIRED (${hit.map((o) => `${o.rule.text}: ${o.reason}`).join("; ")})` : "passed"
+    }`,
+  );
 }
 console.log(`gate fired on ${fired} of ${pairs} identical pairs (${((fired / pairs) * 100).toFixed(0)} %)`);
 console.log("figure               significant (better/worse) in");

@@ -9,6 +9,7 @@ import type { ChatSession, ChatTurn } from "../chat/session.ts";
 import type { RunConfigInput } from "../config/schema.ts";
 import type { RunSummary } from "../results/schema.ts";
 import { INTERACTIVE_SCRIPT } from "../report/interactive.ts";
+import { LIVE_PANEL_INTERVAL_MS, livePanelHtml, newLiveRun, recordSeen } from "./live_panel.ts";
 import { chartsHtml, styled, summaryHeaderHtml, summaryTableHtml, writeRunReport } from "../report/html_report.ts";
 import { benchmark, type BenchmarkOptions, type BenchmarkResult } from "../runner/pipeline.ts";
 import type { RunProgress } from "../runner/runner.ts";
@@ -76,8 +77,9 @@ export function progressHtml(p: RunProgress, label = "Benchmark"): string {
 }
 
 /**
- * Runs a benchmark with a progress display that updates in place (at most 4 times a second, and once at the end), and
- * writes its HTML report beside its results files.
+ * Runs a benchmark with a live panel that updates in place — requests done, in flight and failed, TTFT of each
+ * finished request and output tokens/s over the run (at most once per {@link LIVE_PANEL_INTERVAL_MS}, and once at the
+ * end) — and writes its HTML report beside its results files.
  */
 export async function runWithProgress(
   config: RunConfigInput,
@@ -85,29 +87,29 @@ export async function runWithProgress(
 ): Promise<BenchmarkResult> {
   const displayId = `llm-bench-progress-${crypto.randomUUID()}`;
   const label = options.label ?? "Benchmark";
-  let shown = false;
   let last = 0;
   let latest: RunProgress | undefined;
   let pending: Promise<void> = Promise.resolve();
+  const live = newLiveRun();
   const draw = (p: RunProgress) => {
-    const first = !shown;
-    shown = true;
-    pending = pending.then(() => showHtml(progressHtml(p, label), { displayId, update: !first }));
+    const html = livePanelHtml(p, live, label);
+    pending = pending.then(() => showHtml(html, { displayId, update: true }));
   };
   await showHtml(
     `<div class="llm-bench-progress"><b>${label}</b> preparing: loading the tokenizer, drawing the requests…</div>`,
-    {
-      displayId,
-    },
+    { displayId },
   );
-  shown = true;
   const result = await benchmark(config, {
     ...options,
+    onRecord(r) {
+      recordSeen(live, r);
+      options.onRecord?.(r);
+    },
     onProgress(p) {
       latest = p;
       options.onProgress?.(p);
       const now = performance.now();
-      if (now - last >= 250) {
+      if (now - last >= LIVE_PANEL_INTERVAL_MS) {
         last = now;
         draw(p);
       }

@@ -17,3 +17,4 @@ export {
   showSummary,
 } from "./display.ts";
 export { comparisonSectionHtml, comparisonTableHtml } from "../compare/html.ts";
+export { LIVE_PANEL_INTERVAL_MS, livePanelHtml, type LiveRun, newLiveRun, recordSeen } from "./live_panel.ts";

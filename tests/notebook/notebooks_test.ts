@@ -37,6 +37,8 @@ Deno.test("performance_evaluation.ipynb runs top to bottom and renders every cha
   assert.match(outputs, /SIMULATED ENDPOINT/);
   assert.match(outputs, /class="llm-bench-summary"/, "summary table");
   assert.match(outputs, /40\/40 done · 40 ok/, "progress display ended at the last request");
+  assert.match(outputs, /aria-label="TTFT of each finished request over the run"/, "the live panel's charts");
+  assert.match(outputs, /load: sim \(simulated\)/, "the summary states its load");
   for (
     const chart of [
       "ttft-vs-input",
