@@ -374,7 +374,7 @@ export function latencyOverTimeChart(records: readonly RequestRecord[], options:
   return render(id, title, { height: 340, ...options }, {
     grid: true,
     x: { label: "Sent at, s since run start →" },
-    y: { label: "↑ ms", type: "log" },
+    y: { label: "↑ ms", zero: true }, // two series far apart: from 0 both read
     color: { legend: true, domain: ["TTFT (ms)", "mean inter-token latency (ms)"], range: ["#4269d0", "#ff725c"] },
     marks: [
       Plot.dot(data, { x: "at", y: "v", stroke: "series", fill: "series", fillOpacity: 0.35, r: 3, title: "tip" }),

@@ -18,7 +18,7 @@ export const REPORT_CSS = `
 .llm-bench figure.llm-bench-chart > svg { width: 100%; height: auto; max-width: 100%; }
 .llm-bench figure.llm-bench-chart h2 { font-size: 15px; margin: 4px 0 2px; }
 .llm-bench figure.llm-bench-chart h3 { font-size: 12px; font-weight: 500; color: #8a6d00; margin: 0 0 4px; }
-.llm-bench .llm-bench-empty { border: 1px dashed #bbb; padding: 10px 14px; color: #666; box-sizing: border-box; }
+.llm-bench .llm-bench-empty { border: 1px dashed #bbb; padding: 10px 14px; color: #666; box-sizing: border-box; align-self: start; }
 .llm-bench .llm-bench-empty h3 { font-size: 15px; margin: 0 0 4px; color: #333; }
 .llm-bench .meta { color: #555; font-size: 13px; }
 `;
