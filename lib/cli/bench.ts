@@ -129,9 +129,22 @@ export async function main(argv: readonly string[]): Promise<number> {
               : `${s.concurrency} at a time`;
             const bounds = s.config.durationS ? ` for ${s.config.durationS} s` : "";
             const warm = s.warmupRequests ? ` after ${s.warmupRequests} warm-up requests` : "";
+            const shard = s.config.shards !== undefined
+              ? ` as shard ${s.config.shardIndex} of ${s.config.shards} (requests ${s.config.shardIndex}, ${
+                (s.config.shardIndex ?? 0) + s.config.shards
+              }, … of run ${s.runId})`
+              : "";
             err(
-              `${label ? `[${label}] ` : ""}Running ${count}, ${shape}${bounds}${warm}, against ` +
+              `${label ? `[${label}] ` : ""}Running ${count}, ${shape}${bounds}${warm}${shard}, against ` +
                 `${s.endpoint.api} ${s.endpoint.url} (model ${s.endpoint.model}); tokenizer ${s.tokenizer}`,
+            );
+          },
+          onWaitForStart(at) {
+            const inS = (at - Date.now()) / 1000;
+            err(
+              inS > 0
+                ? `Ready; waiting for the common start at ${new Date(at).toISOString()} (in ${inS.toFixed(1)} s)…`
+                : `The common start ${new Date(at).toISOString()} was ${(-inS).toFixed(1)} s ago: starting now (recorded as late)`,
             );
           },
           onWarmupProgress: (p) => warmup.update(p),

@@ -86,7 +86,10 @@ function differencesText(c: Comparison): string[] {
   if (c.differences.length === 0) {
     return ["Workloads: the same as far as the files tell (API, model, load, lengths, dataset, warm-up)."];
   }
-  return ["Workloads DIFFER — the figures below compare different things:", ...c.differences.map((d) => `  - ${d}`)];
+  return [
+    "Workloads DIFFER — the figures below compare different things:",
+    ...c.differences.flatMap((d) => wrapped(d, 96).map((l, i) => `${i ? "    " : "  - "}${l}`)),
+  ];
 }
 
 function methodText(c: Comparison): string {

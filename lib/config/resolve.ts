@@ -218,6 +218,12 @@ export function applyEnv(
       sources.apiKey = keyVar;
     }
   };
+  // A pod of a Kubernetes Indexed Job knows its shard by JOB_COMPLETION_INDEX.
+  if (out.shards !== undefined && out.shardIndex === undefined && env.JOB_COMPLETION_INDEX !== undefined) {
+    const index = Number(env.JOB_COMPLETION_INDEX);
+    out.shardIndex = Number.isInteger(index) ? index : (env.JOB_COMPLETION_INDEX as unknown as number);
+    sources.shardIndex = "JOB_COMPLETION_INDEX";
+  }
   if (api === "openai") fill(env.OPENAI_API_BASE, "OPENAI_API_BASE", env.OPENAI_API_KEY, "OPENAI_API_KEY");
   if (api === "sambanova") {
     fill(env.SAMBANOVA_API_BASE, "SAMBANOVA_API_BASE", env.SAMBANOVA_API_KEY, "SAMBANOVA_API_KEY");

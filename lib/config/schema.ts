@@ -136,6 +136,21 @@ export const RunConfigFields = z.object({
    * @default {@link DEFAULT_READING_SPEED} (238 words/min at 0.75 words per token)
    */
   readingSpeed: z.number().positive().max(100_000).default(DEFAULT_READING_SPEED),
+  /**
+   * One run spread over this many shards (processes or pods, README "Load beyond one machine"): together they send
+   * exactly what one run with the same flags and seed sends. Needs `shardIndex` (or JOB_COMPLETION_INDEX).
+   */
+  shards: z.int().min(1).max(10_000).optional(),
+  /** This shard's index, 0 … shards − 1: it takes the run's requests (and arrivals) I, I + N, I + 2N, … */
+  shardIndex: z.int().min(0).optional(),
+  /**
+   * Start the measured requests when this machine's clock says so (ISO 8601, or epoch milliseconds): every shard
+   * prepares and warms its connections first, then waits. The clocks are assumed NTP-synchronised; each shard records
+   * how late it started.
+   */
+  startAt: z.union([z.string().min(1), z.number()]).optional(),
+  /** The run's name across its shards. @default derived from the configuration and `startAt` */
+  runId: z.string().regex(/^[\w.-]{1,100}$/, "letters, digits, '.', '_' or '-' (at most 100)").optional(),
   /** Seed of the request sampler: the same seed gives the same requests. @default 0 */
   seed: z.int().min(0).max(2 ** 32 - 1).default(0),
   /** Path of a Hugging Face tokenizer.json; the bundled Llama 3 tokenizer when absent. */
@@ -173,7 +188,47 @@ export const MAX_THREADED_REQUESTS = 10_000_000;
  * A benchmark run's configuration. `RunConfigInput` is what a caller passes; `RunConfig` is the resolved config with
  * every default filled in — the defaults live here and nowhere else.
  */
-export const RunConfigSchema = RunConfigFields.strict().superRefine(checkEndpoint).superRefine((cfg, ctx) => {
+/** A start time as epoch ms: ISO 8601 text, or epoch milliseconds (a number, or digits). NaN when unreadable. */
+export function startAtEpochMs(value: string | number): number {
+  if (typeof value === "number") return value;
+  return /^\d+$/.test(value.trim()) ? Number(value.trim()) : Date.parse(value);
+}
+
+/** How far in the past a `startAt` may be (a shard that starts late is recorded, one far too late is refused). */
+export const START_AT_PAST_LIMIT_MS = 5_000;
+
+function checkShards(cfg: z.output<typeof RunConfigFields>, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  if (cfg.shardIndex !== undefined && cfg.shards === undefined) {
+    issue("shardIndex", "needs {shards} (how many shards the run has)");
+  }
+  if (cfg.shards !== undefined) {
+    if (cfg.shardIndex === undefined) {
+      issue("shardIndex", `required with {shards}: 0 … ${cfg.shards - 1} (or JOB_COMPLETION_INDEX in the environment)`);
+    } else if (cfg.shardIndex >= cfg.shards) {
+      issue("shardIndex", `must be < {shards} (${cfg.shards}): 0 … ${cfg.shards - 1} (got ${cfg.shardIndex})`);
+    }
+    if (!cfg.requestRate && cfg.numConcurrentRequests !== undefined && cfg.numConcurrentRequests < cfg.shards) {
+      issue("numConcurrentRequests", `must be ≥ {shards} (${cfg.shards}): each shard keeps at least one in flight`);
+    }
+    if (cfg.maxNumCompletedRequests !== undefined && cfg.maxNumCompletedRequests < cfg.shards) {
+      issue("maxNumCompletedRequests", `must be ≥ {shards} (${cfg.shards}): each shard sends at least one`);
+    }
+  }
+  if (cfg.shards !== undefined && cfg.shards > 1 && cfg.clientThreads > 1) {
+    issue("clientThreads", "one thread per shard: run more shards instead of {clientThreads} > 1 with {shards}");
+  }
+  if (cfg.startAt !== undefined) {
+    const at = startAtEpochMs(cfg.startAt);
+    if (!Number.isFinite(at)) {
+      issue("startAt", `expected an ISO 8601 time (2026-12-01T12:00:00Z) or epoch milliseconds (got "${cfg.startAt}")`);
+    } else if (at < Date.now() - START_AT_PAST_LIMIT_MS) {
+      issue("startAt", `${new Date(at).toISOString()} is ${((Date.now() - at) / 1000).toFixed(0)} s in the past`);
+    }
+  }
+}
+
+export const RunConfigSchema = RunConfigFields.strict().superRefine(checkEndpoint).superRefine(checkShards).superRefine((cfg, ctx) => {
   if (cfg.clientThreads > 1 && (cfg.maxNumCompletedRequests ?? 0) > MAX_THREADED_REQUESTS) {
     ctx.addIssue({
       code: "custom",

@@ -17,6 +17,8 @@ export interface SummaryContext {
   runId?: string;
   /** The dataset the requests came from, by content. */
   dataset?: RunSummary["dataset"];
+  /** A shard's place in its run. */
+  shard?: RunSummary["shard"];
   config: Record<string, unknown>;
   startedAt: string;
   stopReason: RunSummary["run"]["stopReason"];
@@ -145,6 +147,7 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
     ...(context.runId ? { runId: context.runId } : {}),
     simulated,
     ...(context.dataset ? { dataset: context.dataset } : {}),
+    ...(context.shard ? { shard: context.shard } : {}),
     label: simulated ? SIMULATED_LABEL : `${context.endpoint.api} endpoint ${context.endpoint.url}`,
     config: context.config,
     environment: context.environment ?? environmentInfo(context.startedAt),

@@ -1,7 +1,15 @@
 import type { Chart } from "../charts/charts.ts";
 import { runCharts } from "../charts/charts.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
-import { clientServerRows, headline, healthFigures, loadText, summaryRows, TABLE_COLUMNS } from "./summary_table.ts";
+import {
+  clientServerRows,
+  headline,
+  healthFigures,
+  loadText,
+  shardRows,
+  summaryRows,
+  TABLE_COLUMNS,
+} from "./summary_table.ts";
 import { escapeHtml } from "../charts/escape.ts";
 import { INTERACTIVE_SCRIPT } from "./interactive.ts";
 
@@ -72,6 +80,14 @@ export function summaryHeaderHtml(summary: RunSummary): string {
   return banner + meta + health + head;
 }
 
+/** A merged run's shards: one row each (requests, ok, failed, start lateness, health). */
+export function shardTableHtml(merged: NonNullable<RunSummary["merged"]>): string {
+  const [head, ...rows] = shardRows(merged);
+  return `<h2 style="font-size:17px">Shards (${merged.rows.length} of ${merged.shards} merged)</h2><table><thead><tr>${
+    head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")
+  }</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
+}
+
 /** Charts side by side in a wrapping grid. */
 export function chartsHtml(charts: readonly Chart[]): string {
   return `<div class="charts">${charts.map((c) => c.html).join("\n")}</div>`;
@@ -97,6 +113,7 @@ body { margin: 24px; }</style></head>
 <body class="llm-bench">
 <h1 style="font-size:20px">${escapeHtml(name)}</h1>
 ${summaryHeaderHtml(summary)}
+${summary.merged ? shardTableHtml(summary.merged) : ""}
 <h2 style="font-size:17px">Per-request metrics</h2>
 ${summaryTableHtml(summary)}
 <h2 style="font-size:17px">Charts</h2>

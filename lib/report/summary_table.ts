@@ -210,6 +210,30 @@ function formatRows(rows: SummaryRow[]): string[] {
   ];
 }
 
+/** Rows of a merged run's per-shard table: shard, host, requests, ok, failed, start lateness, health. */
+export function shardRows(merged: NonNullable<RunSummary["merged"]>): string[][] {
+  return [
+    ["shard", "host", "requests", "ok", "failed", "late (ms)", "health"],
+    ...merged.rows.map((r) => [
+      String(r.index),
+      r.host,
+      String(r.requests),
+      String(r.ok),
+      String(r.failed),
+      r.latenessMs === null ? "–" : formatNumber(r.latenessMs),
+      r.health === "suspect" ? `SUSPECT: ${r.healthReasons.join("; ")}` : r.health ?? "–",
+    ]),
+    ...merged.missing.map((i) => [String(i), "–", "–", "–", "–", "–", "MISSING (not merged)"]),
+  ];
+}
+
+function shardTable(merged: NonNullable<RunSummary["merged"]>): string[] {
+  const rows = shardRows(merged);
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
+  return [`Merged from ${merged.rows.length} of ${merged.shards} shards:`, line(rows[0]), ...rows.slice(1).map(line)];
+}
+
 /** The summary as a plain-text table for the console. */
 export function formatSummaryTable(summary: RunSummary): string {
   const rows = summaryRows(summary);
@@ -243,6 +267,7 @@ export function formatSummaryTable(summary: RunSummary): string {
   const head = headline(summary);
   const hw = Math.max(...head.map(([k]) => k.length));
   for (const [k, v] of head) out.push(`${k.padEnd(hw)}  ${v}`);
+  if (summary.merged) out.push("", ...shardTable(summary.merged));
   return out.join("\n");
 }
 

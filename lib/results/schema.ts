@@ -159,6 +159,34 @@ export const RunSummarySchema = z.object({
   /** True when the numbers come from the built-in simulated endpoint, not a model server. */
   simulated: z.boolean(),
   label: z.string(),
+  /** A shard of a run spread over several processes (`--shards`): which, and when it started against the common start. */
+  shard: z.object({
+    shards: z.int(),
+    index: z.int(),
+    /** The common start (`--start-at`), ISO 8601; absent when the shards were not given one. */
+    startAt: z.string().optional(),
+    /** When this shard's measured run began, epoch ms on its own clock. */
+    runStartEpochMs: z.number(),
+    /** runStartEpochMs − startAt: how late this shard started (its clock against the others'). */
+    latenessMs: z.number().optional(),
+    host: z.string(),
+  }).optional(),
+  /** A run merged from its shards (`deno task merge`): one row per shard. */
+  merged: z.object({
+    shards: z.int(),
+    missing: z.array(z.int()),
+    rows: z.array(z.object({
+      index: z.int(),
+      stem: z.string(),
+      host: z.string(),
+      requests: z.int(),
+      ok: z.int(),
+      failed: z.int(),
+      latenessMs: z.number().nullable(),
+      health: z.string().nullable(),
+      healthReasons: z.array(z.string()),
+    })),
+  }).optional(),
   /** The dataset the requests came from, by content: two runs of the same file have the same hash. */
   dataset: z.object({ path: z.string(), sha256: z.string(), bytes: z.int() }).optional(),
   /** The run configuration with secrets removed. */
@@ -254,6 +282,7 @@ export type RunSummary = z.infer<typeof RunSummarySchema>;
 export const RunInfoSchema = RunSummarySchema.pick({
   schemaVersion: true,
   runId: true,
+  shard: true,
   dataset: true,
   simulated: true,
   config: true,

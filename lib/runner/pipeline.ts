@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { parseRunConfig, publicConfig, safeUrl } from "../config/resolve.ts";
-import type { RunConfig, RunConfigInput } from "../config/schema.ts";
+import { type RunConfig, type RunConfigInput, startAtEpochMs } from "../config/schema.ts";
 import { createConnector, displayModel } from "../connectors/factory.ts";
 import { preflight } from "../connectors/preflight.ts";
 import type { Connector } from "../connectors/types.ts";
@@ -16,6 +16,7 @@ import { meetsSlo } from "../metrics/goodput.ts";
 import { stallFields } from "../metrics/stalls.ts";
 import { environmentInfo, summarize } from "../metrics/summary.ts";
 import { planRun, runConcurrency, type RunPlan } from "../plan/plan.ts";
+import { shardPlan } from "../plan/shard.ts";
 import { startTokenizerWorker, type TokenizerWorker } from "../plan/tokenizer_worker.ts";
 import {
   openRecordWriter,
@@ -38,6 +39,8 @@ import { warmRequestPath } from "./warm.ts";
 /** What a run is about to do, reported once before the first request. */
 export interface BenchmarkStart {
   config: RunConfig;
+  /** The run's name (its stem, or the name its shards share). */
+  runId: string;
   files: RunFiles | null;
   endpoint: RunSummary["endpoint"];
   tokenizer: string;
@@ -125,8 +128,9 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     // An endpoint that cannot be used at all is one line and no run (no files either).
     if (config.llmApi !== "sim" && config.preflight) await untilAborted(preflight(config, config.baseUrl!), signal);
     // The files first: a folder that cannot be written fails the run before anything loads.
-    const runId = stemOf(config);
-    files = (options.writeFiles ?? true) ? runFiles(config.resultsDir, runId) : null;
+    const stem = stemOf(config);
+    const runId = runIdOf(config, stem);
+    files = (options.writeFiles ?? true) ? runFiles(config.resultsDir, stem) : null;
     writer = files ? openRecordWriter(files.records) : undefined;
     const simulated = config.llmApi === "sim";
     // The simulated endpoint (in its own worker thread, so serving never delays the client's timestamps) starts while
@@ -161,6 +165,7 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
       tokenizerName = source.name;
       countTokens = (text) => source.count(text);
     }
+    if (config.shards !== undefined && config.shards > 1) plan = shardPlan(plan, config.shards, config.shardIndex ?? 0);
     await starting;
     const baseUrl = sim ? sim.baseUrl : config.baseUrl!;
     connector = createConnector(config, { baseUrl });
@@ -217,6 +222,18 @@ export class PrepareInterrupted extends Error {
   }
 }
 
+/**
+ * The run's name: `--run-id`, else for a sharded run one every shard derives alike (a hash of the configuration
+ * without the shard index and results folder, and the common start), else the file stem.
+ */
+function runIdOf(config: RunConfig, stem: string): string {
+  if (config.runId) return config.runId;
+  if (config.shards === undefined) return stem;
+  const { shardIndex: _i, resultsDir: _d, ...shared } = publicConfig(config);
+  const hash = createHash("sha256").update(JSON.stringify(shared)).digest("hex").slice(0, 12);
+  return `run-${hash}`;
+}
+
 /** A dataset file by content: its path, SHA-256 and size (read in pieces, so a large file is not held in memory). */
 async function datasetIdentity(path: string): Promise<NonNullable<RunSummary["dataset"]>> {
   const hash = createHash("sha256");
@@ -231,11 +248,12 @@ async function datasetIdentity(path: string): Promise<NonNullable<RunSummary["da
 
 /** The file stem of a run (DESIGN.md §6): model, token means, concurrency (or rate), mode, a unique suffix. */
 function stemOf(config: RunConfig): string {
-  return resultStem({
+  const stem = resultStem({
     ...config,
     model: displayModel(config.model),
     numConcurrentRequests: config.requestRate ? `rate${config.requestRate}` : runConcurrency(config),
   });
+  return config.shards === undefined ? stem : `${stem}_shard${config.shardIndex ?? 0}of${config.shards}`;
 }
 
 /** `promise`, or the signal's reason as soon as it aborts. */
@@ -298,6 +316,8 @@ export interface ExecuteOptions {
   onWarmupProgress?: (progress: RunProgress) => void;
   /** Each record as its request finishes (after it is judged against the SLOs and appended to the records file). */
   onRecord?: (record: RequestRecord) => void;
+  /** Called once before waiting for a common start (`startAt`), with its epoch ms. */
+  onWaitForStart?: (epochMs: number) => void | Promise<void>;
 }
 
 /** What execute measured: every record (warm-up first), the measured run, and the client's own load. */
@@ -335,6 +355,13 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
   };
   // Connections are opened before the clock starts, and counted with the run's (the figures say how many it used).
   const threadedRun = Math.min(config.clientThreads, plan.concurrency) > 1;
+  // A common start far ahead: wait until shortly before it, so the connections warmed next are still open (servers
+  // close idle ones after a few seconds) when it comes.
+  const startAt = config.startAt === undefined ? undefined : startAtEpochMs(config.startAt);
+  if (startAt !== undefined) {
+    await options.onWaitForStart?.(startAt);
+    await waitUntilEpoch(startAt - WARM_LEAD_MS, options.signal);
+  }
   // The per-request code runs warm from the first request on (against a stand-in on 127.0.0.1, not the endpoint).
   if (config.warmConnections && !threadedRun && config.mode === "stream" && plan.requests.length > 0) {
     await warmRequestPath(config, prepared.baseUrl, plan.requests.at(0)!, { signal: options.signal });
@@ -346,15 +373,25 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
     ? (await runBenchmark({ ...common, requests: plan.warmup, warmup: true, onProgress: options.onWarmupProgress }))
       .records
     : [];
+  // A common start (--start-at): wait for it; a shard that is late shortens its duration and keeps the schedule's
+  // times (arrivals already due go out at once), so every shard stops at the common start + the duration.
+  let lateMs = 0;
+  if (startAt !== undefined) {
+    await waitUntilEpoch(startAt, options.signal);
+    lateMs = Math.max(0, Date.now() - startAt);
+  }
   const monitor = startClientMonitor();
   const before = connector.httpClient?.stats ? { ...connector.httpClient.stats } : undefined;
   const measured = {
     ...common,
     requests: plan.requests,
     maxRequests: plan.max,
-    schedule: plan.schedule,
-    durationMs: config.durationS === undefined ? undefined : config.durationS * 1000,
+    schedule: plan.schedule && lateMs > 0 ? plan.schedule.map((t) => t - lateMs) : plan.schedule,
+    durationMs: config.durationS === undefined ? undefined : Math.max(1, config.durationS * 1000 - lateMs),
     onProgress: options.onProgress,
+    ...(config.shards !== undefined && config.shards > 1
+      ? { indexStride: config.shards, indexOffset: config.shardIndex ?? 0 }
+      : {}),
   };
   const threaded = threadedRun
     ? await runInThreads({
@@ -386,6 +423,35 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
   return { records: [...warmup, ...run.records], run, clientLoad };
 }
 
+/**
+ * Resolves when this machine's clock reaches `epochMs` (at once when it has), or as soon as `signal` aborts (the run
+ * then stops at once, interrupted, like any other).
+ */
+function waitUntilEpoch(epochMs: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const tick = () => {
+      const left = epochMs - Date.now();
+      if (left <= 0) {
+        signal?.removeEventListener("abort", onAbort);
+        return resolve();
+      }
+      // Sleep most of the way, then in short steps: the start is taken within a millisecond or two.
+      timer = setTimeout(tick, left > 50 ? left - 20 : 1);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    tick();
+  });
+}
+
+/** How long before a common start the connections are warmed. */
+const WARM_LEAD_MS = 1500;
+
 /** Connections to open before the clock: one per request in flight at once, at most the requests sent and 1,024. */
 function warmConnectionCount(plan: RunPlan): number {
   return Math.min(plan.concurrency, plan.max, 1024);
@@ -405,9 +471,21 @@ export async function finishRun(prepared: PreparedRun, executed: ExecutedRun): P
   const { run } = executed;
   // A simulator reached by URL is still a simulator: its responses say so.
   const endpoint = run.simulatedResponses > 0 ? { ...prepared.endpoint, simulated: true } : prepared.endpoint;
+  const config = prepared.config;
+  const shard = config.shards === undefined ? undefined : {
+    shards: config.shards,
+    index: config.shardIndex ?? 0,
+    ...(config.startAt !== undefined ? { startAt: new Date(startAtEpochMs(config.startAt)).toISOString() } : {}),
+    runStartEpochMs: run.runStartEpochMs,
+    ...(config.startAt !== undefined
+      ? { latenessMs: Math.round((run.runStartEpochMs - startAtEpochMs(config.startAt)) * 1000) / 1000 }
+      : {}),
+    host: Deno.hostname(),
+  };
   const summary = summarize(executed.records, {
     runId: prepared.runId,
     dataset: prepared.dataset,
+    shard,
     config: publicConfig(prepared.config),
     startedAt: run.startedAt,
     stopReason: run.stopReason,
@@ -438,6 +516,7 @@ export async function runPipeline(config: RunConfig, options: BenchmarkOptions =
   await using _ = prepared;
   options.onStart?.({
     config,
+    runId: prepared.runId,
     files: prepared.files,
     endpoint: prepared.endpoint,
     tokenizer: prepared.tokenizer,
