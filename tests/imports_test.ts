@@ -155,7 +155,8 @@ Deno.test("test- and benchmark-only packages stay out of what a user's run insta
   const devLock = JSON.parse(await Deno.readTextFile(new URL("tests/deno.lock", root))) as {
     npm: Record<string, unknown>;
   };
-  const devOnly = /^(fast-check|pure-rand|undici)@/;
+  // Test and benchmark packages, and those only `deno task k8s` loads (kubernetes-models and its validators, yaml).
+  const devOnly = /^(fast-check|pure-rand|undici|kubernetes-models|@kubernetes-models\/[\w-]+|yaml|ajv[\w-]*)@/;
   assert.deepEqual(Object.values(config.imports).filter((s) => devOnly.test(s.replace(/^npm:/, ""))), []);
   assert.deepEqual(Object.keys(runLock.npm).filter((k) => devOnly.test(k)), [], "deno.lock");
   // The tests lock the run's packages at the same versions (they test what a user runs) plus their own.

@@ -235,7 +235,8 @@ export const BENCH_FLAGS: FlagSpec[] = [
     group: "Load",
     kind: "string",
     arg: "TIME",
-    help: "prepare and warm up, then start the measured requests at TIME (ISO 8601 or epoch ms) — shards start together",
+    help:
+      "prepare and warm up, then start the measured requests at TIME (ISO 8601 or epoch ms) — shards start together",
   },
   {
     field: "runId",

@@ -144,7 +144,9 @@ export async function main(argv: readonly string[]): Promise<number> {
             err(
               inS > 0
                 ? `Ready; waiting for the common start at ${new Date(at).toISOString()} (in ${inS.toFixed(1)} s)…`
-                : `The common start ${new Date(at).toISOString()} was ${(-inS).toFixed(1)} s ago: starting now (recorded as late)`,
+                : `The common start ${new Date(at).toISOString()} was ${
+                  (-inS).toFixed(1)
+                } s ago: starting now (recorded as late)`,
             );
           },
           onWarmupProgress: (p) => warmup.update(p),

@@ -7,8 +7,8 @@ import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { MergeError, mergeShards } from "../metrics/merge.ts";
 import {
-  loadRun,
   type LoadedRun,
+  loadRun,
   openRecordWriter,
   ResultsFileError,
   runFiles,
