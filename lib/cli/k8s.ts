@@ -98,7 +98,7 @@ export function manifests(o: K8sOptions): [PersistentVolumeClaim, Job, Job] {
     runAsNonRoot: true,
     allowPrivilegeEscalation: false,
     capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
+    seccompProfile: { type: "RuntimeDefault" as const },
   };
   const keyVar = KEY_VARS[o.llmApi];
   const env = o.secret && keyVar

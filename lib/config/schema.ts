@@ -228,15 +228,17 @@ function checkShards(cfg: z.output<typeof RunConfigFields>, ctx: z.RefinementCtx
   }
 }
 
-export const RunConfigSchema = RunConfigFields.strict().superRefine(checkEndpoint).superRefine(checkShards).superRefine((cfg, ctx) => {
-  if (cfg.clientThreads > 1 && (cfg.maxNumCompletedRequests ?? 0) > MAX_THREADED_REQUESTS) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["maxNumCompletedRequests"],
-      message: `must be ≤ ${MAX_THREADED_REQUESTS} with {clientThreads} > 1 (one thread has no such limit)`,
-    });
-  }
-}).transform((cfg) => {
+export const RunConfigSchema = RunConfigFields.strict().superRefine(checkEndpoint).superRefine(checkShards).superRefine(
+  (cfg, ctx) => {
+    if (cfg.clientThreads > 1 && (cfg.maxNumCompletedRequests ?? 0) > MAX_THREADED_REQUESTS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxNumCompletedRequests"],
+        message: `must be ≤ ${MAX_THREADED_REQUESTS} with {clientThreads} > 1 (one thread has no such limit)`,
+      });
+    }
+  },
+).transform((cfg) => {
   const model = cfg.model ?? cfg.sim.model;
   // The simulated endpoint serves whatever model the run names.
   return { ...cfg, model, sim: cfg.llmApi === "sim" ? { ...cfg.sim, model } : cfg.sim };

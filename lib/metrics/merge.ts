@@ -49,7 +49,9 @@ export function mergeShards(shards: readonly LoadedRun[], options: { allowPartia
   if (shards.length === 0) throw new MergeError("no shard given");
   for (const s of shards) {
     if (!s.summary.shard) {
-      throw new MergeError(`${s.files.summary}: not a shard (a run made without --shards); merge takes the shards of one run`);
+      throw new MergeError(
+        `${s.files.summary}: not a shard (a run made without --shards); merge takes the shards of one run`,
+      );
     }
   }
   const first = shards[0];
@@ -66,7 +68,9 @@ export function mergeShards(shards: readonly LoadedRun[], options: { allowPartia
     }
     if (shared(s.summary) !== shared(first.summary)) {
       throw new MergeError(
-        `${s.files.summary}: its configuration differs from ${first.files.summary} (${differingKeys(first.summary, s.summary).join(", ")})`,
+        `${s.files.summary}: its configuration differs from ${first.files.summary} (${
+          differingKeys(first.summary, s.summary).join(", ")
+        })`,
       );
     }
     const seen = byIndex.get(sh.index);
@@ -76,7 +80,9 @@ export function mergeShards(shards: readonly LoadedRun[], options: { allowPartia
   const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (missing.length && !options.allowPartial) {
     throw new MergeError(
-      `run ${runId}: shard${missing.length > 1 ? "s" : ""} ${missing.join(", ")} of 0 … ${n - 1} missing (--allow-partial merges the rest)`,
+      `run ${runId}: shard${missing.length > 1 ? "s" : ""} ${missing.join(", ")} of 0 … ${
+        n - 1
+      } missing (--allow-partial merges the rest)`,
     );
   }
   const ordered = [...byIndex.values()].sort((a, b) => a.summary.shard!.index - b.summary.shard!.index);
@@ -91,18 +97,30 @@ export function mergeShards(shards: readonly LoadedRun[], options: { allowPartia
       const other = owner.get(key);
       if (other !== undefined) {
         throw new MergeError(
-          `request ${r.index}${r.warmup ? " (warm-up)" : ""} is in shard ${other} and shard ${s.summary.shard!.index}: not shards of one run`,
+          `request ${r.index}${r.warmup ? " (warm-up)" : ""} is in shard ${other} and shard ${
+            s.summary.shard!.index
+          }: not shards of one run`,
         );
       }
       owner.set(key, s.summary.shard!.index);
-      const moved: RequestRecord = { ...r, startOffsetMs: round(r.startOffsetMs + shift), endOffsetMs: round(r.endOffsetMs + shift) };
+      const moved: RequestRecord = {
+        ...r,
+        startOffsetMs: round(r.startOffsetMs + shift),
+        endOffsetMs: round(r.endOffsetMs + shift),
+      };
       if (r.scheduledOffsetMs !== undefined) moved.scheduledOffsetMs = round(r.scheduledOffsetMs + shift);
       records.push(moved);
     }
   }
   records.sort((a, b) => a.startOffsetMs - b.startOffsetMs || a.index - b.index);
   const stops = ordered.map((s) => s.summary.run.stopReason);
-  const stopReason = stops.includes("interrupted") ? "interrupted" : stops.includes("timeout") ? "timeout" : stops.includes("duration") ? "duration" : "completed";
+  const stopReason = stops.includes("interrupted")
+    ? "interrupted"
+    : stops.includes("timeout")
+    ? "timeout"
+    : stops.includes("duration")
+    ? "duration"
+    : "completed";
   const { shardIndex: _i, ...config } = first.summary.config;
   const summary = summarize(records, {
     runId,
@@ -128,11 +146,15 @@ export function mergeShards(shards: readonly LoadedRun[], options: { allowPartia
   const spread = Math.max(...starts) - Math.min(...starts);
   if (spread > START_SPREAD_NOTE_MS) {
     health.notes.push(
-      `the shards' measured starts were ${spread.toFixed(0)} ms apart (on their own clocks): the first and last moments ` +
+      `the shards' measured starts were ${
+        spread.toFixed(0)
+      } ms apart (on their own clocks): the first and last moments ` +
         `of the run had less load than the middle — check that the nodes' clocks are synchronised (NTP)`,
     );
   }
-  if (missing.length) health.notes.push(`merged without shard${missing.length > 1 ? "s" : ""} ${missing.join(", ")} of ${n}`);
+  if (missing.length) {
+    health.notes.push(`merged without shard${missing.length > 1 ? "s" : ""} ${missing.join(", ")} of ${n}`);
+  }
   summary.merged = {
     shards: n,
     missing,

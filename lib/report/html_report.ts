@@ -85,7 +85,9 @@ export function shardTableHtml(merged: NonNullable<RunSummary["merged"]>): strin
   const [head, ...rows] = shardRows(merged);
   return `<h2 style="font-size:17px">Shards (${merged.rows.length} of ${merged.shards} merged)</h2><table><thead><tr>${
     head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")
-  }</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
+  }</tr></thead><tbody>${
+    rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`).join("")
+  }</tbody></table>`;
 }
 
 /** Charts side by side in a wrapping grid. */

@@ -230,7 +230,8 @@ export function shardRows(merged: NonNullable<RunSummary["merged"]>): string[][]
 function shardTable(merged: NonNullable<RunSummary["merged"]>): string[] {
   const rows = shardRows(merged);
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === r.length - 1 ? c : i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
   return [`Merged from ${merged.rows.length} of ${merged.shards} shards:`, line(rows[0]), ...rows.slice(1).map(line)];
 }
 
