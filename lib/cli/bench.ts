@@ -122,13 +122,25 @@ export async function main(argv: readonly string[]): Promise<number> {
               err("    (point it at a real server with --base-url URL --model NAME, or OPENAI_API_BASE in .env)");
             }
             const count = Number.isFinite(s.requests) ? `${s.requests} requests` : "requests";
-            const shape = s.config.requestRate
+            const trace = s.datasetFormat === "mooncake";
+            const shape = trace
+              ? `at the trace's timestamps${s.config.traceSpeed !== 1 ? ` × 1/${s.config.traceSpeed}` : ""}${
+                s.config.numConcurrentRequests ? `, at most ${s.concurrency} in flight` : ""
+              }`
+              : s.config.requestRate
               ? `${s.config.arrival} arrivals at ${s.config.requestRate} req/s${
                 s.config.numConcurrentRequests ? `, at most ${s.concurrency} in flight` : ""
               }`
               : `${s.concurrency} at a time`;
             const bounds = s.config.durationS ? ` for ${s.config.durationS} s` : "";
             const warm = s.warmupRequests ? ` after ${s.warmupRequests} warm-up requests` : "";
+            if (s.config.dataset) {
+              err(
+                `Dataset ${s.config.dataset}: read as ${s.datasetFormat ?? "?"}${
+                  s.config.datasetFormat === "auto" ? " (detected; --dataset-format to force one)" : ""
+                }`,
+              );
+            }
             const shard = s.config.shards !== undefined
               ? ` as shard ${s.config.shardIndex} of ${s.config.shards} (requests ${s.config.shardIndex}, ${
                 (s.config.shardIndex ?? 0) + s.config.shards

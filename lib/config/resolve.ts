@@ -143,6 +143,10 @@ export function formatConfigIssues(error: z.ZodError, input: unknown, options: P
  * ```
  */
 export function parseRunConfig(input: RunConfigInput, options: ParseOptions = {}): RunConfig {
+  // A dataset that recorded its answers gives each request's length, unless an output length is asked for.
+  if (input.dataset !== undefined && input.meanOutputTokens !== undefined && input.outputTokensFrom === undefined) {
+    input = { ...input, outputTokensFrom: "sampled" };
+  }
   const result = RunConfigSchema.safeParse(input);
   if (!result.success) {
     throw new ConfigError(formatConfigIssues(result.error, input, { schema: RunConfigFields, ...options }));

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SimParamsSchema } from "../simulator/params.ts";
 import { SloSchema } from "./slo.ts";
+import { DATASET_FORMATS } from "../sampler/formats.ts";
 
 /** Wire protocols llm-bench can speak. `sim` starts the built-in simulated endpoint in-process. */
 export const LLM_APIS = ["sim", "openai", "sambanova", "sambastudio"] as const;
@@ -115,6 +116,27 @@ export const RunConfigFields = z.object({
   durationS: z.number().positive().max(MAX_TIMER_S).optional(),
   /** JSONL file of requests (`prompt` or `messages`, optional `max_tokens`) instead of sampled prompts. */
   dataset: z.string().min(1).optional(),
+  /**
+   * The dataset's format (README "Datasets"): detected from the file by default. @default "auto"
+   */
+  datasetFormat: z.enum(DATASET_FORMATS).default("auto"),
+  /**
+   * Where a dataset request's output length comes from when the file recorded an answer (ShareGPT, OpenAI chat):
+   * `dataset` = the answer's token count; `sampled` = drawn from the output-token distribution (what an explicit
+   * `meanOutputTokens` asks for). @default "dataset"
+   */
+  outputTokensFrom: z.enum(["dataset", "sampled"]).default("dataset"),
+  /**
+   * Every sampled prompt begins with one of `prefixGroups` fixed prefixes of this many tokens (a shared system
+   * prompt), counted inside `meanInputTokens`.
+   */
+  sharedPrefixTokens: z.int().min(1).max(1_000_000).optional(),
+  /** How many different shared prefixes (request i gets prefix i mod G). @default 1 */
+  prefixGroups: z.int().min(1).max(100_000).default(1),
+  /** A Mooncake trace's time scale: 2 replays it twice as fast. @default 1 */
+  traceSpeed: z.number().positive().max(1_000_000).default(1),
+  /** Tokens per hash-id block of a Mooncake trace. @default 512 */
+  traceBlockTokens: z.int().min(1).max(1_000_000).default(512),
   /** Order of the dataset's requests. @default "sequential" */
   datasetOrder: z.enum(["sequential", "shuffle"]).default("sequential"),
   /** Service-level objectives per request; the summary reports goodput against them. */
@@ -213,6 +235,17 @@ function checkShards(cfg: z.output<typeof RunConfigFields>, ctx: z.RefinementCtx
     }
     if (cfg.maxNumCompletedRequests !== undefined && cfg.maxNumCompletedRequests < cfg.shards) {
       issue("maxNumCompletedRequests", `must be ≥ {shards} (${cfg.shards}): each shard sends at least one`);
+    }
+  }
+  if (cfg.sharedPrefixTokens !== undefined) {
+    if (cfg.dataset !== undefined) issue("sharedPrefixTokens", "applies to sampled prompts, not to a {dataset}'s");
+    else if (cfg.sharedPrefixTokens >= cfg.meanInputTokens - 32) {
+      issue(
+        "sharedPrefixTokens",
+        `must leave room in {meanInputTokens} (${cfg.meanInputTokens}) for the prompt's own text: at most ${
+          cfg.meanInputTokens - 33
+        }`,
+      );
     }
   }
   if (cfg.shards !== undefined && cfg.shards > 1 && cfg.clientThreads > 1) {

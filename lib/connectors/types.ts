@@ -5,6 +5,8 @@ export interface Usage {
   prompt_tokens?: number;
   completion_tokens?: number;
   total_tokens?: number;
+  /** OpenAI and vLLM: `cached_tokens`, the prompt tokens found in the server's prefix cache. */
+  prompt_tokens_details?: { cached_tokens?: number; [field: string]: unknown };
   [field: string]: unknown;
 }
 

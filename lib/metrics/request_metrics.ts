@@ -91,6 +91,9 @@ export function buildRecord(trace: RequestTrace, options: BuildRecordOptions): R
     finishReason: trace.finishReason,
     generatedText: trace.content,
   };
+  if (spec.datasetLine !== undefined) record.datasetLine = spec.datasetLine;
+  const cached = trace.usage?.prompt_tokens_details?.cached_tokens;
+  if (typeof cached === "number" && Number.isInteger(cached) && cached >= 0) record.cachedInputTokens = cached;
   if (trace.connectMs !== undefined) record.connectMs = round(trace.connectMs);
   if (trace.tWritten !== undefined && trace.t0 !== null) record.requestWrittenMs = round(trace.tWritten - trace.t0);
   if (options.error) record.error = options.error;

@@ -133,6 +133,17 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
     };
   }
   const stalls = stallSummary(ok, readingSpeedOf(context.config));
+  const withCache = ok.filter((r) => r.cachedInputTokens !== undefined);
+  const cachedTokens = withCache.reduce((n, r) => n + (r.cachedInputTokens ?? 0), 0);
+  const cacheInput = withCache.reduce((n, r) => n + (r.inputTokens ?? 0), 0);
+  const cache = withCache.length
+    ? {
+      cachedInputTokens: cachedTokens,
+      inputTokens: cacheInput,
+      hitShare: cacheInput > 0 ? cachedTokens / cacheInput : null,
+      requestsWithHits: withCache.filter((r) => (r.cachedInputTokens ?? 0) > 0).length,
+    }
+    : undefined;
   const health = assessHealth(all, context.clientLoad);
   if (stalls && stalls.answersWithStall > 0) {
     health.notes.push(
@@ -170,6 +181,7 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
     },
     health,
     ...(stalls ? { stalls } : {}),
+    ...(cache ? { cache } : {}),
     ...(goodput ? { goodput } : {}),
     errors: {
       rate: records.length > 0 ? failed.length / records.length : null,

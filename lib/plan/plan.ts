@@ -10,6 +10,7 @@ import {
   type Sampler,
 } from "../sampler/sampler.ts";
 import type { Tokenizer } from "../sampler/tokenizer.ts";
+import { createPrng } from "../sampler/prng.ts";
 import { arrivalSchedule } from "./schedule.ts";
 
 /**
@@ -32,6 +33,8 @@ export interface RunPlan<R extends RequestList = RequestList> {
   concurrency: number;
   /** Open loop: send times, ms from the run's start. */
   schedule?: number[];
+  /** The dataset's format, when the requests came from one (`jsonl`, `sharegpt`, `openai-chat`, `mooncake`). */
+  datasetFormat?: string;
 }
 
 /** Largest number of distinct prompts drawn for a duration-bound run; beyond it they are reused. */
@@ -95,23 +98,67 @@ export async function planRun(
   const corpus = await loadCorpus();
   let requests: RequestSpec[];
   let max: number;
+  let traceSchedule: number[] | undefined;
+  let format: string | undefined;
   if (config.dataset) {
     const outputLength = createOutputLengths({ ...config, seed: config.seed + 1 });
-    requests = await loadDataset(config.dataset, tokenizer, {
+    const loaded = await loadDataset(config.dataset, tokenizer, {
       order: config.datasetOrder,
       seed: config.seed,
+      format: config.datasetFormat,
       defaultMaxTokens: outputLength,
+      sampledOutput: config.outputTokensFrom === "sampled",
+      traceSpeed: config.traceSpeed,
+      traceBlockTokens: config.traceBlockTokens,
+      corpus,
       onProgress: options.onProgress,
     });
+    requests = loaded.requests;
+    traceSchedule = loaded.schedule;
+    format = loaded.format;
     max = config.maxNumCompletedRequests ?? (config.durationS ? Infinity : requests.length);
   } else {
     max = config.maxNumCompletedRequests ?? (config.durationS ? Infinity : DEFAULT_REQUESTS);
-    const sampler = createSampler(config, tokenizer, corpus);
+    const sampler = config.sharedPrefixTokens
+      ? sharedPrefixSampler(config, tokenizer, corpus)
+      : createSampler(config, tokenizer, corpus);
     requests = Array.from({ length: Number.isFinite(max) ? max : DURATION_POOL }, () => sampler.next());
   }
   const warmupSampler = createSampler({ ...config, seed: config.seed + 7919 }, tokenizer, corpus);
   const warmup = Array.from({ length: config.warmupRequests }, (_, i) => ({ ...warmupSampler.next(), index: i }));
-  return { requests, warmup, max, concurrency: runConcurrency(config), schedule: scheduleOf(config, max) };
+  // A trace is sent at its own timestamps (an open loop), capped by the concurrency if one is given.
+  const schedule = traceSchedule ?? scheduleOf(config, max);
+  const concurrency = traceSchedule && config.numConcurrentRequests === undefined
+    ? OPEN_LOOP_MAX_IN_FLIGHT
+    : runConcurrency(config);
+  return { requests, warmup, max, concurrency, schedule, ...(format ? { datasetFormat: format } : {}) };
+}
+
+/**
+ * Prompts that begin with one of `prefixGroups` fixed prefixes of `sharedPrefixTokens` tokens (a system prompt shared
+ * by many requests; request i gets prefix i mod G): the prefix is cut from the corpus (from a word start, seeded by
+ * the group), the rest is drawn as usual with the input lengths shifted down by the prefix, so the total keeps
+ * `meanInputTokens`. The token count is the tokenizer's count of the whole prompt.
+ */
+function sharedPrefixSampler(config: RunConfig, tokenizer: Tokenizer, corpus: string): Sampler {
+  const k = config.sharedPrefixTokens!;
+  const rest = createSampler({ ...config, meanInputTokens: config.meanInputTokens - k }, tokenizer, corpus);
+  const ids = tokenizer.encode(corpus.replace(/\s+/g, " "));
+  const prefixes = Array.from({ length: config.prefixGroups }, (_, g) => {
+    const start = createPrng(config.seed * 1_000_003 + g + 17).int(ids.length);
+    const cut = Array.from({ length: k }, (_, i) => ids[(start + i) % ids.length]);
+    return `System: ${tokenizer.decode(cut).trim()}\n\n`;
+  });
+  let i = 0;
+  return {
+    minInputTokens: rest.minInputTokens + k,
+    next() {
+      const spec = rest.next();
+      const prompt = prefixes[i++ % prefixes.length] + spec.prompt;
+      const count = tokenizer.count(prompt);
+      return { ...spec, prompt, promptTokens: count, requestedInputTokens: spec.requestedInputTokens + k };
+    },
+  };
 }
 
 /** A run's plan from the corpus table: nothing drawn yet but what the first wave needs. */

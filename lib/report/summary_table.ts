@@ -100,13 +100,24 @@ export function loadText(
   if (count || duration) parts.push([count, duration].filter(Boolean).join(" "));
   if (summary.dataset || typeof c.dataset === "string") {
     const name = summary.dataset?.path ?? String(c.dataset);
-    parts.push(`dataset ${name.replace(/^.*\//, "")} (${c.datasetOrder ?? "sequential"})`);
+    const format = summary.dataset?.format;
+    const how = format === "mooncake"
+      ? `mooncake trace at its timestamps${
+        typeof c.traceSpeed === "number" && c.traceSpeed !== 1 ? ` × ${c.traceSpeed}` : ""
+      }`
+      : `${format ? `${format}, ` : ""}${c.datasetOrder ?? "sequential"}`;
+    parts.push(`dataset ${name.replace(/^.*\//, "")} (${how})`);
   } else {
     const input = options.except === "meanInputTokens" ? "swept" : fmtTokens(c.meanInputTokens, c.stddevInputTokens);
     const output = options.except === "meanOutputTokens"
       ? "swept"
       : fmtTokens(c.meanOutputTokens, c.stddevOutputTokens);
     parts.push(`input ${input} tokens, output ${output} tokens`);
+    if (typeof c.sharedPrefixTokens === "number") {
+      parts.push(
+        `shared prefix ${c.sharedPrefixTokens} tokens × ${c.prefixGroups ?? 1} group${c.prefixGroups === 1 ? "" : "s"}`,
+      );
+    }
   }
   if (c.mode === "batch") parts.push("batch (not streamed)");
   parts.push(`seed ${c.seed ?? 0}`);
@@ -171,6 +182,16 @@ export function headline(summary: RunSummary): [string, string][] {
       ] as [string, string]]
       : []),
     ...(stallText(summary) ? [["Stalls", stallText(summary)!] as [string, string]] : []),
+    ...(summary.cache
+      ? [[
+        "Prefix cache",
+        `${((summary.cache.hitShare ?? 0) * 100).toFixed(1)} % of input tokens cached (${
+          summary.cache.cachedInputTokens.toLocaleString("en-US")
+        } of ${
+          summary.cache.inputTokens.toLocaleString("en-US")
+        }) · ${summary.cache.requestsWithHits} requests with hits (as the server reported)`,
+      ] as [string, string]]
+      : []),
     ...(run.warmupRequests > 0
       ? [["Warm-up requests", `${run.warmupRequests} (sent first, not in any statistic)`] as [string, string]]
       : []),

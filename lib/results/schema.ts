@@ -42,6 +42,8 @@ export const RequestRecordSchema = z.object({
   /** The run this request belongs to (its file stem): rows of many runs stay apart when concatenated. */
   runId: z.string().optional(),
   index: z.int().min(0),
+  /** The dataset line (or JSON array item, 1-based) the request came from. */
+  datasetLine: z.int().min(1).optional(),
   status: z.enum(["ok", "error", "aborted"]),
   error: RecordErrorSchema.optional(),
   /** When the request was handed to the HTTP client, ms from run start. */
@@ -94,6 +96,8 @@ export const RequestRecordSchema = z.object({
   requestedInputTokens: z.int(),
   inputTokens: z.int().nullable(),
   inputTokenSource: z.enum(["server", "tokenizer"]),
+  /** Input tokens the server found in its prefix cache (usage.prompt_tokens_details.cached_tokens), when it says. */
+  cachedInputTokens: z.int().min(0).optional(),
   requestedOutputTokens: z.int(),
   outputTokens: z.int().nullable(),
   outputTokenSource: z.enum(["server", "tokenizer"]),
@@ -187,8 +191,17 @@ export const RunSummarySchema = z.object({
       healthReasons: z.array(z.string()),
     })),
   }).optional(),
-  /** The dataset the requests came from, by content: two runs of the same file have the same hash. */
-  dataset: z.object({ path: z.string(), sha256: z.string(), bytes: z.int() }).optional(),
+  /** The dataset the requests came from, by content: two runs of the same file have the same hash; and its format. */
+  dataset: z.object({ path: z.string(), sha256: z.string(), bytes: z.int(), format: z.string().optional() }).optional(),
+  /** Prefix caching, when the server reported cached input tokens: their share of all input tokens. */
+  cache: z.object({
+    cachedInputTokens: z.int(),
+    inputTokens: z.int(),
+    /** cachedInputTokens / inputTokens. */
+    hitShare: z.number().nullable(),
+    /** Requests with any cached input token. */
+    requestsWithHits: z.int(),
+  }).optional(),
   /** The run configuration with secrets removed. */
   config: z.record(z.string(), z.unknown()),
   environment: z.object({

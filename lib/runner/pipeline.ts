@@ -49,6 +49,8 @@ export interface BenchmarkStart {
   /** Requests in flight at most. */
   concurrency: number;
   warmupRequests: number;
+  /** The format the dataset was read in, when there is one. */
+  datasetFormat?: string;
 }
 
 /** Options of {@link prepareRun}. */
@@ -142,7 +144,10 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     let plan: RunPlan;
     let tokenizerName: string;
     let countTokens: (text: string) => number | Promise<number>;
-    if (!options.tokenizer && config.tokenizer === undefined && config.dataset === undefined) {
+    if (
+      !options.tokenizer && config.tokenizer === undefined && config.dataset === undefined &&
+      config.sharedPrefixTokens === undefined
+    ) {
       // The bundled tokenizer's table of the corpus: prompts are drawn without the tokenizer, as the run needs them.
       // The tokenizer only counts answers a server sends without usage; it loads in its worker meanwhile (against the
       // simulator, which always reports usage, only if it is ever needed).
@@ -177,7 +182,9 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
       httpClient: connector.httpClient?.kind,
     };
     const environment = environmentInfo();
-    const dataset = config.dataset ? await datasetIdentity(config.dataset) : undefined;
+    const dataset = config.dataset
+      ? { ...await datasetIdentity(config.dataset), ...(plan.datasetFormat ? { format: plan.datasetFormat } : {}) }
+      : undefined;
     if (files) {
       await writeRunInfo(files.run, {
         schemaVersion: 1,
@@ -522,6 +529,7 @@ export async function runPipeline(config: RunConfig, options: BenchmarkOptions =
     tokenizer: prepared.tokenizer,
     requests: prepared.plan.max,
     concurrency: prepared.plan.concurrency,
+    ...(prepared.plan.datasetFormat ? { datasetFormat: prepared.plan.datasetFormat } : {}),
     warmupRequests: prepared.plan.warmup.length,
   });
   return await finishRun(prepared, await executeRun(prepared, options));

@@ -1,33 +1,43 @@
-import { z } from "zod";
 import { ConfigError } from "../errors.ts";
+import { type DatasetFormat, parseDataset, type TraceItem } from "./formats.ts";
 import { createPrng } from "./prng.ts";
-import type { ChatMessage, RequestSpec } from "./sampler.ts";
+import type { RequestSpec } from "./sampler.ts";
 import type { Tokenizer } from "./tokenizer.ts";
-
-const MessageSchema = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() });
-
-/** One line of a dataset file: a `prompt` or `messages`, and optionally `max_tokens`. */
-export const DatasetLineSchema = z.union([
-  z.object({ prompt: z.string().min(1), max_tokens: z.int().min(1).optional() }).loose(),
-  z.object({ messages: z.array(MessageSchema).min(1), max_tokens: z.int().min(1).optional() }).loose(),
-]);
 
 /** Options of {@link loadDataset}. */
 export interface DatasetOptions {
-  /** `sequential` keeps the file's order; `shuffle` shuffles with the seed. @default "sequential" */
+  /** `sequential` keeps the file's order; `shuffle` shuffles with the seed (not a trace: its order is its times). */
   order?: "sequential" | "shuffle";
   seed?: number;
-  /** Output length for lines without `max_tokens`. */
+  /** The file's format; `auto` detects it from the first line. @default "auto" */
+  format?: DatasetFormat;
+  /** Output length for requests the file gives none (no `max_tokens`, no recorded answer). */
   defaultMaxTokens: (index: number) => number;
+  /** Take every request's output length from `defaultMaxTokens`, even where the file recorded an answer. */
+  sampledOutput?: boolean;
+  /** A trace: its time scale (2 = twice as fast). @default 1 */
+  traceSpeed?: number;
+  /** A trace: tokens per hash-id block. @default 512 */
+  traceBlockTokens?: number;
+  /** The corpus a trace's blocks of text are cut from. */
+  corpus?: string;
   /** Called as the lines are counted (every 1,000 and at the end): a large dataset takes a while. */
   onProgress?: (done: number, total: number) => void;
 }
 
+/** A dataset read into requests: its format, and for a trace the send times (ms from the run's start). */
+export interface LoadedDataset {
+  format: Exclude<DatasetFormat, "auto">;
+  requests: RequestSpec[];
+  schedule?: number[];
+}
+
 /**
- * Reads a JSONL dataset into requests, validating every line (an error names the file and line). Token counts are
- * measured with the tokenizer (messages: their contents summed).
+ * Reads a dataset into requests (README "Datasets"), in any of {@link DatasetFormat}'s formats, validating every line
+ * (an error names the file and line and what is accepted). Token counts are measured with the tokenizer (messages:
+ * their contents summed); a recorded answer's token count is its request's output length.
  */
-export async function loadDataset(path: string, tokenizer: Tokenizer, options: DatasetOptions): Promise<RequestSpec[]> {
+export async function loadDataset(path: string, tokenizer: Tokenizer, options: DatasetOptions): Promise<LoadedDataset> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -37,24 +47,9 @@ export async function loadDataset(path: string, tokenizer: Tokenizer, options: D
       { field: "dataset" },
     );
   }
-  const lines = text.split("\n").map((l, i) => [l.trim(), i + 1] as const).filter(([l]) => l !== "");
-  if (lines.length === 0) throw new ConfigError(`${path} has no requests`, { field: "dataset" });
-  const items = lines.map(([line, n]) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new ConfigError(`${path}:${n}: not JSON`, { field: "dataset" });
-    }
-    const parsed = DatasetLineSchema.safeParse(value);
-    if (!parsed.success) {
-      throw new ConfigError(
-        `${path}:${n}: expected {"prompt": "…"} or {"messages": [{"role": "user", "content": "…"}]}, optionally with "max_tokens"`,
-        { field: "dataset" },
-      );
-    }
-    return parsed.data as { prompt?: string; messages?: ChatMessage[]; max_tokens?: number };
-  });
+  const parsed = parseDataset(path, text, options.format ?? "auto");
+  if (parsed.format === "mooncake") return traceRequests(path, parsed.trace, tokenizer, options);
+  const items = parsed.items;
   if (options.order === "shuffle") {
     const prng = createPrng(options.seed ?? 0);
     for (let i = items.length - 1; i > 0; i--) {
@@ -63,20 +58,90 @@ export async function loadDataset(path: string, tokenizer: Tokenizer, options: D
     }
   }
   const total = items.length;
-  return items.map((item, index) => {
+  const requests = items.map((item, index) => {
     if (options.onProgress && ((index + 1) % 1000 === 0 || index + 1 === total)) options.onProgress(index + 1, total);
-    const prompt = item.prompt ?? item.messages!.filter((m) => m.role === "user").at(-1)?.content ?? "";
+    const prompt = item.prompt ?? "";
     const tokens = item.messages
       ? item.messages.reduce((n, m) => n + tokenizer.count(m.content), 0)
       : tokenizer.count(prompt);
+    const recorded = item.answer !== undefined && !options.sampledOutput
+      ? Math.max(1, tokenizer.count(item.answer))
+      : undefined;
     const spec: RequestSpec = {
       index,
       prompt,
       promptTokens: tokens,
       requestedInputTokens: tokens,
-      maxTokens: item.max_tokens ?? options.defaultMaxTokens(index),
+      maxTokens: item.maxTokens ?? recorded ?? options.defaultMaxTokens(index),
+      datasetLine: item.line,
     };
     if (item.messages) spec.messages = item.messages;
     return spec;
   });
+  return { format: parsed.format, requests };
+}
+
+/**
+ * A Mooncake trace's requests: each sent at its timestamp (over `traceSpeed`), asking for its output length, with a
+ * prompt of exactly its input length made of one block of `traceBlockTokens` tokens per hash id — the same hash id is
+ * the same block of text, so requests that share hash ids share a prefix as the original traffic did. Blocks are cut
+ * from the corpus at a place the hash id picks, starting at a word, so their token counts add up.
+ */
+function traceRequests(path: string, trace: TraceItem[], tokenizer: Tokenizer, options: DatasetOptions): LoadedDataset {
+  const block = options.traceBlockTokens ?? 512;
+  const speed = options.traceSpeed ?? 1;
+  const corpus = options.corpus ?? "";
+  const ids = tokenizer.encode(corpus.replace(/\s+/g, " "));
+  // Word starts: tokens whose text begins with a space and a letter. A block from one to the next counts as its length.
+  const starts = ids.flatMap((id, i) => (/^ \p{L}/u.test(tokenizer.decode([id])) ? [i] : []));
+  const isStart = new Uint8Array(ids.length);
+  for (const i of starts) isStart[i] = 1;
+  const blocks = new Map<number, number[]>();
+  const blockOf = (hash: number): number[] => {
+    const hit = blocks.get(hash);
+    if (hit) return hit;
+    const prng = createPrng(hash ^ 0x6d6f6f6e);
+    // From a word start to a word start: blocks joined count as the sum of their lengths.
+    let start = starts[prng.int(starts.length)];
+    for (let tries = 0; tries < 200 && !isStart[(start + block) % ids.length]; tries++) {
+      start = starts[prng.int(starts.length)];
+    }
+    const out = Array.from({ length: block }, (_, i) => ids[(start + i) % ids.length]);
+    blocks.set(hash, out);
+    return out;
+  };
+  const t0 = trace[0].timestampMs;
+  const requests: RequestSpec[] = [];
+  const schedule: number[] = [];
+  for (const [index, t] of trace.entries()) {
+    if (t.hashIds.length * block < t.inputLength && t.hashIds.length > 0) {
+      throw new ConfigError(
+        `${path}:${t.line}: input_length ${t.inputLength} is longer than its ${t.hashIds.length} hash ids × ${block} tokens`,
+        { field: "dataset" },
+      );
+    }
+    if ((t.hashIds.length - 1) * block >= t.inputLength && t.hashIds.length > 0) {
+      throw new ConfigError(
+        `${path}:${t.line}: ${t.hashIds.length} hash ids × ${block} tokens are more than input_length ${t.inputLength} needs (hash_ids longer than the input)`,
+        { field: "dataset" },
+      );
+    }
+    const tokens = t.hashIds.length === 0
+      ? Array.from({ length: t.inputLength }, (_, i) => ids[(index * 7919 + i) % ids.length])
+      : t.hashIds.flatMap((h) => blockOf(h)).slice(0, t.inputLength);
+    const prompt = tokenizer.decode(tokens);
+    requests.push({
+      index,
+      prompt,
+      promptTokens: tokenizer.count(prompt),
+      requestedInputTokens: t.inputLength,
+      maxTokens: t.outputLength,
+      datasetLine: t.line,
+    });
+    schedule.push((t.timestampMs - t0) / speed);
+    if (options.onProgress && ((index + 1) % 1000 === 0 || index + 1 === trace.length)) {
+      options.onProgress(index + 1, trace.length);
+    }
+  }
+  return { format: "mooncake", requests, schedule };
 }

@@ -19,6 +19,8 @@ export interface RequestSpec {
    * and APIs that take a raw prompt get `prompt`, which then holds the conversation rendered with a chat template.
    */
   messages?: ChatMessage[];
+  /** The dataset line (or array item) this request came from, 1-based. */
+  datasetLine?: number;
 }
 
 /** One message of a conversation. */

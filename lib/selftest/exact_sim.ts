@@ -16,6 +16,7 @@ export function exactSimParams(ttftMs: number, itlMs: number) {
     decodeBaseMs: itlMs,
     decodePerSeqMs: 0,
     maxBatch: 100_000,
+    prefixCacheBlocks: 0,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { createPrng } from "../sampler/prng.ts";
 import type { SimParams } from "./params.ts";
+import { createPrefixCache } from "./prefix_cache.ts";
 import { createServingModel } from "./serving_model.ts";
 import { createStepClock } from "./timing.ts";
 
@@ -13,6 +14,8 @@ export interface Completion {
   /** The model that serves it (an expert's name for a SambaStudio Composition of Experts). */
   model: string;
   inputTokens: number;
+  /** The prompt as text (messages' contents joined), for the prefix cache; absent: nothing is cached. */
+  promptText?: string;
   maxTokens: number;
   /** `performance.now()` when the request arrived: the server's clock for its own timings starts here. */
   arrival: number;
@@ -26,6 +29,8 @@ export interface Generation {
   tLast: number;
   /** Sequences in the batch when this one was admitted. */
   batchSize: number;
+  /** Input tokens found in the prefix cache (they skipped prefill). */
+  cachedTokens: number;
 }
 
 /** The engine: generates token by token, and reports its timings in SambaNova's field names. */
@@ -50,16 +55,18 @@ export interface Engine {
  */
 export function createEngine(params: SimParams, corpusTokens: readonly string[]): Engine {
   const model = createServingModel(params);
+  const cache = createPrefixCache(params.prefixCacheBlocks);
   const sleepUntil = createStepClock();
   const lineStarts = corpusTokens.flatMap((t, i) => (t.endsWith("\n") && i + 1 < corpusTokens.length ? [i + 1] : []));
   const textPrng = createPrng(params.seed ^ 0x5eed);
   return {
     async generate(c, stop, emit, pause) {
       await model.admit();
-      const g: Generation = { produced: 0, text: "", tFirst: 0, tLast: 0, batchSize: model.inBatch };
+      const cachedTokens = c.promptText === undefined ? 0 : cache.admit(c.promptText, c.inputTokens);
+      const g: Generation = { produced: 0, text: "", tFirst: 0, tLast: 0, batchSize: model.inBatch, cachedTokens };
       try {
         if (stop()) return g;
-        let deadline = performance.now() + model.prefillMs(c.inputTokens);
+        let deadline = performance.now() + model.prefillMs(c.inputTokens - cachedTokens);
         let at = lineStarts.length ? lineStarts[textPrng.int(lineStarts.length)] : textPrng.int(corpusTokens.length);
         while (g.produced < c.maxTokens) {
           await sleepUntil(deadline);

@@ -42,17 +42,26 @@ function parse(
 ): OpenAIRequest | string {
   if (typeof body.model !== "string") return "`model` is required";
   let inputTokens = 0;
+  let promptText = "";
   if (kind === "chat") {
     if (!Array.isArray(body.messages) || body.messages.length === 0) return "`messages` must be a non-empty array";
-    for (const m of body.messages as { content?: unknown }[]) {
-      if (typeof m?.content === "string") inputTokens += ctx.tokens.count(m.content);
-      else if (Array.isArray(m?.content)) {
-        for (const part of m.content) if (typeof part?.text === "string") inputTokens += ctx.tokens.count(part.text);
+    for (const m of body.messages as { role?: unknown; content?: unknown }[]) {
+      if (typeof m?.content === "string") {
+        inputTokens += ctx.tokens.count(m.content);
+        promptText += `<${String(m.role)}>${m.content}`;
+      } else if (Array.isArray(m?.content)) {
+        for (const part of m.content) {
+          if (typeof part?.text === "string") {
+            inputTokens += ctx.tokens.count(part.text);
+            promptText += part.text;
+          }
+        }
       }
     }
   } else {
     if (typeof body.prompt !== "string") return "`prompt` must be a string";
     inputTokens = ctx.tokens.count(body.prompt);
+    promptText = body.prompt;
   }
   const maxTokens = body.max_tokens ?? body.max_completion_tokens ?? ctx.params.defaultMaxTokens;
   if (!Number.isInteger(maxTokens) || (maxTokens as number) < 1) return "`max_tokens` must be a positive integer";
@@ -62,6 +71,7 @@ function parse(
     kind,
     model: body.model,
     inputTokens,
+    promptText,
     maxTokens: maxTokens as number,
     stream: body.stream === true,
     // SambaNova Cloud reports usage (with its timings) in the last chunk whether asked or not.
@@ -75,6 +85,8 @@ function usage(ctx: WireContext, c: OpenAIRequest, g: Generation) {
     prompt_tokens: c.inputTokens,
     completion_tokens: g.produced,
     total_tokens: c.inputTokens + g.produced,
+    // As OpenAI and vLLM report it.
+    prompt_tokens_details: { cached_tokens: g.cachedTokens },
   };
   if (c.flavor !== "sambanova") return base;
   return {

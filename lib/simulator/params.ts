@@ -67,6 +67,11 @@ export const SimParamsSchema = z.object({
   jitter: z.number().min(0).max(2).default(0.08),
   /** Seed of the jitter and of the generated text. @default 1 */
   seed: z.int().min(0).default(1),
+  /**
+   * Prefix cache size in blocks of 64 characters (lib/simulator/prefix_cache.ts): cached leading tokens skip prefill
+   * and are reported as `usage.prompt_tokens_details.cached_tokens`; 0 turns it off. @default 16384
+   */
+  prefixCacheBlocks: z.int().min(0).default(16_384),
   /** Output length when a request sets no `max_tokens`. @default 256 */
   defaultMaxTokens: z.int().min(1).default(256),
   /** Faults to inject (see {@link FaultsSchema}). @default none */

@@ -68,7 +68,15 @@ function parse(
     }
     served = expert;
   }
-  return { version, model: served, inputTokens: ctx.tokens.count(prompt), maxTokens, stream, arrival };
+  return {
+    version,
+    model: served,
+    inputTokens: ctx.tokens.count(prompt),
+    promptText: prompt,
+    maxTokens,
+    stream,
+    arrival,
+  };
 }
 
 function finalItem(ctx: WireContext, c: StudioRequest, g: Generation) {
