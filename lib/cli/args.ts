@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { isAbsolute, resolve } from "node:path";
 import { applyEnv, editDistance, parseRunConfig, safeUrl } from "../config/resolve.ts";
 import { listModels } from "../connectors/openai.ts";
 import {
@@ -617,12 +618,26 @@ export function resolveBenchConfig(argv: readonly string[], env: Record<string, 
   if (parsed.help) return { help: true };
   if (parsed.version) return { help: false, version: true };
   const sources: Record<string, string> = {};
-  const input = applyEnv(parsed.config, env, sources);
+  const input = applyEnv(fromUserFolder(parsed.config, env.INIT_CWD), env, sources);
   const options = { sources, nameOf: flagName };
   if (!parsed.sweep) return { help: false, input, config: parseRunConfig(input, options) };
   // Every value must make a valid run, before the first run starts (the swept field may be one the others need).
   const configs = parsed.sweep.values.map((v) => parseRunConfig({ ...input, [parsed.sweep!.field]: v }, options));
   return { help: false, input, config: configs[0], sweep: { ...parsed.sweep, configs } };
+}
+
+/**
+ * Paths given on the command line are the user's: `deno task` runs in the project's folder and says in INIT_CWD where
+ * the user ran it from, so a relative `--dataset`, `--results-dir` or `--tokenizer` is taken from there.
+ */
+function fromUserFolder(config: RunConfigInput, initCwd: string | undefined): RunConfigInput {
+  if (!initCwd) return config;
+  const out = { ...config };
+  for (const field of ["dataset", "resultsDir", "tokenizer"] as const) {
+    const v = out[field];
+    if (typeof v === "string" && v !== "" && !isAbsolute(v)) out[field] = resolve(initCwd, v);
+  }
+  return out;
 }
 
 /**

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { BENCH_FLAGS, benchHelp, flagName, flagRows, parseBenchArgs, withDiscoveredModel } from "../../lib/cli/args.ts";
+import {
+  BENCH_FLAGS,
+  benchHelp,
+  flagName,
+  flagRows,
+  parseBenchArgs,
+  resolveBenchConfig,
+  withDiscoveredModel,
+} from "../../lib/cli/args.ts";
 import { ConfigError } from "../../lib/errors.ts";
 
 Deno.test("parseBenchArgs() maps the original kit's flags onto the run config", () => {
@@ -181,4 +189,17 @@ Deno.test("withDiscoveredModel(): one model served â†’ used and said; several â†
     [],
     "sim: no lookup",
   );
+});
+
+Deno.test("paths on the command line are the user's: relative to INIT_CWD (deno task runs in the project's folder)", () => {
+  const plan = resolveBenchConfig(["--dataset", "data/x.jsonl", "--results-dir", "out", "--tokenizer", "/abs/t.json"], {
+    INIT_CWD: "/home/u/work",
+  });
+  assert.ok("config" in plan && plan.config);
+  assert.equal(plan.config.dataset, "/home/u/work/data/x.jsonl");
+  assert.equal(plan.config.resultsDir, "/home/u/work/out");
+  assert.equal(plan.config.tokenizer, "/abs/t.json", "absolute stays");
+  const defaults = resolveBenchConfig([], { INIT_CWD: "/home/u/work" });
+  assert.ok("config" in defaults && defaults.config);
+  assert.equal(defaults.config.resultsDir, "data/results", "the default is the project's folder");
 });
