@@ -87,7 +87,9 @@ Deno.test("two runs of the same endpoint with different seeds: no significant di
   for (const key of ["ttft.p50", "e2e.p50", "tpot.p50", "itl.p50"]) {
     assert.equal(row(c, key).verdict, "no significant difference", `${key}: ${JSON.stringify(row(c, key))}`);
   }
-  assert.deepEqual(c.differences, [], `a different seed is the same workload: ${c.differences.join("; ")}`);
+  // (A run this loaded machine flags SUSPECT is said too: that is the client's health, not the workload.)
+  const workload = c.differences.filter((d) => !/health is SUSPECT/.test(d));
+  assert.deepEqual(workload, [], `a different seed is the same workload: ${workload.join("; ")}`);
   await Deno.remove(dir, { recursive: true });
 });
 
