@@ -415,6 +415,33 @@ export function stallChart(
   });
 }
 
+/**
+ * Multi-turn runs: one chart of a per-request figure by turn — every request a dot, the median of each turn a line —
+ * for TTFT (does the growing history slow the first token, or does the prefix cache absorb it?) and input tokens.
+ */
+export function turnsChart(
+  records: readonly RequestRecord[],
+  metric: "ttftMs" | "inputTokens",
+  options: ChartOptions = {},
+): Chart {
+  const label = metric === "ttftMs" ? "TTFT (ms)" : "Input tokens";
+  const id = `by-turn-${metric}`;
+  const title = `${label} by turn`;
+  const data = ok(records).filter((r) => r.turn !== undefined && r[metric] !== null)
+    .map((r) => ({ turn: r.turn!, v: r[metric]!, tip: requestTip(r) }));
+  if (data.length === 0) return emptyChart(id, title, "no multi-turn request");
+  const turns = [...new Set(data.map((d) => d.turn))].sort((a, b) => a - b);
+  return render(id, title, { width: 460, ...options }, {
+    grid: true,
+    x: { label: "Turn →", ticks: turns.length <= 20 ? turns : undefined, tickFormat: "d" },
+    y: { label: `↑ ${label}`, zero: metric === "inputTokens" },
+    marks: [
+      Plot.dot(data, { x: "turn", y: "v", r: 2.5, fill: "#4269d0", fillOpacity: 0.4, title: "tip" }),
+      Plot.line(data, Plot.groupX({ y: "median" }, { x: "turn", y: "v", stroke: "#c0392b", marker: "circle" })),
+    ],
+  });
+}
+
 /** The standard charts of one run: the three scatters, the timeline, the box plots, and client vs server when the
  * server reported timings. */
 export function runCharts(
@@ -427,6 +454,9 @@ export function runCharts(
   const run = [{ label: "this run", records: measured }];
   return [
     ...(server ? [clientServerChart(records, "ttft", chart), clientServerChart(records, "e2e", chart)] : []),
+    ...(records.some((r) => r.turn !== undefined)
+      ? [turnsChart(records, "ttftMs", chart), turnsChart(records, "inputTokens", chart)]
+      : []),
     ttftVsInputChart(records, chart),
     e2eVsOutputChart(records, chart),
     throughputVsOutputChart(records, chart),

@@ -35,4 +35,5 @@ export {
   timelineChart,
   ttftVsInputChart,
   type TurnPoint,
+  turnsChart,
 } from "./charts.ts";

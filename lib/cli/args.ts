@@ -24,6 +24,7 @@ const FLAG_NAMES: Record<string, string> = {
   idleTimeoutS: "--idle-timeout",
   requestTimeoutS: "--request-timeout",
   durationS: "--duration",
+  turnDelayS: "--turn-delay",
 };
 
 /** The CLI flag a config field is set with: `meanInputTokens` → `--mean-input-tokens`. */
@@ -269,6 +270,35 @@ export const BENCH_FLAGS: FlagSpec[] = [
     arg: "FILE.jsonl",
     help:
       'requests from a file: llm-bench JSONL ({"prompt": …} or {"messages": […]}), ShareGPT, OpenAI chat JSONL or a Mooncake trace',
+  },
+  {
+    field: "multiTurn",
+    group: "Requests & datasets",
+    kind: "boolean",
+    help: "multi-turn sessions: a ShareGPT/chat dataset's conversations, or --sessions × --turns synthetic ones",
+  },
+  {
+    field: "sessions",
+    group: "Requests & datasets",
+    kind: "int",
+    arg: "N",
+    help: "synthetic multi-turn: sessions",
+    defaultText: "8",
+  },
+  {
+    field: "turns",
+    group: "Requests & datasets",
+    kind: "int",
+    arg: "T",
+    help: "synthetic multi-turn: turns per session",
+    defaultText: "3",
+  },
+  {
+    field: "turnDelayS",
+    group: "Requests & datasets",
+    kind: "number",
+    arg: "SECONDS",
+    help: "multi-turn: think time between an answer and the next turn",
   },
   {
     field: "sharedPrefixTokens",

@@ -133,6 +133,18 @@ export const RunConfigFields = z.object({
   sharedPrefixTokens: z.int().min(1).max(1_000_000).optional(),
   /** How many different shared prefixes (request i gets prefix i mod G). @default 1 */
   prefixGroups: z.int().min(1).max(100_000).default(1),
+  /**
+   * Multi-turn sessions (README "Multi-turn sessions"): each conversation of a ShareGPT or OpenAI chat dataset, or
+   * `sessions` synthetic ones of `turns` turns, sent turn by turn with the conversation so far — the model's actual
+   * answers included; sessions run concurrently up to the concurrency. @default false
+   */
+  multiTurn: z.boolean().default(false),
+  /** Synthetic multi-turn: how many sessions. @default 8 */
+  sessions: z.int().min(1).max(1_000_000).optional(),
+  /** Synthetic multi-turn: turns per session. @default 3 */
+  turns: z.int().min(1).max(10_000).optional(),
+  /** Multi-turn: think time between an answer and the next turn, seconds. @default 0 */
+  turnDelayS: z.number().min(0).max(MAX_TIMER_S).default(0),
   /** A Mooncake trace's time scale: 2 replays it twice as fast. @default 1 */
   traceSpeed: z.number().positive().max(1_000_000).default(1),
   /** Tokens per hash-id block of a Mooncake trace. @default 512 */
@@ -236,6 +248,17 @@ function checkShards(cfg: z.output<typeof RunConfigFields>, ctx: z.RefinementCtx
     if (cfg.maxNumCompletedRequests !== undefined && cfg.maxNumCompletedRequests < cfg.shards) {
       issue("maxNumCompletedRequests", `must be ≥ {shards} (${cfg.shards}): each shard sends at least one`);
     }
+  }
+  if (!cfg.multiTurn) {
+    for (const f of ["sessions", "turns"] as const) if (cfg[f] !== undefined) issue(f, "needs {multiTurn}");
+    if (cfg.turnDelayS > 0) issue("turnDelayS", "needs {multiTurn}");
+  } else {
+    if (cfg.requestRate !== undefined) issue("multiTurn", "runs sessions in a closed loop: drop {requestRate}");
+    if (cfg.clientThreads > 1) issue("multiTurn", "runs on one measuring thread: drop {clientThreads}");
+    if (cfg.dataset !== undefined && (cfg.sessions !== undefined || cfg.turns !== undefined)) {
+      issue("sessions", "and {turns} make synthetic sessions; a {dataset}'s conversations are its sessions");
+    }
+    if (cfg.sharedPrefixTokens !== undefined) issue("sharedPrefixTokens", "is not combined with {multiTurn} yet");
   }
   if (cfg.sharedPrefixTokens !== undefined) {
     if (cfg.dataset !== undefined) issue("sharedPrefixTokens", "applies to sampled prompts, not to a {dataset}'s");

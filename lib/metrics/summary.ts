@@ -133,6 +133,22 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
     };
   }
   const stalls = stallSummary(ok, readingSpeedOf(context.config));
+  const turnNumbers = [...new Set(ok.map((r) => r.turn).filter((t): t is number => t !== undefined))].sort((a, b) =>
+    a - b
+  );
+  const turns = turnNumbers.length
+    ? turnNumbers.map((turn) => {
+      const rs = ok.filter((r) => r.turn === turn);
+      const ttft = describe(rs.map((r) => r.ttftMs));
+      return {
+        turn,
+        requests: rs.length,
+        ttftP50Ms: ttft.p50,
+        ttftP99Ms: ttft.p99,
+        inputTokensMean: describe(rs.map((r) => r.inputTokens)).mean,
+      };
+    })
+    : undefined;
   const withCache = ok.filter((r) => r.cachedInputTokens !== undefined);
   const cachedTokens = withCache.reduce((n, r) => n + (r.cachedInputTokens ?? 0), 0);
   const cacheInput = withCache.reduce((n, r) => n + (r.inputTokens ?? 0), 0);
@@ -182,6 +198,7 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
     health,
     ...(stalls ? { stalls } : {}),
     ...(cache ? { cache } : {}),
+    ...(turns ? { turns } : {}),
     ...(goodput ? { goodput } : {}),
     errors: {
       rate: records.length > 0 ? failed.length / records.length : null,

@@ -1,6 +1,6 @@
 import { DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, OPEN_LOOP_MAX_IN_FLIGHT, type RunConfig } from "../config/schema.ts";
 import { loadCorpus } from "../sampler/corpus.ts";
-import { loadDataset } from "../sampler/dataset.ts";
+import { loadDataset, loadSessions, type Session } from "../sampler/dataset.ts";
 import {
   type CorpusTable,
   createOutputLengths,
@@ -35,6 +35,8 @@ export interface RunPlan<R extends RequestList = RequestList> {
   schedule?: number[];
   /** The dataset's format, when the requests came from one (`jsonl`, `sharegpt`, `openai-chat`, `mooncake`). */
   datasetFormat?: string;
+  /** Multi-turn: the sessions, sent turn by turn (then `requests` is empty and `max` counts every turn). */
+  sessions?: Session[];
 }
 
 /** Largest number of distinct prompts drawn for a duration-bound run; beyond it they are reused. */
@@ -96,6 +98,7 @@ export async function planRun(
   if ("pieces" in source) return planFromTable(config, source);
   const tokenizer = source;
   const corpus = await loadCorpus();
+  if (config.multiTurn) return await planSessions(config, tokenizer, corpus, options);
   let requests: RequestSpec[];
   let max: number;
   let traceSchedule: number[] | undefined;
@@ -132,6 +135,48 @@ export async function planRun(
     ? OPEN_LOOP_MAX_IN_FLIGHT
     : runConcurrency(config);
   return { requests, warmup, max, concurrency, schedule, ...(format ? { datasetFormat: format } : {}) };
+}
+
+/**
+ * A multi-turn run's plan: the sessions of a dataset's conversations, or `sessions` synthetic ones of `turns` turns
+ * (each turn's message and output length drawn like a sampled request's). `max` counts every turn.
+ */
+async function planSessions(
+  config: RunConfig,
+  tokenizer: Tokenizer,
+  corpus: string,
+  options: PlanOptions,
+): Promise<RunPlan<RequestSpec[]>> {
+  let sessions: Session[];
+  let datasetFormat: string | undefined;
+  if (config.dataset) {
+    const outputLength = createOutputLengths({ ...config, seed: config.seed + 1 });
+    ({ sessions, format: datasetFormat } = await loadSessions(config.dataset, tokenizer, {
+      format: config.datasetFormat,
+      defaultMaxTokens: outputLength,
+      sampledOutput: config.outputTokensFrom === "sampled",
+      onProgress: options.onProgress,
+    }));
+  } else {
+    const sampler = createSampler(config, tokenizer, corpus);
+    sessions = Array.from({ length: config.sessions ?? DEFAULT_CONCURRENCY }, (_, i) => ({
+      id: String(i),
+      system: [],
+      turns: Array.from({ length: config.turns ?? 3 }, () => {
+        const spec = sampler.next();
+        return { user: spec.prompt, maxTokens: spec.maxTokens };
+      }),
+    }));
+  }
+  const total = sessions.reduce((n, s) => n + s.turns.length, 0);
+  return {
+    requests: [],
+    warmup: [],
+    max: config.maxNumCompletedRequests ? Math.min(total, config.maxNumCompletedRequests) : total,
+    concurrency: runConcurrency(config),
+    sessions,
+    ...(datasetFormat ? { datasetFormat } : {}),
+  };
 }
 
 /**

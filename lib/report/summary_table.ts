@@ -113,6 +113,11 @@ export function loadText(
       ? "swept"
       : fmtTokens(c.meanOutputTokens, c.stddevOutputTokens);
     parts.push(`input ${input} tokens, output ${output} tokens`);
+    if (c.multiTurn === true) {
+      parts.push(
+        typeof c.dataset === "string" ? "multi-turn sessions" : `${c.sessions ?? 8} sessions × ${c.turns ?? 3} turns`,
+      );
+    }
     if (typeof c.sharedPrefixTokens === "number") {
       parts.push(
         `shared prefix ${c.sharedPrefixTokens} tokens × ${c.prefixGroups ?? 1} group${c.prefixGroups === 1 ? "" : "s"}`,
@@ -182,6 +187,14 @@ export function headline(summary: RunSummary): [string, string][] {
       ] as [string, string]]
       : []),
     ...(stallText(summary) ? [["Stalls", stallText(summary)!] as [string, string]] : []),
+    ...(summary.turns
+      ? [[
+        "By turn",
+        summary.turns.slice(0, 8).map((t) =>
+          `${t.turn}: TTFT p50 ${formatNumber(t.ttftP50Ms)} ms, ${formatNumber(t.inputTokensMean)} input tokens`
+        ).join(" · ") + (summary.turns.length > 8 ? " · …" : ""),
+      ] as [string, string]]
+      : []),
     ...(summary.cache
       ? [[
         "Prefix cache",

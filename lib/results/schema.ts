@@ -42,6 +42,9 @@ export const RequestRecordSchema = z.object({
   /** The run this request belongs to (its file stem): rows of many runs stay apart when concatenated. */
   runId: z.string().optional(),
   index: z.int().min(0),
+  /** Multi-turn: the session this request belongs to, and its turn (from 1). */
+  sessionId: z.string().optional(),
+  turn: z.int().min(1).optional(),
   /** The dataset line (or JSON array item, 1-based) the request came from. */
   datasetLine: z.int().min(1).optional(),
   status: z.enum(["ok", "error", "aborted"]),
@@ -193,6 +196,14 @@ export const RunSummarySchema = z.object({
   }).optional(),
   /** The dataset the requests came from, by content: two runs of the same file have the same hash; and its format. */
   dataset: z.object({ path: z.string(), sha256: z.string(), bytes: z.int(), format: z.string().optional() }).optional(),
+  /** Multi-turn runs: successful requests by turn, with their TTFT and input tokens. */
+  turns: z.array(z.object({
+    turn: z.int(),
+    requests: z.int(),
+    ttftP50Ms: z.number().nullable(),
+    ttftP99Ms: z.number().nullable(),
+    inputTokensMean: z.number().nullable(),
+  })).optional(),
   /** Prefix caching, when the server reported cached input tokens: their share of all input tokens. */
   cache: z.object({
     cachedInputTokens: z.int(),

@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { parseRunConfig, publicConfig, safeUrl } from "../config/resolve.ts";
-import { type RunConfig, type RunConfigInput, startAtEpochMs } from "../config/schema.ts";
+import { DEFAULT_CONCURRENCY, type RunConfig, type RunConfigInput, startAtEpochMs } from "../config/schema.ts";
 import { createConnector, displayModel } from "../connectors/factory.ts";
 import { preflight } from "../connectors/preflight.ts";
 import type { Connector } from "../connectors/types.ts";
@@ -146,7 +146,7 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     let countTokens: (text: string) => number | Promise<number>;
     if (
       !options.tokenizer && config.tokenizer === undefined && config.dataset === undefined &&
-      config.sharedPrefixTokens === undefined
+      config.sharedPrefixTokens === undefined && !config.multiTurn
     ) {
       // The bundled tokenizer's table of the corpus: prompts are drawn without the tokenizer, as the run needs them.
       // The tokenizer only counts answers a server sends without usage; it loads in its worker meanwhile (against the
@@ -257,6 +257,10 @@ async function datasetIdentity(path: string): Promise<NonNullable<RunSummary["da
 function stemOf(config: RunConfig): string {
   const stem = resultStem({
     ...config,
+    // The workload in the name: a dataset's (or trace's) name, synthetic sessions, else the token means.
+    ...(config.multiTurn && !config.dataset
+      ? { dataset: `sessions${config.sessions ?? DEFAULT_CONCURRENCY}x${config.turns ?? 3}` }
+      : {}),
     model: displayModel(config.model),
     numConcurrentRequests: config.requestRate ? `rate${config.requestRate}` : runConcurrency(config),
   });
@@ -393,6 +397,7 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
     ...common,
     requests: plan.requests,
     maxRequests: plan.max,
+    ...(plan.sessions ? { sessions: plan.sessions, turnDelayMs: config.turnDelayS * 1000 } : {}),
     schedule: plan.schedule && lateMs > 0 ? plan.schedule.map((t) => t - lateMs) : plan.schedule,
     durationMs: config.durationS === undefined ? undefined : Math.max(1, config.durationS * 1000 - lateMs),
     onProgress: options.onProgress,

@@ -2,7 +2,8 @@ import pLimit from "p-limit";
 import type { Connector } from "../connectors/types.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import type { RequestList } from "../plan/plan.ts";
-import type { RequestSpec } from "../sampler/sampler.ts";
+import type { ChatMessage, RequestSpec } from "../sampler/sampler.ts";
+import type { Session } from "../sampler/dataset.ts";
 import { measureRequest, type RequestTimeouts } from "./request.ts";
 
 /** Progress of a run, reported after every finished request. */
@@ -65,6 +66,14 @@ export interface RunOptions {
   schedule?: readonly number[];
   /** Stop sending new requests after this long; those in flight finish (stop reason `duration`). */
   durationMs?: number;
+  /**
+   * Multi-turn sessions (instead of `requests`): each session's turns in order, each sent with the conversation so far
+   * (system messages, earlier turns and the model's actual answers); `concurrency` sessions at once. A session whose
+   * turn fails ends there (its history would be incomplete).
+   */
+  sessions?: readonly Session[];
+  /** Think time between an answer and the session's next turn, ms. @default 0 */
+  turnDelayMs?: number;
   /** Mark every record as warm-up (not counted in the summary). */
   warmup?: boolean;
   /**
@@ -165,7 +174,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     });
   const progress = newProgress(Math.min(options.maxRequests ?? requests.length, options.schedule?.length ?? Infinity));
 
-  const one = async (spec: RequestSpec, scheduledAt?: number) => {
+  const one = async (spec: RequestSpec, scheduledAt?: number, extra?: Partial<RequestRecord>) => {
     if (stop.signal.aborted) return;
     progress.inFlight++;
     const measured = await measureRequest(connector, spec, {
@@ -183,11 +192,13 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     progress.inFlight--;
     if (measured.simulatedServer) simulatedResponses++;
     if (options.warmup) record.warmup = true;
+    if (extra) Object.assign(record, extra);
     records.push(record);
     options.onRecord?.(record);
     countFinished(progress, record);
     progress.elapsedMs = performance.now() - runStart;
     options.onProgress?.({ ...progress });
+    return record;
   };
 
   const max = options.maxRequests ?? requests.length;
@@ -204,12 +215,45 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   }, options.durationMs);
   const halted = () => stop.signal.aborted || sending.signal.aborted;
   try {
-    if (options.schedule) {
+    if (options.sessions) {
+      // Multi-turn: a worker per concurrency slot takes the next session and runs its turns one after another.
+      const sessions = options.sessions;
+      let nextSession = 0;
+      let sent = 0;
+      const worker = async () => {
+        while (!halted() && nextSession < sessions.length && sent < max) {
+          const session = sessions[nextSession++];
+          const history: ChatMessage[] = [...session.system];
+          for (const [t, turn] of session.turns.entries()) {
+            if (halted() || sent >= max) break;
+            if (t > 0 && options.turnDelayMs) {
+              await sleepUntil(performance.now() + options.turnDelayMs, AbortSignal.any([stop.signal, sending.signal]));
+              if (halted()) break;
+            }
+            const messages: ChatMessage[] = [...history, { role: "user", content: turn.user }];
+            const tokens = await options.countTokens(messages.map((m) => m.content).join("\n"));
+            const spec: RequestSpec = {
+              index: sent++,
+              prompt: turn.user,
+              promptTokens: tokens,
+              requestedInputTokens: tokens,
+              maxTokens: turn.maxTokens,
+              messages,
+              ...(turn.line !== undefined ? { datasetLine: turn.line } : {}),
+            };
+            const record = await one(spec, undefined, { sessionId: session.id, turn: t + 1 });
+            if (!record || record.status !== "ok") break;
+            history.push({ role: "user", content: turn.user }, { role: "assistant", content: record.generatedText });
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(options.concurrency, sessions.length) }, worker));
+    } else if (options.schedule) {
       // Open loop: each request is due at its scheduled time, measured from the run's start (no drift), then waits
       // for a slot if a concurrency cap is set; the wait is its client queue time.
       const schedule = options.schedule;
       const limit = pLimit(options.concurrency);
-      const started: Promise<void>[] = [];
+      const started: Promise<unknown>[] = [];
       const wake = AbortSignal.any([stop.signal, sending.signal]);
       for (let i = 0; i < max && i < schedule.length && !halted(); i++) {
         const due = runStart + schedule[i];

@@ -25,6 +25,61 @@ export interface DatasetOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** One turn of a session: the user's message, the output length to ask for, and the dataset line. */
+export interface SessionTurn {
+  user: string;
+  maxTokens: number;
+  line?: number;
+}
+
+/** A multi-turn session: system messages, then turns sent one after another, each with the conversation so far. */
+export interface Session {
+  id: string;
+  system: import("./sampler.ts").ChatMessage[];
+  turns: SessionTurn[];
+}
+
+/**
+ * A dataset's conversations as multi-turn sessions (ShareGPT, OpenAI chat): each turn's output length is its recorded
+ * answer's token count (or drawn, with `sampledOutput` or when there is no answer). A file of single requests has no
+ * turns: a {@link ConfigError}.
+ */
+export async function loadSessions(
+  path: string,
+  tokenizer: Tokenizer,
+  options: DatasetOptions,
+): Promise<{ format: "sharegpt" | "openai-chat"; sessions: Session[] }> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new ConfigError(
+      `cannot read ${path} (${e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message})`,
+      { field: "dataset" },
+    );
+  }
+  const parsed = parseDataset(path, text, options.format ?? "auto");
+  if (parsed.format !== "sharegpt" && parsed.format !== "openai-chat") {
+    throw new ConfigError(
+      `${path}: --multi-turn needs conversations (ShareGPT or OpenAI chat); this file is ${parsed.format}, one request per line`,
+      { field: "dataset" },
+    );
+  }
+  let k = 0;
+  const sessions = parsed.items.map((item, i) => ({
+    id: String(i + 1),
+    system: item.system ?? [],
+    turns: (item.turns ?? [{ user: item.prompt ?? "" }]).map((t) => ({
+      user: t.user,
+      maxTokens: t.answer !== undefined && !options.sampledOutput
+        ? Math.max(1, tokenizer.count(t.answer))
+        : options.defaultMaxTokens(k++),
+      line: item.line,
+    })),
+  }));
+  return { format: parsed.format, sessions };
+}
+
 /** A dataset read into requests: its format, and for a trace the send times (ms from the run's start). */
 export interface LoadedDataset {
   format: Exclude<DatasetFormat, "auto">;

@@ -26,6 +26,10 @@ export interface DatasetItem {
   maxTokens?: number;
   /** The answer the file recorded (ShareGPT, OpenAI chat): its token count is the request's length. */
   answer?: string;
+  /** The whole conversation's turns (user message and the recorded answer), for multi-turn sessions. */
+  turns?: { user: string; answer?: string }[];
+  /** System messages before the first turn. */
+  system?: ChatMessage[];
 }
 
 /** One line of a Mooncake trace. */
@@ -174,12 +178,27 @@ export function parseDataset(path: string, text: string, format: DatasetFormat =
       ) {
         throw fail(path, where(r), "a ShareGPT conversation without a human turn (after any system turn) to send");
       }
+      const system = [...messages];
       messages.push({ role: "user", content: String(human.value ?? human.content) });
       const next = turns[i + 1];
       const answer = next && ROLES[String(next.from ?? next.role ?? "")] === "assistant"
         ? String(next.value ?? next.content ?? "")
         : undefined;
-      return { line: r.line, messages, prompt: messages.at(-1)!.content, ...(answer ? { answer } : {}) };
+      const all: { user: string; answer?: string }[] = [];
+      for (let k = i; k < turns.length; k++) {
+        const role = ROLES[String(turns[k].from ?? turns[k].role ?? "")];
+        const text = String(turns[k].value ?? turns[k].content ?? "");
+        if (role === "user") all.push({ user: text });
+        else if (role === "assistant" && all.length && all.at(-1)!.answer === undefined) all.at(-1)!.answer = text;
+      }
+      return {
+        line: r.line,
+        messages,
+        prompt: messages.at(-1)!.content,
+        ...(answer ? { answer } : {}),
+        turns: all,
+        system,
+      };
     }
     // jsonl and openai-chat
     if (!isObject(v)) throw fail(path, where(r), `expected a JSON object: ${ACCEPTED}`);
@@ -203,6 +222,16 @@ export function parseDataset(path: string, text: string, format: DatasetFormat =
       );
     }
     const messages = (msgs as ChatMessage[]).map((m) => ({ role: m.role, content: m.content }));
+    const system = messages.filter((m, k) =>
+      m.role === "system" && messages.slice(0, k).every((x) => x.role === "system")
+    );
+    const turnsOf: { user: string; answer?: string }[] = [];
+    for (const m of messages) {
+      if (m.role === "user") turnsOf.push({ user: m.content });
+      else if (m.role === "assistant" && turnsOf.length && turnsOf.at(-1)!.answer === undefined) {
+        turnsOf.at(-1)!.answer = m.content;
+      }
+    }
     let answer: string | undefined;
     if (detected === "openai-chat" && messages.at(-1)!.role === "assistant") answer = messages.pop()!.content;
     if (!messages.some((m) => m.role === "user")) throw fail(path, where(r), "no user message to send");
@@ -212,6 +241,7 @@ export function parseDataset(path: string, text: string, format: DatasetFormat =
       prompt: messages.filter((m) => m.role === "user").at(-1)!.content,
       ...(maxTokens ? { maxTokens: maxTokens as number } : {}),
       ...(answer !== undefined ? { answer } : {}),
+      ...(detected === "openai-chat" ? { turns: turnsOf, system } : {}),
     };
   });
   return { format: detected, items };

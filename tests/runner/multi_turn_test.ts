@@ -9,18 +9,21 @@ Deno.test("every turn is sent with the conversation so far, the model's real ans
   // Each answer names the request it answers, so the history can be checked word for word.
   await using server = startScriptedServer((_body, n) => ({ pieces: quirkyStream([`answer`, ` ${n}`]), gapMs: 2 }));
   const dir = await Deno.makeTempDir();
-  await Deno.writeTextFile(`${dir}/chats.json`, JSON.stringify([
-    {
-      conversations: [
-        { from: "system", value: "Be brief." },
-        { from: "human", value: "First question?" },
-        { from: "gpt", value: "A recorded answer of several words here." },
-        { from: "human", value: "And a follow-up?" },
-        { from: "gpt", value: "Short." },
-      ],
-    },
-    { conversations: [{ from: "human", value: "Only one turn." }, { from: "gpt", value: "Fine." }] },
-  ]));
+  await Deno.writeTextFile(
+    `${dir}/chats.json`,
+    JSON.stringify([
+      {
+        conversations: [
+          { from: "system", value: "Be brief." },
+          { from: "human", value: "First question?" },
+          { from: "gpt", value: "A recorded answer of several words here." },
+          { from: "human", value: "And a follow-up?" },
+          { from: "gpt", value: "Short." },
+        ],
+      },
+      { conversations: [{ from: "human", value: "Only one turn." }, { from: "gpt", value: "Fine." }] },
+    ]),
+  );
   const r = await benchmark({
     llmApi: "openai",
     baseUrl: server.baseUrl,
@@ -35,7 +38,9 @@ Deno.test("every turn is sent with the conversation so far, the model's real ans
   const second = byTurn("1", 2);
   const first = byTurn("1", 1);
   assert.ok(second.startOffsetMs >= first.endOffsetMs, "turn 2 after turn 1's answer");
-  const body = server.received.find((b) => JSON.stringify(b).includes("And a follow-up?")) as { messages: { role: string; content: string }[] };
+  const body = server.received.find((b) => JSON.stringify(b).includes("And a follow-up?")) as {
+    messages: { role: string; content: string }[];
+  };
   assert.deepEqual(body.messages.map((m) => m.role), ["system", "user", "assistant", "user"]);
   assert.equal(body.messages[2].content, first.generatedText, "the model's actual answer, not the recorded one");
   assert.match(first.generatedText, /^answer \d$/);
@@ -62,7 +67,10 @@ Deno.test("synthetic sessions on the simulator: input grows turn by turn, and th
     const turns = r.records.filter((x) => x.sessionId === s).sort((a, b) => a.turn! - b.turn!);
     assert.deepEqual(turns.map((x) => x.turn), [1, 2, 3]);
     for (let t = 1; t < 3; t++) {
-      assert.ok(turns[t].inputTokens! > turns[t - 1].inputTokens! + 300, `session ${s} turn ${t + 1} carries the history`);
+      assert.ok(
+        turns[t].inputTokens! > turns[t - 1].inputTokens! + 300,
+        `session ${s} turn ${t + 1} carries the history`,
+      );
       assert.ok(turns[t].startOffsetMs >= turns[t - 1].endOffsetMs + 49, "the think time between turns");
       assert.ok(turns[t].cachedInputTokens! > 0, "the history is in the simulator's prefix cache");
     }
