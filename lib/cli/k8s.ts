@@ -158,7 +158,8 @@ export function manifests(o: K8sOptions): [PersistentVolumeClaim, Job, Job] {
       },
     },
   });
-  const wait = `until [ "$(ls ${dir}/*_shard*of${o.shards}_summary.json 2>/dev/null | wc -l)" -ge ${o.shards} ]; ` +
+  // $$( is how a literal $( is written in a Kubernetes args string (it expands $(VAR) itself).
+  const wait = `until [ "$$(ls ${dir}/*_shard*of${o.shards}_summary.json 2>/dev/null | wc -l)" -ge ${o.shards} ]; ` +
     `do echo "waiting for ${o.shards} shard summaries in ${dir}"; sleep 10; done; ` +
     `exec deno task merge ${dir} --results-dir ${dir}/merged`;
   const merge = new Job({

@@ -143,9 +143,12 @@ export function recordsFromCsv(text: string): RequestRecord[] {
   const recordShape = RequestRecordSchema.shape as unknown as Record<string, Field>;
   const errorShape = RecordErrorSchema.shape as unknown as Record<string, Field>;
   // A field's text back to its type, as its schema takes it: text, then true/false, then a number; empty is null
-  // where the field takes null, "" where it takes text, otherwise absent.
+  // where the field takes null, absent where it is optional, "" where it must be text.
   const typed = (schema: Field, raw: string): unknown => {
-    if (raw === "") return schema.safeParse(null).success ? null : schema.safeParse("").success ? "" : undefined;
+    if (raw === "") {
+      if (schema.safeParse(null).success) return null;
+      return schema.safeParse(undefined).success ? undefined : schema.safeParse("").success ? "" : undefined;
+    }
     if (schema.safeParse(raw).success) return raw;
     if ((raw === "true" || raw === "false") && schema.safeParse(raw === "true").success) return raw === "true";
     return Number(raw);

@@ -154,3 +154,34 @@ Deno.test("recorded answers give the output lengths; a trace's prompts are its h
   );
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("each format is sent: ShareGPT and OpenAI chat without the recorded answer, with its length as max_tokens", async () => {
+  const { benchmark } = await import("../../mod.ts");
+  const { quirkyStream, startScriptedServer } = await import("../_helpers.ts");
+  const tokenizer = await testTokenizer();
+  await using server = startScriptedServer(() => ({ pieces: quirkyStream(["ok"]), gapMs: 1 }));
+  const dir = await Deno.makeTempDir();
+  const answer = "Four, as anyone who counts will tell you.";
+  await Deno.writeTextFile(
+    `${dir}/chat.jsonl`,
+    lines({ messages: [{ role: "user", content: "2+2?" }, { role: "assistant", content: answer }] }),
+  );
+  await Deno.writeTextFile(
+    `${dir}/sg.json`,
+    JSON.stringify([{ conversations: [{ from: "human", value: "Hi" }, { from: "gpt", value: answer }] }]),
+  );
+  await Deno.writeTextFile(`${dir}/p.jsonl`, lines({ prompt: "Plain", max_tokens: 7 }));
+  for (const [file, format] of [["chat.jsonl", "openai-chat"], ["sg.json", "sharegpt"], ["p.jsonl", "jsonl"]]) {
+    const before = server.received.length;
+    const r = await benchmark(
+      { llmApi: "openai", baseUrl: server.baseUrl, model: "m", preflight: false, dataset: `${dir}/${file}` },
+      { writeFiles: false },
+    );
+    assert.equal(r.summary.dataset?.format, format);
+    assert.equal(r.records[0].datasetLine, 1);
+    const body = server.received[before] as { messages: { role: string; content: string }[]; max_tokens: number };
+    assert.ok(body.messages.every((m) => m.role !== "assistant"), `${file}: the recorded answer is not sent`);
+    assert.equal(body.max_tokens, format === "jsonl" ? 7 : tokenizer.count(answer), file);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
