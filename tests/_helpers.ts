@@ -114,3 +114,16 @@ export function fixtureRecord(over: Partial<RequestRecord> = {}): RequestRecord 
     ...over,
   };
 }
+
+const projectRoot = new URL("../", import.meta.url).pathname;
+
+/** Runs `deno task NAME ARGS…` of this project as a user would (a subprocess, no colour); its exit code and output. */
+export async function runTask(name: string, args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--config", `${projectRoot}deno.json`, name, ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
+}

@@ -3,14 +3,14 @@
  * 95 % bootstrap interval and a verdict; what differs between the workloads first; `--fail-on` as a CI gate.
  * @module
  */
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { type ComparedRun, compareRuns, type Comparison } from "../compare/compare.ts";
 import { formatComparisonJson, formatComparisonMarkdown, formatComparisonTable } from "../compare/format.ts";
 import { evaluateGate, type GateOutcome, type GateRule, GateSpecError, parseGate } from "../compare/gate.ts";
 import { loadRunArgument, type RunArgument, RunNotFound } from "../compare/load.ts";
 import type { LoadedRun } from "../results/files.ts";
-import { formatFlagRows, helpWidth, versionText } from "./help.ts";
+import { formatFlagRows, helpWidth } from "./help.ts";
+import { fail, parseTaskArgs } from "./task.ts";
 import { paint, wantsColour } from "./style.ts";
 
 const FORMATS = ["table", "markdown", "json", "html"] as const;
@@ -53,11 +53,6 @@ function help(): string {
     "",
     "Exit codes: 0 compared (gate passed), 1 a gate rule fired, 2 bad input (unreadable run, bad flag or rule).",
   ].join("\n");
-}
-
-function fail(message: string): number {
-  console.error(paint(`error: ${message}`, "bad", wantsColour(Deno.stderr)));
-  return 2;
 }
 
 const named = (name: string, run: LoadedRun): ComparedRun => ({ name, summary: run.summary, records: run.records });
@@ -103,36 +98,16 @@ function pairsOf(args: RunArgument[]): { pairs: [ComparedRun, ComparedRun][]; no
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: "string", default: "table" },
-        output: { type: "string" },
-        "fail-on": { type: "string" },
-        resamples: { type: "string", default: "2000" },
-        seed: { type: "string", default: "1" },
-        "results-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean" },
-      },
-    });
-  } catch (e) {
-    return fail(
-      `${(e as Error).message.split("\n")[0].replace(/\. To specify .*$/, "")} (see deno task compare --help)`,
-    );
-  }
+  const parsed = parseTaskArgs("compare", argv, {
+    format: { type: "string", default: "table" },
+    output: { type: "string" },
+    "fail-on": { type: "string" },
+    resamples: { type: "string", default: "2000" },
+    seed: { type: "string", default: "1" },
+    "results-dir": { type: "string" },
+  }, help);
+  if (typeof parsed === "number") return parsed;
   const { values: flags, positionals } = parsed;
-  if (flags.version) {
-    console.log(versionText());
-    return 0;
-  }
-  if (flags.help) {
-    console.log(help());
-    return 0;
-  }
   const format = flags.format as Format;
   if (!FORMATS.includes(format)) {
     return fail(`--format: accepted values: ${FORMATS.join(", ")} (got "${flags.format}")`);

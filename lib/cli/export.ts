@@ -3,14 +3,13 @@
  * and key configuration as columns (rows of many runs concatenate); `--summaries DIR`: one row per run in a folder.
  * @module
  */
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { loadRunArgument, RunNotFound } from "../compare/load.ts";
 import { recordsCsv, summariesCsv } from "../results/csv.ts";
 import { readSummary } from "../results/files.ts";
 import type { RunSummary } from "../results/schema.ts";
-import { formatFlagRows, helpWidth, versionText } from "./help.ts";
-import { paint, wantsColour } from "./style.ts";
+import { formatFlagRows, helpWidth } from "./help.ts";
+import { fail, parseTaskArgs } from "./task.ts";
 
 function help(): string {
   return [
@@ -38,40 +37,15 @@ function help(): string {
   ].join("\n");
 }
 
-function fail(message: string): number {
-  console.error(paint(`error: ${message}`, "bad", wantsColour(Deno.stderr)));
-  return 2;
-}
-
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: "string", default: "csv" },
-        output: { type: "string" },
-        summaries: { type: "string" },
-        "results-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean" },
-      },
-    });
-  } catch (e) {
-    return fail(
-      `${(e as Error).message.split("\n")[0].replace(/\. To specify .*$/, "")} (see deno task export --help)`,
-    );
-  }
+  const parsed = parseTaskArgs("export", argv, {
+    format: { type: "string", default: "csv" },
+    output: { type: "string" },
+    summaries: { type: "string" },
+    "results-dir": { type: "string" },
+  }, help);
+  if (typeof parsed === "number") return parsed;
   const { values: flags, positionals } = parsed;
-  if (flags.version) {
-    console.log(versionText());
-    return 0;
-  }
-  if (flags.help) {
-    console.log(help());
-    return 0;
-  }
   if (flags.format !== "csv") return fail(`--format: accepted values: csv (got "${flags.format}")`);
   const cwd = Deno.env.get("INIT_CWD") ?? Deno.cwd(); // deno task runs in the project root; paths are the user's
   const resultsDir = flags["results-dir"] ? resolve(cwd, flags["results-dir"]) : resolve(Deno.cwd(), "data/results");

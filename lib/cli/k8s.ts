@@ -6,12 +6,12 @@
  * objects validated against the Kubernetes schema (kubernetes-models), written as YAML.
  * @module
  */
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { resolveBenchConfig } from "./args.ts";
 import { cliMessage } from "./args.ts";
 import { ConfigError } from "../errors.ts";
-import { formatFlagRows, helpWidth, versionText } from "./help.ts";
+import { formatFlagRows, helpWidth } from "./help.ts";
+import { fail, parseTaskArgs } from "./task.ts";
 import { paint, wantsColour } from "./style.ts";
 import "./_quiet_deprecations.ts"; // before the packages: one of theirs imports node:punycode
 import { Job, PersistentVolumeClaim, stringify } from "./_k8s_deps.ts";
@@ -51,11 +51,6 @@ function help(): string {
     "",
     "Exit codes: 0 written, 2 bad input (a bad flag, or bench flags that would not make a valid run).",
   ].join("\n");
-}
-
-function fail(message: string): number {
-  console.error(paint(`error: ${message}`, "bad", wantsColour(Deno.stderr)));
-  return 2;
 }
 
 const KEY_VARS: Record<string, string> = {
@@ -205,38 +200,27 @@ async function main(argv: string[]): Promise<number> {
   const dash = argv.indexOf("--");
   const own = dash < 0 ? argv : argv.slice(0, dash);
   const benchArgs = dash < 0 ? [] : argv.slice(dash + 1);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: own,
-      options: {
-        shards: { type: "string" },
-        image: { type: "string" },
-        secret: { type: "string" },
-        name: { type: "string", default: "llm-bench" },
-        namespace: { type: "string" },
-        "start-in": { type: "string", default: "180" },
-        "start-at": { type: "string" },
-        storage: { type: "string", default: "1Gi" },
-        "storage-class": { type: "string" },
-        cpu: { type: "string", default: "1" },
-        output: { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean" },
-      },
-    });
-  } catch (e) {
-    return fail(`${(e as Error).message.split("\n")[0].replace(/\. To specify .*$/, "")} (see deno task k8s --help)`);
-  }
+  const parsed = parseTaskArgs(
+    "k8s",
+    own,
+    {
+      shards: { type: "string" },
+      image: { type: "string" },
+      secret: { type: "string" },
+      name: { type: "string", default: "llm-bench" },
+      namespace: { type: "string" },
+      "start-in": { type: "string", default: "180" },
+      "start-at": { type: "string" },
+      storage: { type: "string", default: "1Gi" },
+      "storage-class": { type: "string" },
+      cpu: { type: "string", default: "1" },
+      output: { type: "string" },
+    },
+    help,
+    false,
+  );
+  if (typeof parsed === "number") return parsed;
   const f = parsed.values;
-  if (f.version) {
-    console.log(versionText());
-    return 0;
-  }
-  if (f.help) {
-    console.log(help());
-    return 0;
-  }
   const shards = Number(f.shards);
   if (f.shards === undefined || !Number.isInteger(shards) || shards < 1 || shards > 10_000) {
     return fail(

@@ -3,7 +3,6 @@
  * summary and report in --results-dir, with exact statistics from the union of the raw records.
  * @module
  */
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { MergeError, mergeShards } from "../metrics/merge.ts";
 import {
@@ -16,8 +15,9 @@ import {
   writeSummary,
 } from "../results/files.ts";
 import { formatSummaryTable } from "../report/summary_table.ts";
-import { formatFlagRows, helpWidth, versionText } from "./help.ts";
-import { emphasize, paint, wantsColour } from "./style.ts";
+import { formatFlagRows, helpWidth } from "./help.ts";
+import { fail, parseTaskArgs } from "./task.ts";
+import { emphasize, wantsColour } from "./style.ts";
 
 function help(): string {
   return [
@@ -42,11 +42,6 @@ function help(): string {
   ].join("\n");
 }
 
-function fail(message: string): number {
-  console.error(paint(`error: ${message}`, "bad", wantsColour(Deno.stderr)));
-  return 2;
-}
-
 async function shardsAt(path: string): Promise<string[]> {
   const info = await Deno.stat(path).catch(() => null);
   if (!info) throw new MergeError(`${path}: no such file or folder`);
@@ -62,30 +57,12 @@ async function shardsAt(path: string): Promise<string[]> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        "results-dir": { type: "string", default: "data/results" },
-        "allow-partial": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean" },
-      },
-    });
-  } catch (e) {
-    return fail(`${(e as Error).message.split("\n")[0].replace(/\. To specify .*$/, "")} (see deno task merge --help)`);
-  }
+  const parsed = parseTaskArgs("merge", argv, {
+    "results-dir": { type: "string", default: "data/results" },
+    "allow-partial": { type: "boolean" },
+  }, help);
+  if (typeof parsed === "number") return parsed;
   const { values: flags, positionals } = parsed;
-  if (flags.version) {
-    console.log(versionText());
-    return 0;
-  }
-  if (flags.help) {
-    console.log(help());
-    return 0;
-  }
   if (positionals.length === 0) return fail("name the shards to merge (files or folders); see --help");
   const cwd = Deno.env.get("INIT_CWD") ?? Deno.cwd(); // deno task runs in the project root; paths are the user's
   const runs: LoadedRun[] = [];

@@ -25,6 +25,18 @@ export interface DatasetOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** A dataset's text, or a {@link ConfigError} naming the file when it cannot be read. */
+async function readDataset(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    throw new ConfigError(
+      `cannot read ${path} (${e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message})`,
+      { field: "dataset" },
+    );
+  }
+}
+
 /** One turn of a session: the user's message, the output length to ask for, and the dataset line. */
 export interface SessionTurn {
   user: string;
@@ -49,15 +61,7 @@ export async function loadSessions(
   tokenizer: Tokenizer,
   options: DatasetOptions,
 ): Promise<{ format: "sharegpt" | "openai-chat"; sessions: Session[] }> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new ConfigError(
-      `cannot read ${path} (${e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message})`,
-      { field: "dataset" },
-    );
-  }
+  const text = await readDataset(path);
   const parsed = parseDataset(path, text, options.format ?? "auto");
   if (parsed.format !== "sharegpt" && parsed.format !== "openai-chat") {
     throw new ConfigError(
@@ -93,15 +97,7 @@ export interface LoadedDataset {
  * their contents summed); a recorded answer's token count is its request's output length.
  */
 export async function loadDataset(path: string, tokenizer: Tokenizer, options: DatasetOptions): Promise<LoadedDataset> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new ConfigError(
-      `cannot read ${path} (${e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message})`,
-      { field: "dataset" },
-    );
-  }
+  const text = await readDataset(path);
   const parsed = parseDataset(path, text, options.format ?? "auto");
   if (parsed.format === "mooncake") return traceRequests(path, parsed.trace, tokenizer, options);
   const items = parsed.items;

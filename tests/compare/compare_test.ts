@@ -5,8 +5,7 @@ import { benchmark } from "../../mod.ts";
 import { compareRuns, type Comparison, workloadDifferences } from "../../lib/compare/compare.ts";
 import { evaluateGate, parseGate } from "../../lib/compare/gate.ts";
 import { loadRun } from "../../lib/results/files.ts";
-
-const root = new URL("../../", import.meta.url).pathname;
+import { runTask } from "../_helpers.ts";
 
 async function run(dir: string, over: Record<string, unknown> = {}) {
   const r = await benchmark({
@@ -21,15 +20,7 @@ async function run(dir: string, over: Record<string, unknown> = {}) {
   return r.files!.summary;
 }
 
-async function compare(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--config", `${root}deno.json`, "compare", ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
-}
+const compare = (...args: string[]) => runTask("compare", args);
 
 const row = (c: Comparison, key: string) => c.rows.find((r) => `${r.metric}.${r.statistic}` === key)!;
 

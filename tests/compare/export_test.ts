@@ -5,18 +5,9 @@ import assert from "node:assert/strict";
 import { benchmark } from "../../mod.ts";
 import { parseCsv, recordsFromCsv, RUN_COLUMNS, SUMMARY_CSV_HEADER, toCsv } from "../../lib/results/csv.ts";
 import { loadRun } from "../../lib/results/files.ts";
+import { runTask } from "../_helpers.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-
-async function task(name: string, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--config", `${root}deno.json`, name, ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
-}
+const task = (name: string, ...args: string[]) => runTask(name, args);
 
 Deno.test("CSV quoting: commas, quotes, line breaks and leading spaces survive a round trip", () => {
   const rows = [["a,b", 'say "hi"', "two\nlines", " padded", "", 3.5, true, null]];

@@ -3,18 +3,11 @@
 import assert from "node:assert/strict";
 import { Job, parseAllDocuments, PersistentVolumeClaim } from "../../lib/cli/_k8s_deps.ts";
 import { resolveBenchConfig } from "../../lib/cli/args.ts";
+import { runTask } from "../_helpers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
-async function k8s(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--config", `${root}deno.json`, "k8s", ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
-}
+const k8s = (args: string[]) => runTask("k8s", args);
 
 // deno-lint-ignore no-explicit-any
 type Doc = any;

@@ -8,18 +8,9 @@ import { arrivalSchedule } from "../../lib/plan/schedule.ts";
 import { readRecords, readSummary } from "../../lib/results/files.ts";
 import type { RequestRecord } from "../../lib/results/schema.ts";
 import { spawnSimProcess } from "../../lib/simulator/process.ts";
+import { runTask } from "../_helpers.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
-
-async function task(name: string, args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--config", `${root}deno.json`, name, ...args],
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
-}
+const task = runTask;
 
 /** Starts N shards of one run (JOB_COMPLETION_INDEX = 0 … N − 1, one --start-at a few seconds ahead), waits for all. */
 async function shards(n: number, dir: string, base: string, flags: string[]) {

@@ -3,8 +3,7 @@
 // again. A tiny notebook of its own keeps this fast; the project's notebooks are rendered in notebooks_test.ts.
 import assert from "node:assert/strict";
 import { recordedInputsDigest, renderInputsDigest } from "../../lib/notebook/render.ts";
-
-const root = new URL("../../", import.meta.url).pathname;
+import { runTask } from "../_helpers.ts";
 
 function notebook(source: string): string {
   return JSON.stringify({
@@ -18,15 +17,7 @@ function notebook(source: string): string {
   });
 }
 
-async function render(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--config", `${root}deno.json`, "render", ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
-}
+const render = (...args: string[]) => runTask("render", args);
 
 Deno.test("deno task render: same files → same page, left alone unless they change or --force", async () => {
   const dir = await Deno.makeTempDir();
