@@ -397,7 +397,7 @@ export function stallChart(
     const judged = ok(records).some((r) => r.stallCount !== undefined);
     return emptyChart(id, title, judged ? "no answer made its reader wait" : "the records carry no stall figures");
   }
-  const data = stalled.flatMap((r, row) =>
+  const data = stalled.flatMap((r) =>
     (r.stalls ?? []).map((st) => {
       const from = (r.startOffsetMs + st.atMs) / 1000;
       return {
