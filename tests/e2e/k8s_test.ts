@@ -1,6 +1,7 @@
 // `deno task k8s` as a user runs it: the manifests of a run over N pods, validated against the Kubernetes schema
 // (kubernetes-models), the pods' flags a valid run for every index, the committed example valid, bad input refused.
 import assert from "node:assert/strict";
+import "../../lib/cli/_quiet_deprecations.ts"; // as deno task k8s: a dependency imports node:punycode
 import { Job, parseAllDocuments, PersistentVolumeClaim } from "../../lib/cli/_k8s_deps.ts";
 import { resolveBenchConfig } from "../../lib/cli/args.ts";
 import { runTask } from "../_helpers.ts";
