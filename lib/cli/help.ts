@@ -5,32 +5,8 @@
  */
 export { versionText } from "../version.ts";
 
-/** The widest help line, columns. */
-export const HELP_WIDTH = 100;
-
-/** The width help is wrapped to: 100 columns, or the terminal's when it is narrower. */
-export function helpWidth(): number {
-  try {
-    if (Deno.stdout.isTerminal()) return Math.min(HELP_WIDTH, Deno.consoleSize().columns || HELP_WIDTH);
-  } catch {
-    // not a terminal
-  }
-  return HELP_WIDTH;
-}
-
-/** Wraps `text` into lines of at most `width` characters (a word longer than that gets a line of its own). */
-export function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines;
-}
+export { fitHelp, HELP_WIDTH, helpWidth, wrap } from "../text.ts";
+import { HELP_WIDTH, wrap } from "../text.ts";
 
 /**
  * Formats flag rows (`[flag and argument, text]`): the flag and its text on one line when they fit in `width`, else

@@ -5,6 +5,7 @@
  * latency, its CPU time per chunk, and a verdict per level against the accuracy targets.
  * @module
  */
+import { fitHelp } from "../text.ts";
 import { parseArgs } from "node:util";
 import { versionText } from "./help.ts";
 import { describe } from "../metrics/statistics.ts";
@@ -56,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (values.help) {
-    console.log(HELP);
+    console.log(fitHelp(HELP));
     return 0;
   }
   if (values.version) {

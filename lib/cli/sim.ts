@@ -2,6 +2,7 @@
  * `deno task sim`: serves the simulated endpoint on its own, for benchmarking it from another process.
  * @module
  */
+import { fitHelp } from "../text.ts";
 import { parseArgs } from "node:util";
 import { versionText } from "./help.ts";
 import { ConfigError } from "../errors.ts";
@@ -50,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (values.help) {
-    console.log(HELP);
+    console.log(fitHelp(HELP));
     return 0;
   }
   if (values.version) {

@@ -3,6 +3,7 @@
  * whose process was killed before it could write them (the records file holds every request that finished).
  * @module
  */
+import { fitHelp } from "../text.ts";
 import { summarize } from "../metrics/summary.ts";
 import { versionText } from "./help.ts";
 import { readRecords, readRunInfo, readSummary, runFiles, writeSummary } from "../results/files.ts";
@@ -20,7 +21,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (args.length !== 1 || args[0] === "--help" || args[0] === "-h") {
-    console.log(HELP);
+    console.log(fitHelp(HELP));
     return args.length === 1 ? 0 : 2;
   }
   const path = args[0];

@@ -4,7 +4,7 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { versionText } from "./help.ts";
+import { fitHelp, versionText } from "./help.ts";
 import { paint, wantsColour } from "./style.ts";
 
 /** Prints `error: <message>` (red on a terminal) and returns exit code 2. */
@@ -45,7 +45,7 @@ export function parseTaskArgs<O extends Options>(
     return 0;
   }
   if (values.help) {
-    console.log(help());
+    console.log(fitHelp(help()));
     return 0;
   }
   return parsed;

@@ -4,6 +4,7 @@
  * @module
  */
 import { versionText } from "../version.ts";
+import { fitHelp } from "../text.ts";
 import { createHash } from "node:crypto";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { JUPYTER_PYTHON, setupJupyter } from "./setup.ts";
@@ -125,7 +126,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (args.includes("--help") || args.includes("-h")) {
-    console.log(`deno task render [--force] [--out-dir DIR] [notebook.ipynb …]
+    console.log(fitHelp(`deno task render [--force] [--out-dir DIR] [notebook.ipynb …]
 
 Executes each notebook top to bottom on a fresh Deno kernel (simulated endpoint unless its config cell says otherwise)
 and writes self-contained HTML to notebooks/rendered/<name>.html. Default: every notebook in notebooks/.
@@ -133,7 +134,7 @@ and writes self-contained HTML to notebooks/rendered/<name>.html. Default: every
 A page records a digest of what it was made from (the notebook, lib/, mod.ts, deno.json, deno.lock, data/ without
 data/results). A notebook whose page records the digest of today's files is skipped: re-rendering it would change
 only the measurements (a new run), not what the page shows. --force renders it anyway. --out-dir DIR writes the
-pages to DIR instead of notebooks/rendered/.`);
+pages to DIR instead of notebooks/rendered/.`));
     return 0;
   }
   const force = args.includes("--force");
