@@ -208,19 +208,17 @@ function verdictOf(better: Better, low: number, high: number): Verdict {
   return (up === (better === "higher")) ? "better" : "worse";
 }
 
-function rowOf(
+/** A row's figures: both values, their difference and relative change; no interval yet. */
+function baseRow(
   metric: ComparedMetric,
   statistic: BootStatistic | "value",
-  base: GroupedSample,
-  cand: GroupedSample,
-  options: Required<CompareOptions>,
-  salt: number,
+  b: number | null,
+  c: number | null,
+  verdict: Verdict,
+  units: ComparisonRow["units"],
 ): ComparisonRow {
-  const stat: BootStatistic = statistic === "value" ? "mean" : statistic;
-  const b = statisticOf(base, stat);
-  const c = statisticOf(cand, stat);
   const difference = b !== null && c !== null ? c - b : null;
-  const row: ComparisonRow = {
+  return {
     metric: metric.name,
     statistic,
     label: metric.label,
@@ -232,9 +230,25 @@ function rowOf(
     difference,
     relative: difference !== null && b !== null && b !== 0 ? difference / b : null,
     interval: null,
-    verdict: "too few requests",
-    units: { baseline: base.units, candidate: cand.units },
+    verdict,
+    units,
   };
+}
+
+function rowOf(
+  metric: ComparedMetric,
+  statistic: BootStatistic | "value",
+  base: GroupedSample,
+  cand: GroupedSample,
+  options: Required<CompareOptions>,
+  salt: number,
+): ComparisonRow {
+  const stat: BootStatistic = statistic === "value" ? "mean" : statistic;
+  const row = baseRow(metric, statistic, statisticOf(base, stat), statisticOf(cand, stat), "too few requests", {
+    baseline: base.units,
+    candidate: cand.units,
+  });
+  const difference = row.difference;
   const fewest = Math.min(base.units, cand.units);
   const tail = stat === "mean" ? 1 : Math.min(QUANTILE_OF[stat], 1 - QUANTILE_OF[stat]);
   const needValues = stat === "mean" ? MIN_REQUESTS : Math.ceil(MIN_TAIL_VALUES / tail - 1e-9);
@@ -280,22 +294,12 @@ export function compareRuns(baseline: ComparedRun, candidate: ComparedRun, optio
       const b = runValue(metric.name, baseline.summary);
       const c = runValue(metric.name, candidate.summary);
       if (b === null && c === null) return;
-      const difference = b !== null && c !== null ? c - b : null;
       rows.push({
-        metric: metric.name,
-        statistic: "value",
-        label: metric.label,
-        short: metric.short,
-        unit: metric.unit,
-        better: metric.better,
-        baseline: b,
-        candidate: c,
-        difference,
-        relative: difference !== null && b ? difference / b : null,
-        interval: null,
-        verdict: "single value",
+        ...baseRow(metric, "value", b, c, "single value", {
+          baseline: measured(baseline.records).length,
+          candidate: measured(candidate.records).length,
+        }),
         why: "one value per run (the run's wall time): no interval",
-        units: { baseline: measured(baseline.records).length, candidate: measured(candidate.records).length },
       });
       return;
     }
