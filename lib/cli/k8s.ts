@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { resolveBenchConfig } from "./args.ts";
 import { cliMessage } from "./args.ts";
 import { ConfigError } from "../errors.ts";
+import { startAtEpochMs } from "../config/schema.ts";
 import { formatFlagRows, helpWidth } from "./help.ts";
 import { fail, parseTaskArgs } from "./task.ts";
 import { paint, wantsColour } from "./style.ts";
@@ -237,7 +238,7 @@ async function main(argv: string[]): Promise<number> {
   if (reserved) return fail(`${reserved}: set by deno task k8s for every pod; leave it out of the bench flags`);
   let startAt: number;
   if (f["start-at"] !== undefined) {
-    startAt = /^\d+$/.test(f["start-at"]) ? Number(f["start-at"]) : Date.parse(f["start-at"]);
+    startAt = startAtEpochMs(f["start-at"]);
     if (!Number.isFinite(startAt)) return fail(`--start-at: expected ISO 8601 or epoch ms (got "${f["start-at"]}")`);
   } else {
     const inS = Number(f["start-in"]);

@@ -6,6 +6,7 @@
 import { resolve } from "node:path";
 import { MergeError, mergeShards } from "../metrics/merge.ts";
 import {
+  fileSafe,
   type LoadedRun,
   loadRun,
   openRecordWriter,
@@ -77,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const dir = resolve(flags["results-dir"] === "data/results" ? Deno.cwd() : cwd, flags["results-dir"]!);
-  const model = merged.summary.endpoint.model.replace(/\W+/g, "-").replace(/^-+|-+$/g, "") || "model";
+  const model = fileSafe(merged.summary.endpoint.model, "model");
   const files = runFiles(dir, `${model}_${merged.runId}_merged`);
   try {
     await Deno.mkdir(dir, { recursive: true });

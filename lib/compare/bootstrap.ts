@@ -10,7 +10,8 @@ import { createPrng, type Prng } from "../sampler/prng.ts";
 /** A statistic the bootstrap can compute on a (weighted) pooled sample. */
 export type BootStatistic = "mean" | "p50" | "p90" | "p99";
 
-const QUANTILE: Record<Exclude<BootStatistic, "mean">, number> = { p50: 0.5, p90: 0.9, p99: 0.99 };
+/** The quantile each percentile statistic stands for. */
+export const QUANTILE: Record<Exclude<BootStatistic, "mean">, number> = { p50: 0.5, p90: 0.9, p99: 0.99 };
 
 /**
  * One run's values of one metric, grouped by request and prepared for resampling: the pooled values sorted, each with

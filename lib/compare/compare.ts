@@ -10,6 +10,7 @@ import {
   bootstrapDifference,
   type GroupedSample,
   groupedSample,
+  QUANTILE,
   statisticOf,
 } from "./bootstrap.ts";
 
@@ -250,7 +251,7 @@ function rowOf(
   });
   const difference = row.difference;
   const fewest = Math.min(base.units, cand.units);
-  const tail = stat === "mean" ? 1 : Math.min(QUANTILE_OF[stat], 1 - QUANTILE_OF[stat]);
+  const tail = stat === "mean" ? 1 : Math.min(QUANTILE[stat], 1 - QUANTILE[stat]);
   const needValues = stat === "mean" ? MIN_REQUESTS : Math.ceil(MIN_TAIL_VALUES / tail - 1e-9);
   const fewestValues = Math.min(base.values, cand.values);
   if (difference === null) return { ...row, why: "no values on one side" };
@@ -279,8 +280,6 @@ function rowOf(
     resamples: ci.resamples,
   };
 }
-
-const QUANTILE_OF: Record<string, number> = { p50: 0.5, p90: 0.9, p99: 0.99 };
 
 /**
  * Compares a candidate run with a baseline: every figure of {@link COMPARED_METRICS} (p50, p90, p99 and mean of the

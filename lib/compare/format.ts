@@ -6,6 +6,7 @@
 import { formatNumber, loadText, wrapAtDots } from "../report/summary_table.ts";
 import type { Comparison, ComparisonRow } from "./compare.ts";
 import type { GateOutcome } from "./gate.ts";
+import { wrap } from "../text.ts";
 
 /** Name of a row as the gate spells it: `ttft.p99`, `error_rate`. */
 export function rowKey(row: ComparisonRow): string {
@@ -88,7 +89,7 @@ function differencesText(c: Comparison): string[] {
   }
   return [
     "Workloads DIFFER — the figures below compare different things:",
-    ...c.differences.flatMap((d) => wrapped(d, 96).map((l, i) => `${i ? "    " : "  - "}${l}`)),
+    ...c.differences.flatMap((d) => wrap(d, 96).map((l, i) => `${i ? "    " : "  - "}${l}`)),
   ];
 }
 
@@ -97,19 +98,6 @@ function methodText(c: Comparison): string {
   return `95 % intervals: percentile bootstrap over requests (${c.method.resamples} resamples${
     reduced ? ", fewer for figures with very many values" : ""
   }, seed ${c.method.seed}); inter-token gaps resampled by request. "too few (a < b)": a quantile gets an interval when each run has ≥ b values, ${c.method.minTail} of them beyond it; the fewer run has a. Run-level throughput is one value per run: no interval.`;
-}
-
-/** Words wrapped to lines of at most `width` columns. */
-function wrapped(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(" ")) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  return line ? [...lines, line] : lines;
 }
 
 function gateText(outcomes: readonly GateOutcome[]): string[] {
@@ -139,7 +127,7 @@ export function formatComparisonTable(c: Comparison, gate: readonly GateOutcome[
     widths.map((w) => "─".repeat(w)).join("  "),
     ...rows.slice(1).map(line),
     "",
-    ...wrapped(methodText(c), 100),
+    ...wrap(methodText(c), 100),
     ...gateText(gate),
   ].join("\n");
 }

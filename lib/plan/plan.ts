@@ -3,6 +3,7 @@ import { loadCorpus } from "../sampler/corpus.ts";
 import { loadDataset, loadSessions, type Session } from "../sampler/dataset.ts";
 import {
   type CorpusTable,
+  corpusTokenIds,
   createOutputLengths,
   createSampler,
   createTableSampler,
@@ -188,7 +189,7 @@ async function planSessions(
 function sharedPrefixSampler(config: RunConfig, tokenizer: Tokenizer, corpus: string): Sampler {
   const k = config.sharedPrefixTokens!;
   const rest = createSampler({ ...config, meanInputTokens: config.meanInputTokens - k }, tokenizer, corpus);
-  const ids = tokenizer.encode(corpus.replace(/\s+/g, " "));
+  const ids = corpusTokenIds(tokenizer, corpus);
   const prefixes = Array.from({ length: config.prefixGroups }, (_, g) => {
     const start = createPrng(config.seed * 1_000_003 + g + 17).int(ids.length);
     const cut = Array.from({ length: k }, (_, i) => ids[(start + i) % ids.length]);

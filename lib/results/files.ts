@@ -31,13 +31,18 @@ export interface StemParts {
   dataset?: string;
 }
 
+/** A name as a file name's part: non-word characters as `-`, none at either end (`fallback` when nothing is left). */
+export function fileSafe(s: string, fallback: string): string {
+  return s.replace(/\W+/g, "-").replace(/^-+|-+$/g, "") || fallback;
+}
+
 /**
  * `<model>_<in>_<out>_<concurrency>_<mode>_<suffix>` (a dataset run: `<model>_<dataset>_<concurrency>_…`): the model
  * with non-word characters as `-`, and a short unique suffix (UTC time and random hex) so runs never overwrite each
  * other.
  */
 export function resultStem(parts: StemParts, suffix = uniqueSuffix()): string {
-  const clean = (s: string, fallback: string) => s.replace(/\W+/g, "-").replace(/^-+|-+$/g, "") || fallback;
+  const clean = fileSafe;
   const model = clean(parts.model, "model");
   const lengths = parts.dataset
     ? clean(parts.dataset.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, ""), "dataset")

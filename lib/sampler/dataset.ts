@@ -1,7 +1,7 @@
 import { ConfigError } from "../errors.ts";
 import { type DatasetFormat, parseDataset, type TraceItem } from "./formats.ts";
 import { createPrng } from "./prng.ts";
-import type { RequestSpec } from "./sampler.ts";
+import { corpusTokenIds, type RequestSpec } from "./sampler.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
 /** Options of {@link loadDataset}. */
@@ -142,7 +142,7 @@ function traceRequests(path: string, trace: TraceItem[], tokenizer: Tokenizer, o
   const block = options.traceBlockTokens ?? 512;
   const speed = options.traceSpeed ?? 1;
   const corpus = options.corpus ?? "";
-  const ids = tokenizer.encode(corpus.replace(/\s+/g, " "));
+  const ids = corpusTokenIds(tokenizer, corpus);
   // Word starts: tokens whose text begins with a space and a letter. A block from one to the next counts as its length.
   const starts = ids.flatMap((id, i) => (/^ \p{L}/u.test(tokenizer.decode([id])) ? [i] : []));
   const isStart = new Uint8Array(ids.length);
