@@ -16,9 +16,10 @@ import { describeTargets, measurementErrors, targetsFor, verdict } from "../self
 import { measureFloor } from "../selftest/floor.ts";
 import type { ChunkLogEntry } from "../simulator/server.ts";
 import { exactRunConfig, spawnExactSim } from "../selftest/exact_sim.ts";
+import { chooseCpus, pinThisProcess } from "../selftest/cpus.ts";
 
 const HELP = `deno task selftest [--concurrency 1,64,512] [--ttft-ms 50] [--itl-ms 20] [--output-tokens 40]
-                    [--threads 1] [--floor-chunks 300] [--details FILE]
+                    [--threads 1] [--cpus auto] [--floor-chunks 300] [--details FILE]
 
 Starts the simulated endpoint in a separate process with exact timings, runs the client against it at each
 concurrency, and prints measured − true errors (p50, p99, max): the send side (the server's receipt of a request − the
@@ -29,6 +30,9 @@ inter-token p50 ≤ 0.5 ms everywhere.
 
   --threads N      measuring threads (as deno task bench --client-threads N): the connections are spread over N
                    worker threads, each with its own event loop
+  --cpus C         auto (default): on Linux with taskset and two or more CPUs, the client runs on the lower half of
+                   the CPUs and the simulated endpoint on the rest, so neither holds the other's timestamps up — as
+                   with an endpoint on another machine; off: both share every CPU; CLIENT:ENDPOINT lists, e.g. 0:1
   --floor-chunks N chunks for the machine-floor measurement (a bare socket read of the simulator's writes, 20 ms
                    apart) printed above the table; 0 skips it
   --details FILE   also write every request's server send times and client arrival times (epoch ms), one JSON
@@ -47,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
         details: { type: "string" },
         "floor-chunks": { type: "string", default: "300" },
         threads: { type: "string", default: "1" },
+        cpus: { type: "string", default: "auto" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -90,8 +95,24 @@ async function main(argv: string[]): Promise<number> {
     console.error(`error: --floor-chunks: expected a whole number ≥ 0 (got ${JSON.stringify(values["floor-chunks"])})`);
     return 2;
   }
+  let cpus;
+  try {
+    cpus = await chooseCpus(values.cpus!);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    return 2;
+  }
+  if (cpus.split && !await pinThisProcess(cpus.split.client)) {
+    console.error(`error: --cpus: taskset could not pin this process to CPU ${cpus.split.client}`);
+    return 2;
+  }
+  console.error(
+    cpus.split
+      ? `selftest: client on CPU ${cpus.split.client}, simulated endpoint on CPU ${cpus.split.endpoint} — ${cpus.why}`
+      : `selftest: client and simulated endpoint share this machine's CPUs — ${cpus.why}`,
+  );
   console.error(`selftest: exact simulated endpoint in a separate process (TTFT ${ttft} ms, inter-token ${itl} ms)…`);
-  const sim = await spawnExactSim(ttft, itl);
+  const sim = await spawnExactSim(ttft, itl, cpus.split?.endpoint);
   // Requests are drawn in a tokenizer worker: the measuring thread never holds the tokenizer.
   await using tw = await startTokenizerWorker();
   // The server's CPU time (µs) — from the chunk-log endpoint; the log is then emptied for the next level.

@@ -1,4 +1,5 @@
 import pLimit from "p-limit";
+import { createTurns } from "../event_loop.ts";
 import type { Connector } from "../connectors/types.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import type { RequestList } from "../plan/plan.ts";
@@ -163,15 +164,8 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
 
   const records: RequestRecord[] = [];
   let simulatedResponses = 0;
-  // A message to ourselves is delivered after the I/O that is already waiting: a yield that costs no timer tick.
-  const channel = new MessageChannel();
-  const waiting: (() => void)[] = [];
-  channel.port1.onmessage = () => waiting.shift()?.();
-  const yieldToIo = () =>
-    new Promise<void>((resolve) => {
-      waiting.push(resolve);
-      channel.port2.postMessage(0);
-    });
+  // A turn comes after the I/O that is already waiting: a yield that costs no timer tick.
+  const yieldToIo = createTurns();
   const progress = newProgress(Math.min(options.maxRequests ?? requests.length, options.schedule?.length ?? Infinity));
 
   const one = async (spec: RequestSpec, scheduledAt?: number, extra?: Partial<RequestRecord>) => {
@@ -270,8 +264,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       await Promise.all(Array.from({ length: Math.min(options.concurrency, max) }, worker));
     }
   } finally {
-    channel.port1.close();
-    channel.port2.close();
+    yieldToIo.close();
     clearTimeout(timer);
     if (durationTimer !== undefined) clearTimeout(durationTimer);
     options.signal?.removeEventListener("abort", onAbort);

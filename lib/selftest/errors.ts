@@ -16,6 +16,22 @@ export interface MeasurementErrors {
   chunks: number;
 }
 
+/** One request's times on both sides, epoch ms (`deno task selftest --details`). */
+export interface RequestDetail {
+  index: number;
+  /** The client's t0, its last request byte's write (llm-bench's HTTP client), and the server's receipt. */
+  t0: number;
+  written: number | null;
+  receipt: number;
+  /** How long opening a connection took, when the request opened one. */
+  connectMs?: number;
+  /** The client's arrival stamps of the text chunks, and the server's sends of them. */
+  arrivals: number[];
+  sends: number[];
+  clientEnd: number;
+  serverEnd: number | null;
+}
+
 /**
  * Compares what the client measured with the server's own log of when it received each request and sent each chunk
  * (both as epoch ms, so the two processes' clocks agree). Per request: send-side error = server's receipt − client's
@@ -28,9 +44,7 @@ export function measurementErrors(
   records: readonly RequestRecord[],
   runStartEpochMs: number,
   log: Record<string, ChunkLogEntry>,
-  onRequest?: (
-    pair: { index: number; arrivals: number[]; sends: number[]; clientEnd: number; serverEnd: number | null },
-  ) => void,
+  onRequest?: (pair: RequestDetail) => void,
 ): MeasurementErrors {
   const send: number[] = [];
   const ttft: number[] = [];
@@ -53,6 +67,10 @@ export function measurementErrors(
     if (entry.end !== null) e2e.push(runStartEpochMs + r.endOffsetMs - entry.end);
     onRequest?.({
       index: r.index,
+      t0: sent,
+      written: r.requestWrittenMs === undefined ? null : sent + r.requestWrittenMs,
+      receipt: entry.arrival,
+      ...(r.connectMs === undefined ? {} : { connectMs: r.connectMs }),
       arrivals,
       sends: entry.sends,
       clientEnd: runStartEpochMs + r.endOffsetMs,

@@ -20,15 +20,21 @@ export function exactSimParams(ttftMs: number, itlMs: number) {
   };
 }
 
-/** Starts the exact simulator in its own process (chunk log on, HTTP/1.1 server). */
-export function spawnExactSim(ttftMs: number, itlMs: number): Promise<SimProcess> {
+/**
+ * Starts the exact simulator in its own process (chunk log on, HTTP/1.1 server, warmed up before it is used), on
+ * `cpus` when given (see lib/selftest/cpus.ts).
+ */
+export function spawnExactSim(ttftMs: number, itlMs: number, cpus?: string): Promise<SimProcess> {
   return spawnSimProcess([
     "--log-chunks",
     "--http-server",
     "h1",
+    // The selftest's prompts are the sampler's: the table counts them exactly, at a fifth of the tokenizer's CPU.
+    "--token-counter",
+    "table",
     "--params",
     JSON.stringify(exactSimParams(ttftMs, itlMs)),
-  ]);
+  ], { cpus });
 }
 
 /**

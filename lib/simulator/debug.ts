@@ -7,6 +7,7 @@
  */
 import process from "node:process";
 import { createPrng } from "../sampler/prng.ts";
+import type { H1Request } from "./http1.ts";
 import { json, type Streamer } from "./responses.ts";
 import type { Stalls } from "./timing.ts";
 import type { ChunkLogEntry } from "./wire_context.ts";
@@ -14,9 +15,9 @@ import type { ChunkLogEntry } from "./wire_context.ts";
 /** The chunk log and the routes that read it. */
 export interface DebugRoutes {
   /** Starts the log of a generation request carrying `x-request-id` (none without the header). */
-  logRequest(req: Request, arrival: number): ChunkLogEntry | undefined;
+  logRequest(req: H1Request, arrival: number): ChunkLogEntry | undefined;
   /** Answers a debug route, or undefined when `path` is not one. */
-  handle(req: Request, url: URL, path: string, arrival: number): Response | undefined;
+  handle(req: H1Request, url: URL, path: string, arrival: number): Response | undefined;
 }
 
 /** Creates the debug routes of a server that logs chunks. */

@@ -47,6 +47,8 @@ export interface Engine {
   ): Promise<Generation>;
   /** The server's timings in SambaNova's field names and units (seconds, tokens per second). */
   serverMetrics(c: Completion, g: Generation): Record<string, number>;
+  /** Stops its clock (the server is closing). */
+  close(): void;
 }
 
 /**
@@ -99,6 +101,7 @@ export function createEngine(params: SimParams, corpusTokens: readonly string[])
         batch_size_used: g.batchSize,
       };
     },
+    close: () => sleepUntil.close(),
   };
 }
 

@@ -6,15 +6,39 @@
  *
  * It supports what the simulator needs: keep-alive, `content-length` and chunked request bodies, streamed responses
  * (chunked), and a body stream that errors (the connection is dropped, as `Deno.serve` does).
+ *
+ * Being the reference the client is measured against, it keeps its own delays out of the times it logs:
+ * - a request is stamped when the read that completed it resolved, and handled in a turn of its own afterwards (one
+ *   per event-loop tick, see lib/event_loop.ts), so a burst of requests does not hold up the reads — and the receipt
+ *   stamps — of the requests behind it;
+ * - handlers get a light request object ({@link H1Request}: no `Headers`, no body stream), and a streamed answer may be
+ *   a {@link DirectBody}, whose chunks are written as they are sent, with no `ReadableStream` in between.
  * @module
  */
+import { createTurns } from "../event_loop.ts";
 import { CR, LF } from "../wire.ts";
 
-/** Called with `performance.now()` just before the chunk it was registered for is written to its socket. */
-export type WriteHook = (t: number) => void;
+/**
+ * A streamed answer the server writes itself: `run` sends each chunk with `write` — called back with
+ * `performance.now()` just before the chunk's socket write — and resolves when the answer is complete; a rejection
+ * drops the connection (the "reset" fault). `cancelled()` turns true once the client has gone.
+ */
+export type DirectBody = (
+  write: (chunk: Uint8Array, onWrite?: (t: number) => void) => void,
+  cancelled: () => boolean,
+) => Promise<void>;
 
-/** The server's registry of write hooks, by chunk: a handler registers a chunk before enqueueing it. */
-export type WriteHooks = WeakMap<Uint8Array, WriteHook>;
+/** The server's registry of direct bodies, by response: a handler registers one for the (bodiless) response it returns. */
+export type DirectBodies = WeakMap<Response, DirectBody>;
+
+/** What a handler is given: the parts of a `Request` the simulator reads. */
+export interface H1Request {
+  readonly method: string;
+  /** Absolute, as `Request.url`. */
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+  json(): Promise<unknown>;
+}
 
 /** A running server. */
 export interface H1Server {
@@ -35,6 +59,7 @@ export interface H1HandlerInfo {
 
 const encoder = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
+const utf8 = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 const LAST_CHUNK = encoder.encode("0\r\n\r\n");
 const MAX_HEAD = 65_536;
@@ -107,6 +132,48 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   while (at < bytes.length) at += await conn.write(bytes.subarray(at));
 }
 
+/**
+ * Writes a direct body's chunks in order as it sends them, each stamped just before its socket write (a chunk the
+ * socket cannot take yet waits for the one before it, and is stamped when its own write is issued); resolves true
+ * once the body is complete and written, false when the connection should be dropped (the client went away, or the
+ * body broke on purpose).
+ */
+async function writeDirect(conn: Deno.Conn, direct: DirectBody): Promise<boolean> {
+  const queue: [Uint8Array, ((t: number) => void) | undefined][] = [];
+  let writing = false;
+  let broken = false;
+  let drained: (() => void) | undefined;
+  const issue = (framed: Uint8Array, onWrite: ((t: number) => void) | undefined) => {
+    writing = true;
+    onWrite?.(performance.now());
+    conn.write(framed)
+      .then((n) => (n < framed.length ? writeAll(conn, framed.subarray(n)) : undefined))
+      .then(() => {
+        const next = queue.shift();
+        if (next) return issue(next[0], next[1]);
+        writing = false;
+        drained?.();
+      }, () => {
+        broken = true;
+        queue.length = 0;
+        writing = false;
+        drained?.();
+      });
+  };
+  const write = (chunk: Uint8Array, onWrite?: (t: number) => void) => {
+    if (broken || chunk.length === 0) return;
+    if (writing) queue.push([frame(chunk), onWrite]);
+    else issue(frame(chunk), onWrite);
+  };
+  try {
+    await direct(write, () => broken);
+  } catch {
+    return false; // the body broke on purpose: drop the connection, as Deno.serve does
+  }
+  if (writing) await new Promise<void>((resolve) => drained = resolve);
+  return !broken;
+}
+
 function frame(chunk: Uint8Array): Uint8Array {
   const size = encoder.encode(`${chunk.length.toString(16)}\r\n`);
   const out = new Uint8Array(size.length + chunk.length + 2);
@@ -118,16 +185,17 @@ function frame(chunk: Uint8Array): Uint8Array {
 }
 
 /**
- * Serves `handler` on `hostname:port` (0 = any free port). `hooks` lets the handler learn when a chunk is written:
- * see {@link WriteHooks}.
+ * Serves `handler` on `hostname:port` (0 = any free port). A response registered in `direct` has its body written
+ * by the server as the handler sends it: see {@link DirectBody}.
  */
 export function serveH1(
-  options: { hostname: string; port: number; hooks?: WriteHooks },
-  handler: (req: Request, info: H1HandlerInfo) => Response | Promise<Response>,
+  options: { hostname: string; port: number; direct?: DirectBodies },
+  handler: (req: H1Request, info: H1HandlerInfo) => Response | Promise<Response>,
 ): H1Server {
   const listener = Deno.listen({ hostname: options.hostname, port: options.port, transport: "tcp" });
   const conns = new Set<Deno.Conn>();
   const tasks = new Set<Promise<void>>();
+  const turn = createTurns();
   let closing = false;
 
   async function serveConn(conn: Deno.TcpConn): Promise<void> {
@@ -166,16 +234,17 @@ export function serveH1(
       acc = acc.subarray(end);
       const m = /^([A-Z]+) (\S+) HTTP\/1\.([01])$/.exec(lines[0]);
       if (!m) return void await reply(400, "malformed request line");
-      const headers = new Headers();
-      try {
-        for (const line of lines.slice(1)) {
-          const colon = line.indexOf(":");
-          if (colon <= 0) throw new TypeError(line);
-          headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-        }
-      } catch {
-        return void await reply(400, "malformed header line");
+      const fields = new Map<string, string>();
+      for (let i = 1; i < lines.length; i++) {
+        const line = lines[i];
+        const colon = line.indexOf(":");
+        if (colon <= 0) return void await reply(400, "malformed header line");
+        const name = line.slice(0, colon).trim().toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        const seen = fields.get(name);
+        fields.set(name, seen === undefined ? value : `${seen}, ${value}`);
       }
+      const headers = { get: (name: string) => fields.get(name.toLowerCase()) ?? null };
       // The request body.
       let body: Uint8Array | null = null;
       const te = headers.get("transfer-encoding");
@@ -203,14 +272,19 @@ export function serveH1(
       const keepAlive = m[3] === "1"
         ? !/close/i.test(headers.get("connection") ?? "")
         : /keep-alive/i.test(headers.get("connection") ?? "");
-      const req = new Request(`http://${headers.get("host") ?? `${options.hostname}`}${m[2]}`, {
+      const receivedAt = readAt;
+      const bodyBytes = body;
+      const req: H1Request = {
         method: m[1],
+        url: `http://${headers.get("host") ?? options.hostname}${m[2]}`,
         headers,
-        body: m[1] === "GET" || m[1] === "HEAD" ? undefined : body as Uint8Array<ArrayBuffer> | null,
-      });
+        json: () => Promise.resolve().then(() => JSON.parse(bodyBytes ? utf8.decode(bodyBytes) : "")),
+      };
+      // Stamped; handled in a turn of its own, after the reads already waiting (and their stamps).
+      await turn();
       let res: Response;
       try {
-        res = await handler(req, { remoteAddr: conn.remoteAddr as Deno.NetAddr, receivedAt: readAt });
+        res = await handler(req, { remoteAddr: conn.remoteAddr as Deno.NetAddr, receivedAt });
       } catch (e) {
         res = new Response(`handler error: ${(e as Error)?.message ?? e}`, { status: 500 });
       }
@@ -222,7 +296,12 @@ export function serveH1(
         }
       }
       if (!keepAlive) head += "connection: close\r\n";
-      if (!res.body) {
+      const direct = options.direct?.get(res);
+      if (direct) {
+        await writeAll(conn, encoder.encode(`${head}transfer-encoding: chunked\r\n\r\n`));
+        if (!await writeDirect(conn, direct)) return;
+        await writeAll(conn, LAST_CHUNK);
+      } else if (!res.body) {
         await writeAll(conn, encoder.encode(`${head}content-length: 0\r\n\r\n`));
       } else {
         await writeAll(conn, encoder.encode(`${head}transfer-encoding: chunked\r\n\r\n`));
@@ -237,7 +316,6 @@ export function serveH1(
           if (next.done) break;
           if (next.value.length === 0) continue;
           const framed = frame(next.value);
-          options.hooks?.get(next.value)?.(performance.now());
           try {
             await writeAll(conn, framed);
           } catch {
@@ -278,6 +356,7 @@ export function serveH1(
     async shutdown() {
       closing = true;
       listener.close();
+      turn.close();
       await accepting;
       for (const c of conns) {
         try {

@@ -156,10 +156,11 @@ export async function openaiResponse(
 ): Promise<Response> {
   const c = parse(ctx, kind, flavor, arrived.body, arrived.arrival);
   if (typeof c === "string") return openaiError(400, c);
+  if (arrived.warmup) c.promptText = undefined;
   if (c.model !== ctx.params.model) {
     return openaiError(404, `The model \`${c.model}\` does not exist.`, "not_found_error");
   }
-  const fault = ctx.faults.next();
+  const fault = arrived.warmup ? "none" : ctx.faults.next();
   const replaced = await ctx.faults.beforeResponse(fault, dialect);
   if (replaced) return replaced;
   return c.stream ? sse(ctx, c, fault, arrived) : await batch(ctx, c);

@@ -8,12 +8,14 @@ export interface SimProcess {
 
 /**
  * Starts `lib/cli/sim.ts` in its own process on a free port (extra flags: `--params`, `--api-key`, `--log-chunks`)
- * and resolves once it listens — for measuring the client without sharing its process.
+ * and resolves once it listens — for measuring the client without sharing its process. `cpus` (a `taskset` CPU list,
+ * Linux) keeps it on those CPUs.
  */
-export async function spawnSimProcess(args: string[] = []): Promise<SimProcess> {
+export async function spawnSimProcess(args: string[] = [], options: { cpus?: string } = {}): Promise<SimProcess> {
   const root = new URL("../../", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `--config=${root}deno.json`, `${root}lib/cli/sim.ts`, "--port", "0", ...args],
+  const deno = ["run", "-A", `--config=${root}deno.json`, `${root}lib/cli/sim.ts`, "--port", "0", ...args];
+  const child = new Deno.Command(options.cpus ? "taskset" : Deno.execPath(), {
+    args: options.cpus ? ["-c", options.cpus, Deno.execPath(), ...deno] : deno,
     stdout: "piped",
     stderr: "inherit",
     env: { NO_COLOR: "1" },
@@ -25,10 +27,15 @@ export async function spawnSimProcess(args: string[] = []): Promise<SimProcess> 
     if (done) throw new Error(`the simulated endpoint did not start: ${banner}`);
     banner += value;
   }
+  // Whatever it prints later is read and dropped, so a full pipe never blocks it.
+  const draining = (async () => {
+    while (!(await reader.read()).done);
+  })().catch(() => {});
   const stop = async () => {
     child.kill("SIGTERM");
     await child.status;
     await reader.cancel().catch(() => {});
+    await draining;
   };
   return { origin: /(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(banner)![1], stop, [Symbol.asyncDispose]: stop };
 }

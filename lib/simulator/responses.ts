@@ -4,7 +4,7 @@
  * @module
  */
 import { SIMULATED_HEADER } from "../wire.ts";
-import type { WriteHooks } from "./http1.ts";
+import type { DirectBodies } from "./http1.ts";
 
 const encoder = new TextEncoder();
 
@@ -20,24 +20,32 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 export type Send = (text: string, onSent?: (epochMs: number) => void) => void;
 
 /**
- * Makes streamed responses. Under llm-bench's HTTP/1.1 server (`hooks` given) a chunk's `onSent` is called just
- * before its socket write — exact; under `Deno.serve` it is called when the chunk is enqueued, which is earlier.
+ * Makes streamed responses. Under llm-bench's HTTP/1.1 server (`direct` given) the body is a direct one, written chunk
+ * by chunk as it is sent, and a chunk's `onSent` is called just before its socket write — exact; under `Deno.serve`
+ * the body is a `ReadableStream` and `onSent` is called when the chunk is enqueued, which is earlier.
  */
-export function createStreamer(hooks?: WriteHooks) {
+export function createStreamer(direct?: DirectBodies) {
   return (
     contentType: string,
     run: (send: Send, cancelled: () => boolean) => Promise<void>,
   ): Response => {
+    const headers = { "content-type": contentType, "cache-control": "no-cache", [SIMULATED_HEADER]: "1" };
+    if (direct) {
+      const res = new Response(null, { headers });
+      direct.set(res, (write, cancelled) =>
+        run((s, onSent) => {
+          if (cancelled()) return;
+          write(encoder.encode(s), onSent && ((t) => onSent(performance.timeOrigin + t)));
+        }, cancelled));
+      return res;
+    }
     let cancelled = false;
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         run((s, onSent) => {
           if (cancelled) return;
           const bytes = encoder.encode(s);
-          if (onSent) {
-            if (hooks) hooks.set(bytes, (t) => onSent(performance.timeOrigin + t));
-            else onSent(performance.timeOrigin + performance.now());
-          }
+          onSent?.(performance.timeOrigin + performance.now());
           controller.enqueue(bytes);
         }, () => cancelled).then(() => {
           if (!cancelled) controller.close();
@@ -49,9 +57,7 @@ export function createStreamer(hooks?: WriteHooks) {
         cancelled = true;
       },
     });
-    return new Response(body, {
-      headers: { "content-type": contentType, "cache-control": "no-cache", [SIMULATED_HEADER]: "1" },
-    });
+    return new Response(body, { headers });
   };
 }
 

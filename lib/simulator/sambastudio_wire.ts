@@ -130,7 +130,8 @@ export async function sambaStudioResponse(
 ): Promise<Response> {
   const c = parse(ctx, version, stream, arrived.body, arrived.arrival);
   if (c instanceof Response) return c;
-  const fault = ctx.faults.next();
+  if (arrived.warmup) c.promptText = undefined;
+  const fault = arrived.warmup ? "none" : ctx.faults.next();
   const replaced = await ctx.faults.beforeResponse(fault, dialect);
   if (replaced) return replaced;
   return c.stream ? ndjson(ctx, c, fault, arrived) : await batch(ctx, c);

@@ -4,28 +4,52 @@
  * @module
  */
 
+import { createTurns } from "../event_loop.ts";
+
 /**
  * Sleeps until `performance.now()` reaches `at`, sharing one timer among every sleeper due in the same millisecond
  * (timers have millisecond resolution anyway): with hundreds of streams decoding in step, one timer per step instead
  * of one per stream — CPU the simulator no longer takes from a client measuring on the same cores.
  */
-export function createStepClock(): (at: number) => Promise<void> {
+export function createStepClock(): StepClock {
   const due = new Map<number, (() => void)[]>();
-  return (at) => {
+  const turn = createTurns();
+  // The sleepers of a step wake in slices of at most SLICE_MS of their work (each writes its chunk), with a turn of
+  // the event loop between slices: hundreds of streams stepping at once never keep the server from its sockets —
+  // from reading, and stamping, the requests that arrive meanwhile — for longer than a slice.
+  const wakeAll = async (list: (() => void)[]) => {
+    let slice = performance.now();
+    for (const wake of list) {
+      wake();
+      await null; // the woken sequence runs to its next sleep first
+      if (performance.now() - slice > SLICE_MS) {
+        await turn();
+        slice = performance.now();
+      }
+    }
+  };
+  const sleep = (at: number) => {
     const slot = Math.ceil(at);
-    return new Promise((resolve) => {
+    return new Promise<void>((resolve) => {
       let list = due.get(slot);
       if (!list) {
         due.set(slot, list = []);
         setTimeout(() => {
           due.delete(slot);
-          for (const wake of list!) wake();
+          void wakeAll(list!);
         }, Math.max(0, slot - performance.now()));
       }
       list.push(resolve);
     });
   };
+  return Object.assign(sleep, { close: () => turn.close() });
 }
+
+/** How long a slice of a step's work may run before the event loop gets a turn, ms. */
+const SLICE_MS = 0.3;
+
+/** {@link createStepClock}'s sleep; `close()` when the server stops. */
+export type StepClock = ((at: number) => Promise<void>) & { close(): void };
 
 /** Waits that the server can cut short: `wait(ms)` resolves after `ms`, or at once on `releaseAll()`. */
 export interface Stalls {

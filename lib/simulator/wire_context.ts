@@ -25,4 +25,6 @@ export interface Arrived {
   body: Record<string, unknown>;
   arrival: number;
   log?: ChunkLogEntry;
+  /** The server's own warm-up request: no fault, no prefix cache. */
+  warmup?: boolean;
 }

@@ -177,3 +177,40 @@ Deno.test("h1 server: the chunk log's send times are taken just before each writ
   assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
   assert.match(text, /"completion_tokens":2/);
 });
+
+for (const httpServer of ["deno", "h1"] as const) {
+  Deno.test(`simulated endpoint warms itself up without a trace: no count, no log, no fault used (${httpServer})`, async () => {
+    await using s = startSimServer({
+      tokenizer: await testTokenizer(),
+      corpus: await loadCorpus(),
+      params: { jitter: 0, prefillBaseMs: 1, decodeBaseMs: 1, faults: { plan: ["status-500", "none"] } },
+      httpServer,
+      logChunks: true,
+    });
+    const answered = await s.warm({ requests: 24, concurrency: 8 });
+    assert.equal(answered, 24, "every warm-up request answered, whatever the fault plan says");
+    assert.equal(s.stats().requests, 0);
+    assert.deepEqual(s.stats().lastBodies, []);
+    const log = await (await fetch(`${s.origin}/debug/chunk-log`)).json();
+    assert.deepEqual(log, {}, "nothing logged");
+    // The plan starts with the first real request: a 500, then a normal answer.
+    const first = await post(`${s.baseUrl}/chat/completions`, {
+      model: "llm-bench-sim",
+      messages: [{ role: "user", content: "Hi" }],
+      max_tokens: 2,
+    });
+    assert.equal(first.status, 500);
+    await first.body?.cancel();
+    const second = await post(`${s.baseUrl}/completions`, { model: "llm-bench-sim", prompt: "Hi", max_tokens: 2 });
+    assert.equal(second.status, 200);
+    assert.equal((await second.json()).usage.completion_tokens, 2);
+    assert.equal(s.stats().requests, 2);
+  });
+}
+
+Deno.test("simulated endpoint (h1 server): a body that is JSON but not an object is a 400, not a crash", async () => {
+  await using s = await sim({}, undefined, "h1");
+  const res = await post(`${s.baseUrl}/chat/completions`, [1, 2]);
+  assert.equal(res.status, 400);
+  assert.match((await res.json()).error.message, /must be a JSON object/);
+});
