@@ -5,9 +5,13 @@
 import process from "node:process";
 import { createOpenAIConnector } from "../lib/connectors/openai.ts";
 import { spawnExactSim } from "../lib/selftest/exact_sim.ts";
+import { pinForMeasurement } from "../lib/selftest/cpus.ts";
 
 const [streams, tokens, waves] = [Deno.args[0] ?? "512", Deno.args[1] ?? "100", Deno.args[2] ?? "2"].map(Number);
-const sim = await spawnExactSim(50, 20);
+// Client and endpoint on cores of their own where the machine allows, as deno task selftest does.
+const pinned = await pinForMeasurement();
+console.error(pinned.line);
+const sim = await spawnExactSim(50, 20, pinned.endpointCpus);
 const serverCpuUs = async () => {
   const res = await fetch(`${sim.origin}/debug/chunk-log`);
   await res.body?.cancel();

@@ -6,11 +6,15 @@ import { describe } from "../lib/metrics/statistics.ts";
 import type { RequestRecord } from "../lib/results/schema.ts";
 import { executeRun, prepareRun } from "../lib/runner/pipeline.ts";
 import { exactRunConfig, spawnExactSim } from "../lib/selftest/exact_sim.ts";
+import { pinForMeasurement } from "../lib/selftest/cpus.ts";
 import type { ChunkLogEntry } from "../lib/simulator/server.ts";
 
 const levels = (Deno.args[0] ?? "64").split(",").map(Number);
 const warmConnections = Deno.args[1] !== "cold";
-await using sim = await spawnExactSim(50, 20);
+// Client and endpoint on cores of their own where the machine allows, as deno task selftest does.
+const pinned = await pinForMeasurement();
+console.error(pinned.line);
+await using sim = await spawnExactSim(50, 20, pinned.endpointCpus);
 const f = (xs: number[]) => {
   const d = describe(xs);
   return `p50 ${d.p50?.toFixed(2)}  p99 ${d.p99?.toFixed(2)}  max ${d.max?.toFixed(2)}`;

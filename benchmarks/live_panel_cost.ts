@@ -10,6 +10,7 @@ import { newProgress } from "../lib/runner/runner.ts";
 import { executeRun, prepareRun } from "../lib/runner/pipeline.ts";
 import { startTokenizerWorker } from "../lib/plan/tokenizer_worker.ts";
 import { exactRunConfig, spawnExactSim } from "../lib/selftest/exact_sim.ts";
+import { pinForMeasurement } from "../lib/selftest/cpus.ts";
 import { measurementErrors } from "../lib/selftest/errors.ts";
 import type { ChunkLogEntry } from "../lib/simulator/server.ts";
 import { fixtureRecord } from "../tests/_helpers.ts";
@@ -48,7 +49,10 @@ console.log(
 );
 
 // 2. The selftest's figures with and without the panel.
-const sim = await spawnExactSim(50, 20);
+// Client and endpoint on cores of their own where the machine allows, as deno task selftest does.
+const pinned = await pinForMeasurement();
+console.error(pinned.line);
+const sim = await spawnExactSim(50, 20, pinned.endpointCpus);
 await using tw = await startTokenizerWorker();
 const devNull = Deno.openSync("/dev/null", { write: true });
 const enc = new TextEncoder();

@@ -16,7 +16,7 @@ import { describeTargets, measurementErrors, targetsFor, verdict } from "../self
 import { measureFloor } from "../selftest/floor.ts";
 import type { ChunkLogEntry } from "../simulator/server.ts";
 import { exactRunConfig, spawnExactSim } from "../selftest/exact_sim.ts";
-import { chooseCpus, pinThisProcess } from "../selftest/cpus.ts";
+import { pinForMeasurement } from "../selftest/cpus.ts";
 
 const HELP = `deno task selftest [--concurrency 1,64,512] [--ttft-ms 50] [--itl-ms 20] [--output-tokens 40]
                     [--threads 1] [--cpus auto] [--floor-chunks 300] [--details FILE]
@@ -95,24 +95,16 @@ async function main(argv: string[]): Promise<number> {
     console.error(`error: --floor-chunks: expected a whole number ≥ 0 (got ${JSON.stringify(values["floor-chunks"])})`);
     return 2;
   }
-  let cpus;
+  let pinned;
   try {
-    cpus = await chooseCpus(values.cpus!);
+    pinned = await pinForMeasurement(values.cpus!);
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
     return 2;
   }
-  if (cpus.split && !await pinThisProcess(cpus.split.client)) {
-    console.error(`error: --cpus: taskset could not pin this process to CPU ${cpus.split.client}`);
-    return 2;
-  }
-  console.error(
-    cpus.split
-      ? `selftest: client on CPU ${cpus.split.client}, simulated endpoint on CPU ${cpus.split.endpoint} — ${cpus.why}`
-      : `selftest: client and simulated endpoint share this machine's CPUs — ${cpus.why}`,
-  );
+  console.error(`selftest: ${pinned.line}`);
   console.error(`selftest: exact simulated endpoint in a separate process (TTFT ${ttft} ms, inter-token ${itl} ms)…`);
-  const sim = await spawnExactSim(ttft, itl, cpus.split?.endpoint);
+  const sim = await spawnExactSim(ttft, itl, pinned.endpointCpus);
   // Requests are drawn in a tokenizer worker: the measuring thread never holds the tokenizer.
   await using tw = await startTokenizerWorker();
   // The server's CPU time (µs) — from the chunk-log endpoint; the log is then emptied for the next level.

@@ -90,3 +90,20 @@ export async function chooseCpus(spec: string): Promise<{ split?: CpuSplit; why:
   if (!await hasTaskset()) return { why: "not pinned (taskset, from util-linux, is not installed)" };
   return { split, why: "cores of their own (--cpus auto; --cpus off to share them)" };
 }
+
+/**
+ * Chooses the split `spec` asks for (see {@link chooseCpus}) and pins this process to the client's part; resolves with
+ * the endpoint's CPUs (undefined: not pinned) and a line saying where each runs. Throws a one-line error for a bad
+ * `spec` or a pin that failed.
+ */
+export async function pinForMeasurement(spec = "auto"): Promise<{ endpointCpus?: string; line: string }> {
+  const { split, why } = await chooseCpus(spec);
+  if (!split) return { line: `client and endpoint share this machine's CPUs — ${why}` };
+  if (!await pinThisProcess(split.client)) {
+    throw new TypeError(`--cpus: taskset could not pin this process to CPU ${split.client}`);
+  }
+  return {
+    endpointCpus: split.endpoint,
+    line: `client on CPU ${split.client}, endpoint on CPU ${split.endpoint} — ${why}`,
+  };
+}

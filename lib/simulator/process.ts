@@ -2,6 +2,8 @@
 export interface SimProcess {
   /** e.g. `http://127.0.0.1:41234`; the OpenAI base URL is `${origin}/v1`. */
   readonly origin: string;
+  /** Its process id. */
+  readonly pid: number;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -9,11 +11,15 @@ export interface SimProcess {
 /**
  * Starts `lib/cli/sim.ts` in its own process on a free port (extra flags: `--params`, `--api-key`, `--log-chunks`)
  * and resolves once it listens — for measuring the client without sharing its process. `cpus` (a `taskset` CPU list,
- * Linux) keeps it on those CPUs.
+ * Linux) keeps it on those CPUs; `v8Flags` go to its V8.
  */
-export async function spawnSimProcess(args: string[] = [], options: { cpus?: string } = {}): Promise<SimProcess> {
+export async function spawnSimProcess(
+  args: string[] = [],
+  options: { cpus?: string; v8Flags?: string[] } = {},
+): Promise<SimProcess> {
   const root = new URL("../../", import.meta.url).pathname;
-  const deno = ["run", "-A", `--config=${root}deno.json`, `${root}lib/cli/sim.ts`, "--port", "0", ...args];
+  const v8 = options.v8Flags?.length ? [`--v8-flags=${options.v8Flags.join(",")}`] : [];
+  const deno = ["run", "-A", ...v8, `--config=${root}deno.json`, `${root}lib/cli/sim.ts`, "--port", "0", ...args];
   const child = new Deno.Command(options.cpus ? "taskset" : Deno.execPath(), {
     args: options.cpus ? ["-c", options.cpus, Deno.execPath(), ...deno] : deno,
     stdout: "piped",
@@ -37,5 +43,10 @@ export async function spawnSimProcess(args: string[] = [], options: { cpus?: str
     await reader.cancel().catch(() => {});
     await draining;
   };
-  return { origin: /(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(banner)![1], stop, [Symbol.asyncDispose]: stop };
+  return {
+    origin: /(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(banner)![1],
+    pid: child.pid,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }
