@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { readRecords, readSummary } from "../../lib/results/files.ts";
 import { spawnSimProcess } from "../../lib/simulator/process.ts";
-import { quirkyStream, startScriptedServer } from "../_helpers.ts";
+import { quirkyStream, runTask, startScriptedServer } from "../_helpers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -496,4 +496,41 @@ Deno.test("a run that fails while its simulator is starting leaves nothing runni
   clearTimeout(guard);
   assert.equal(out.signal, null, "the process had to be killed: something was left running");
   assert.match(new TextDecoder().decode(out.stdout), /meanInputTokens: must be ≥/);
+});
+
+Deno.test("deno task sim: --token-counter table counts the sampler's prompts exactly with no tokenizer loaded; a bad value is one line", async () => {
+  const bad = await runTask("sim", ["--token-counter", "bpe"]);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr.trim().split("\n").at(-1), 'error: --token-counter: expected tokenizer or table (got "bpe")');
+  await withSim(["--token-counter", "table", "--params", '{"jitter": 0}'], async (origin) => {
+    const cwd = await Deno.makeTempDir();
+    const r = await bench([
+      "--llm-api",
+      "openai",
+      "--base-url",
+      `${origin}/v1`,
+      "--model",
+      "llm-bench-sim",
+      "--mean-input-tokens",
+      "300",
+      "--stddev-input-tokens",
+      "50",
+      "--mean-output-tokens",
+      "5",
+      "--max-num-completed-requests",
+      "6",
+    ], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    const records = await readRecords(`${cwd}/${filesFrom(r.stdout).records}`);
+    assert.equal(records.length, 6);
+    for (const rec of records) {
+      assert.equal(rec.inputTokenSource, "server");
+      assert.equal(
+        rec.inputTokens,
+        rec.requestedInputTokens,
+        `request ${rec.index}: the server counted what was asked`,
+      );
+    }
+    assert.ok(new Set(records.map((rec) => rec.inputTokens)).size > 1, "prompts of several lengths");
+  });
 });
