@@ -387,9 +387,12 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
   // A common start (--start-at): wait for it; a shard that is late shortens its duration and keeps the schedule's
   // times (arrivals already due go out at once), so every shard stops at the common start + the duration.
   let lateMs = 0;
+  // The run's clock starts here; the lateness is measured on it, so the schedule's times land on the common clock.
+  let clockStart: number | undefined;
   if (startAt !== undefined) {
     await waitUntilEpoch(startAt, options.signal);
-    lateMs = Math.max(0, Date.now() - startAt);
+    clockStart = performance.now();
+    lateMs = Math.max(0, performance.timeOrigin + clockStart - startAt);
   }
   const monitor = startClientMonitor();
   const before = connector.httpClient?.stats ? { ...connector.httpClient.stats } : undefined;
@@ -414,7 +417,7 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
       warmConnections: config.warmConnections,
     })
     : undefined;
-  const run = threaded ?? await runBenchmark(measured);
+  const run = threaded ?? await runBenchmark({ ...measured, clockStart });
   const clientLoad = monitor.stop();
   if (threaded) {
     // The main thread only relayed: the lag that matters is the measuring threads'.
