@@ -1,7 +1,7 @@
 /**
  * Warming the per-request path before a run's clock starts: the first wave of a run is the first time its code runs,
  * so V8 runs it cold (interpreted, unoptimised) exactly when hundreds of requests start at once. Here the same
- * connector code — request building, the HTTP client, stream parsing, the record — runs a few hundred times against a
+ * connector code — request building, the HTTP client, stream parsing, the record — runs 64 times (default) against a
  * stand-in server on 127.0.0.1 that answers in the endpoint's wire format, so the real first wave starts warm. Nothing
  * is sent to the endpoint.
  * @module
@@ -103,7 +103,7 @@ export function standIn(answer: Uint8Array): { port: number; close(): Promise<vo
 }
 
 /**
- * Runs `count` requests shaped like the run's (its first request spec, its API, connector and HTTP client) against a
+ * Runs `count` requests (default 64) shaped like the run's (its first request spec, its API, connector and HTTP client) against a
  * stand-in server, `concurrency` at a time, and throws nothing away but time: nothing is recorded or sent to the
  * endpoint. Resolves with how many of them succeeded (all, unless the wire format's stand-in is wrong).
  */
@@ -117,7 +117,7 @@ export async function warmRequestPath(
   const server = standIn(answerFor(path));
   const connector = createConnector(config, { baseUrl: `http://127.0.0.1:${server.port}${path}` });
   try {
-    const count = options.count ?? 256;
+    const count = options.count ?? 64;
     const run = await runBenchmark({
       connector,
       requests: Array.from({ length: count }, (_, index) => ({ ...spec, index })),
