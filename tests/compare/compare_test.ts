@@ -75,9 +75,14 @@ Deno.test("two runs of the same endpoint with different seeds: no significant di
   const out = await compare(a, b, "--format", "json", "--fail-on", "ttft.p50>+10%,tpot.p50>+10%,e2e.p50>+10%");
   assert.equal(out.code, 0, out.stdout);
   const c = JSON.parse(out.stdout) as Comparison;
-  for (const key of ["ttft.p50", "e2e.p50", "tpot.p50", "itl.p50"]) {
+  for (const key of ["ttft.p50", "e2e.p50", "tpot.p50"]) {
     assert.equal(row(c, key).verdict, "no significant difference", `${key}: ${JSON.stringify(row(c, key))}`);
   }
+  // Inter-token latency pools thousands of gaps: its interval is narrow, and two runs on this loaded machine drift
+  // apart by a few percent often enough to be "significant" (deno task perf:false-alarms: ITL p50 in 2 of 20 identical
+  // pairs). What must hold is what a gate with a threshold sees: no real change.
+  const itl = row(c, "itl.p50");
+  assert.ok(Math.abs(itl.relative!) < 0.1, `itl.p50 moved ${(100 * itl.relative!).toFixed(1)} % between two seeds`);
   // (A run this loaded machine flags SUSPECT is said too: that is the client's health, not the workload.)
   const workload = c.differences.filter((d) => !/health is SUSPECT/.test(d));
   assert.deepEqual(workload, [], `a different seed is the same workload: ${workload.join("; ")}`);
