@@ -164,7 +164,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
 
   const records: RequestRecord[] = [];
   let simulatedResponses = 0;
-  // A turn comes after the I/O that is already waiting: a yield that costs no timer tick.
+  // A turn of the event loop in which the sockets are polled (lib/event_loop.ts): reads already waiting come first.
   const yieldToIo = createTurns();
   const progress = newProgress(Math.min(options.maxRequests ?? requests.length, options.schedule?.length ?? Infinity));
 
@@ -208,6 +208,8 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     sending.abort();
   }, options.durationMs);
   const halted = () => stop.signal.aborted || sending.signal.aborted;
+  // What cuts a wait before the next request short: the run stopping, or its sending.
+  const wake = AbortSignal.any([stop.signal, sending.signal]);
   try {
     if (options.sessions) {
       // Multi-turn: a worker per concurrency slot takes the next session and runs its turns one after another.
@@ -221,7 +223,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
           for (const [t, turn] of session.turns.entries()) {
             if (halted() || sent >= max) break;
             if (t > 0 && options.turnDelayMs) {
-              await sleepUntil(performance.now() + options.turnDelayMs, AbortSignal.any([stop.signal, sending.signal]));
+              await sleepUntil(performance.now() + options.turnDelayMs, wake);
               if (halted()) break;
             }
             const messages: ChatMessage[] = [...history, { role: "user", content: turn.user }];
@@ -248,7 +250,6 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       const schedule = options.schedule;
       const limit = pLimit(options.concurrency);
       const started: Promise<unknown>[] = [];
-      const wake = AbortSignal.any([stop.signal, sending.signal]);
       for (let i = 0; i < max && i < schedule.length && !halted(); i++) {
         const due = runStart + schedule[i];
         await sleepUntil(due, wake);

@@ -1,6 +1,7 @@
 import type { ChunkLogEntry } from "../simulator/server.ts";
 import type { RequestRecord, Statistics } from "../results/schema.ts";
 import { describe } from "../metrics/statistics.ts";
+import { arrivalsOf } from "../metrics/stalls.ts";
 
 /** Measured − true, per metric, over a set of requests. */
 export interface MeasurementErrors {
@@ -57,8 +58,7 @@ export function measurementErrors(
     if (r.status !== "ok" || r.ttftMs === null || !entry || entry.sends.length === 0) continue;
     requests++;
     const sent = runStartEpochMs + r.startOffsetMs;
-    const arrivals = [sent + r.ttftMs];
-    for (const gap of r.interTokenLatenciesMs) arrivals.push(arrivals[arrivals.length - 1] + gap);
+    const arrivals = arrivalsOf(r).map((t) => sent + t);
     send.push(entry.arrival - sent);
     ttft.push((arrivals[0] - sent) - (entry.sends[0] - entry.arrival));
     const n = Math.min(arrivals.length, entry.sends.length);
