@@ -7,7 +7,7 @@ import type { RunConfig } from "../config/schema.ts";
 import { ConfigError, EndpointError } from "../errors.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import { type SweepRun, sweepSummary } from "../metrics/sweep.ts";
-import { formatSummaryTable } from "../report/summary_table.ts";
+import { formatSummaryTable, inFlightCap } from "../report/summary_table.ts";
 import { formatSweepTable } from "../report/sweep_table.ts";
 import { type BenchmarkResult, runPipeline } from "../runner/pipeline.ts";
 import { benchHelp, type BenchPlan, cliMessage, flagName, resolveBenchConfig, withDiscoveredModel } from "./args.ts";
@@ -125,11 +125,11 @@ export async function main(argv: readonly string[]): Promise<number> {
             const trace = s.datasetFormat === "mooncake";
             const shape = trace
               ? `at the trace's timestamps${s.config.traceSpeed !== 1 ? ` × 1/${s.config.traceSpeed}` : ""}${
-                s.config.numConcurrentRequests ? `, at most ${s.concurrency} in flight` : ""
+                inFlightCap(s.config.numConcurrentRequests, s.concurrency)
               }`
               : s.config.requestRate
               ? `${s.config.arrival} arrivals at ${s.config.requestRate} req/s${
-                s.config.numConcurrentRequests ? `, at most ${s.concurrency} in flight` : ""
+                inFlightCap(s.config.numConcurrentRequests, s.concurrency)
               }`
               : `${s.concurrency} at a time`;
             const bounds = s.config.durationS ? ` for ${s.config.durationS} s` : "";
@@ -137,7 +137,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             if (s.config.dataset) {
               err(
                 `Dataset ${s.config.dataset}: read as ${s.datasetFormat ?? "?"}${
-                  s.config.datasetFormat === "auto" ? " (detected; --dataset-format to force one)" : ""
+                  plan.input.datasetFormat === undefined ? " (detected; --dataset-format to force one)" : ""
                 }`,
               );
             }

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { ConfigError, redactUrls } from "../errors.ts";
+import { peekDatasetFormat } from "../sampler/formats.ts";
 import {
   type ChatConfig,
   type ChatConfigInput,
@@ -146,6 +147,11 @@ export function parseRunConfig(input: RunConfigInput, options: ParseOptions = {}
   // A dataset that recorded its answers gives each request's length, unless an output length is asked for.
   if (input.dataset !== undefined && input.meanOutputTokens !== undefined && input.outputTokensFrom === undefined) {
     input = { ...input, outputTokensFrom: "sampled" };
+  }
+  // The dataset's format is a setting like any other (a trace is an open loop): told from the file, when it can be.
+  if (input.dataset !== undefined && (input.datasetFormat ?? "auto") === "auto") {
+    const format = peekDatasetFormat(input.dataset);
+    if (format) input = { ...input, datasetFormat: format };
   }
   const result = RunConfigSchema.safeParse(input);
   if (!result.success) {

@@ -34,6 +34,10 @@ export const MAX_TIMER_S = 2_147_483;
 export const DEFAULT_CONCURRENCY = 8;
 /** Requests a run sends when it names no count, dataset or duration. */
 export const DEFAULT_REQUESTS = 40;
+/** Synthetic multi-turn sessions when the run names no count. */
+export const DEFAULT_SESSIONS = 8;
+/** Turns per synthetic session when the run names no count. */
+export const DEFAULT_TURNS = 3;
 /** The in-flight cap of an open-loop run that sets none (in effect, no cap). */
 export const OPEN_LOOP_MAX_IN_FLIGHT = 100_000;
 
@@ -99,10 +103,14 @@ export const RunConfigFields = z.object({
   stddevOutputTokens: z.number().min(0).default(20),
   /**
    * Requests in flight at once: the closed loop's concurrency, or the cap of an open-loop run.
-   * @default {@link DEFAULT_CONCURRENCY} in a closed loop; no cap in an open loop
+   * @default {@link DEFAULT_CONCURRENCY} in a closed loop; {@link OPEN_LOOP_MAX_IN_FLIGHT} (no cap) in an open loop
    */
   numConcurrentRequests: z.int().min(1).max(OPEN_LOOP_MAX_IN_FLIGHT).optional(),
-  /** Stop after this many requests have finished. @default {@link DEFAULT_REQUESTS}; the dataset's size; unbounded with a duration */
+  /**
+   * Stop after this many requests have finished.
+   * @default {@link DEFAULT_REQUESTS}; every turn of synthetic sessions; the dataset's size (resolved when the run is
+   * planned); unbounded with a duration
+   */
   maxNumCompletedRequests: z.int().min(1).optional(),
   /** Open loop: mean requests per second; requests are sent on a schedule computed before the run. */
   requestRate: z.number().positive().optional(),
@@ -139,9 +147,9 @@ export const RunConfigFields = z.object({
    * answers included; sessions run concurrently up to the concurrency. @default false
    */
   multiTurn: z.boolean().default(false),
-  /** Synthetic multi-turn: how many sessions. @default 8 */
+  /** Synthetic multi-turn: how many sessions. @default {@link DEFAULT_SESSIONS} */
   sessions: z.int().min(1).max(1_000_000).optional(),
-  /** Synthetic multi-turn: turns per session. @default 3 */
+  /** Synthetic multi-turn: turns per session. @default {@link DEFAULT_TURNS} */
   turns: z.int().min(1).max(10_000).optional(),
   /** Multi-turn: think time between an answer and the next turn, seconds. @default 0 */
   turnDelayS: z.number().min(0).max(MAX_TIMER_S).default(0),
@@ -218,10 +226,6 @@ function checkEndpoint(
 /** Measuring threads are each given their list of requests up front: a bound keeps that list in memory. */
 export const MAX_THREADED_REQUESTS = 10_000_000;
 
-/**
- * A benchmark run's configuration. `RunConfigInput` is what a caller passes; `RunConfig` is the resolved config with
- * every default filled in — the defaults live here and nowhere else.
- */
 /** A start time as epoch ms: ISO 8601 text, or epoch milliseconds (a number, or digits). NaN when unreadable. */
 export function startAtEpochMs(value: string | number): number {
   if (typeof value === "number") return value;
@@ -284,6 +288,10 @@ function checkShards(cfg: z.output<typeof RunConfigFields>, ctx: z.RefinementCtx
   }
 }
 
+/**
+ * A benchmark run's configuration. `RunConfigInput` is what a caller passes; `RunConfig` is the resolved config with
+ * every default filled in — the defaults live here and nowhere else.
+ */
 export const RunConfigSchema = RunConfigFields.strict().superRefine(checkEndpoint).superRefine(checkShards).superRefine(
   (cfg, ctx) => {
     if (cfg.clientThreads > 1 && (cfg.maxNumCompletedRequests ?? 0) > MAX_THREADED_REQUESTS) {
@@ -297,8 +305,55 @@ export const RunConfigSchema = RunConfigFields.strict().superRefine(checkEndpoin
 ).transform((cfg) => {
   const model = cfg.model ?? cfg.sim.model;
   // The simulated endpoint serves whatever model the run names.
-  return { ...cfg, model, sim: cfg.llmApi === "sim" ? { ...cfg.sim, model } : cfg.sim };
+  return { ...cfg, ...dependentDefaults(cfg), model, sim: cfg.llmApi === "sim" ? { ...cfg.sim, model } : cfg.sim };
 });
+
+/** The settings whose defaults depend on the run's shape, as {@link dependentDefaults} reads them. */
+export interface RunShape {
+  numConcurrentRequests?: number;
+  maxNumCompletedRequests?: number;
+  requestRate?: number;
+  durationS?: number;
+  dataset?: string;
+  datasetFormat?: string;
+  multiTurn?: boolean;
+  sessions?: number;
+  turns?: number;
+}
+
+/**
+ * The defaults that depend on the run's shape, resolved from the settings given (a value given is kept): the
+ * concurrency — {@link DEFAULT_CONCURRENCY} in a closed loop, {@link OPEN_LOOP_MAX_IN_FLIGHT} (no cap) in an open
+ * loop or a trace; the request count — {@link DEFAULT_REQUESTS}, every turn of synthetic sessions, absent (unbounded)
+ * with a duration, absent with a dataset until its size is known (the plan resolves it); synthetic sessions and turns.
+ * The schema resolves a new run with it, and results files written before a setting was recorded are read with it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dependentDefaults } from "./schema.ts";
+ * assert.deepEqual(dependentDefaults({}), { numConcurrentRequests: 8, maxNumCompletedRequests: 40 });
+ * assert.equal(dependentDefaults({ requestRate: 2, durationS: 10 }).maxNumCompletedRequests, undefined);
+ * ```
+ */
+export function dependentDefaults(
+  cfg: RunShape,
+): { numConcurrentRequests: number; maxNumCompletedRequests?: number; sessions?: number; turns?: number } {
+  const openLoop = cfg.requestRate !== undefined || cfg.datasetFormat === "mooncake";
+  const numConcurrentRequests = cfg.numConcurrentRequests ??
+    (openLoop ? OPEN_LOOP_MAX_IN_FLIGHT : DEFAULT_CONCURRENCY);
+  if (cfg.multiTurn && cfg.dataset === undefined) {
+    const sessions = cfg.sessions ?? DEFAULT_SESSIONS;
+    const turns = cfg.turns ?? DEFAULT_TURNS;
+    const maxNumCompletedRequests = cfg.maxNumCompletedRequests ?? sessions * turns;
+    return { numConcurrentRequests, maxNumCompletedRequests, sessions, turns };
+  }
+  const unknownCount = cfg.durationS !== undefined || cfg.dataset !== undefined;
+  const maxNumCompletedRequests = cfg.maxNumCompletedRequests ?? (unknownCount ? undefined : DEFAULT_REQUESTS);
+  return maxNumCompletedRequests === undefined
+    ? { numConcurrentRequests }
+    : { numConcurrentRequests, maxNumCompletedRequests };
+}
 
 /** What a caller passes to configure a run. */
 export type RunConfigInput = z.input<typeof RunConfigSchema>;

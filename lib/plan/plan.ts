@@ -1,4 +1,4 @@
-import { DEFAULT_CONCURRENCY, DEFAULT_REQUESTS, OPEN_LOOP_MAX_IN_FLIGHT, type RunConfig } from "../config/schema.ts";
+import type { RunConfig } from "../config/schema.ts";
 import { loadCorpus } from "../sampler/corpus.ts";
 import { loadDataset, loadSessions, type Session } from "../sampler/dataset.ts";
 import {
@@ -42,11 +42,6 @@ export interface RunPlan<R extends RequestList = RequestList> {
 
 /** Largest number of distinct prompts drawn for a duration-bound run; beyond it they are reused. */
 const DURATION_POOL = 1000;
-
-/** Requests a run keeps in flight at most: the closed loop's concurrency, or an open loop's cap. */
-export function runConcurrency(config: RunConfig): number {
-  return config.numConcurrentRequests ?? (config.requestRate ? OPEN_LOOP_MAX_IN_FLIGHT : DEFAULT_CONCURRENCY);
-}
 
 /** Options of {@link planRun}. */
 export interface PlanOptions {
@@ -120,9 +115,10 @@ export async function planRun(
     requests = loaded.requests;
     traceSchedule = loaded.schedule;
     format = loaded.format;
+    // The one setting a dataset resolves: its size is the request count, unless a count or a duration bounds the run.
     max = config.maxNumCompletedRequests ?? (config.durationS ? Infinity : requests.length);
   } else {
-    max = config.maxNumCompletedRequests ?? (config.durationS ? Infinity : DEFAULT_REQUESTS);
+    max = config.maxNumCompletedRequests ?? Infinity;
     const sampler = config.sharedPrefixTokens
       ? sharedPrefixSampler(config, tokenizer, corpus)
       : createSampler(config, tokenizer, corpus);
@@ -130,11 +126,9 @@ export async function planRun(
   }
   const warmupSampler = createSampler({ ...config, seed: config.seed + 7919 }, tokenizer, corpus);
   const warmup = Array.from({ length: config.warmupRequests }, (_, i) => ({ ...warmupSampler.next(), index: i }));
-  // A trace is sent at its own timestamps (an open loop), capped by the concurrency if one is given.
+  // A trace is sent at its own timestamps (an open loop), capped by the concurrency.
   const schedule = traceSchedule ?? scheduleOf(config, max);
-  const concurrency = traceSchedule && config.numConcurrentRequests === undefined
-    ? OPEN_LOOP_MAX_IN_FLIGHT
-    : runConcurrency(config);
+  const concurrency = config.numConcurrentRequests;
   return { requests, warmup, max, concurrency, schedule, ...(format ? { datasetFormat: format } : {}) };
 }
 
@@ -160,10 +154,10 @@ async function planSessions(
     }));
   } else {
     const sampler = createSampler(config, tokenizer, corpus);
-    sessions = Array.from({ length: config.sessions ?? DEFAULT_CONCURRENCY }, (_, i) => ({
+    sessions = Array.from({ length: config.sessions! }, (_, i) => ({
       id: String(i),
       system: [],
-      turns: Array.from({ length: config.turns ?? 3 }, () => {
+      turns: Array.from({ length: config.turns! }, () => {
         const spec = sampler.next();
         return { user: spec.prompt, maxTokens: spec.maxTokens };
       }),
@@ -174,7 +168,7 @@ async function planSessions(
     requests: [],
     warmup: [],
     max: config.maxNumCompletedRequests ? Math.min(total, config.maxNumCompletedRequests) : total,
-    concurrency: runConcurrency(config),
+    concurrency: config.numConcurrentRequests,
     sessions,
     ...(datasetFormat ? { datasetFormat } : {}),
   };
@@ -210,9 +204,9 @@ function sharedPrefixSampler(config: RunConfig, tokenizer: Tokenizer, corpus: st
 /** A run's plan from the corpus table: nothing drawn yet but what the first wave needs. */
 function planFromTable(config: RunConfig, table: CorpusTable): RunPlan {
   if (config.dataset) throw new TypeError("a dataset's prompts are counted with the tokenizer, not cut from the table");
-  const max = config.maxNumCompletedRequests ?? (config.durationS ? Infinity : DEFAULT_REQUESTS);
+  const max = config.maxNumCompletedRequests ?? Infinity;
   const requests = lazyRequests(max, () => createTableSampler(config, table));
-  const concurrency = runConcurrency(config);
+  const concurrency = config.numConcurrentRequests;
   // The first wave is drawn now, so starting it costs no drawing (and a bad length fails before anything is sent).
   for (let i = 0; i < Math.min(concurrency, max, 4096); i++) requests.at(i);
   const warmupSampler = createTableSampler({ ...config, seed: config.seed + 7919 }, table);

@@ -1,4 +1,4 @@
-import { DEFAULT_CONCURRENCY } from "../config/schema.ts";
+import { OPEN_LOOP_MAX_IN_FLIGHT } from "../config/schema.ts";
 import type { MetricField, RunSummary, Statistics } from "../results/schema.ts";
 
 /** Display names and units of the per-request metrics, in table order. */
@@ -72,6 +72,14 @@ const fmtTokens = (mean: unknown, sd: unknown) =>
   typeof mean === "number" ? `${mean}${typeof sd === "number" && sd > 0 ? ` ± ${sd}` : ""}` : "–";
 
 /**
+ * `, at most N in flight` for an open loop whose in-flight requests are capped (empty when uncapped); `shown` is the
+ * cap of one shard of a sharded run.
+ */
+export function inFlightCap(cap: unknown, shown = cap): string {
+  return typeof cap === "number" && cap < OPEN_LOOP_MAX_IN_FLIGHT ? `, at most ${shown} in flight` : "";
+}
+
+/**
  * The load that produced a run, in one line: API and model, closed loop (concurrency) or open loop (rate, arrival,
  * cap), how many requests or how long, token means and spreads (or the dataset), seed, warm-up — what a report must
  * say for its figures to mean anything.
@@ -88,11 +96,12 @@ export function loadText(
     const arrival = c.arrival === "gamma" ? `gamma (burstiness ${c.burstiness})` : String(c.arrival ?? "poisson");
     parts.push(
       `open loop ${options.except === "requestRate" ? "(rate swept)" : `${c.requestRate} req/s`} ${arrival}${
-        typeof c.numConcurrentRequests === "number" ? `, at most ${c.numConcurrentRequests} in flight` : ""
+        inFlightCap(c.numConcurrentRequests)
       }`,
     );
   } else {
-    const n = options.except === "numConcurrentRequests" ? "swept" : c.numConcurrentRequests ?? DEFAULT_CONCURRENCY;
+    // A file written before the concurrency was recorded: unknown.
+    const n = options.except === "numConcurrentRequests" ? "swept" : c.numConcurrentRequests ?? "not recorded";
     parts.push(`closed loop, concurrency ${n}`);
   }
   const count = typeof c.maxNumCompletedRequests === "number" ? `${c.maxNumCompletedRequests} requests` : "";
@@ -115,7 +124,7 @@ export function loadText(
     parts.push(`input ${input} tokens, output ${output} tokens`);
     if (c.multiTurn === true) {
       parts.push(
-        typeof c.dataset === "string" ? "multi-turn sessions" : `${c.sessions ?? 8} sessions × ${c.turns ?? 3} turns`,
+        typeof c.dataset === "string" ? "multi-turn sessions" : `${c.sessions} sessions × ${c.turns} turns`,
       );
     }
     if (typeof c.sharedPrefixTokens === "number") {

@@ -8,14 +8,14 @@
  */
 import { createHash } from "node:crypto";
 import { parseRunConfig, publicConfig, safeUrl } from "../config/resolve.ts";
-import { DEFAULT_CONCURRENCY, type RunConfig, type RunConfigInput, startAtEpochMs } from "../config/schema.ts";
+import { type RunConfig, type RunConfigInput, startAtEpochMs } from "../config/schema.ts";
 import { createConnector, displayModel } from "../connectors/factory.ts";
 import { preflight } from "../connectors/preflight.ts";
 import type { Connector } from "../connectors/types.ts";
 import { meetsSlo } from "../metrics/goodput.ts";
 import { stallFields } from "../metrics/stalls.ts";
 import { environmentInfo, summarize } from "../metrics/summary.ts";
-import { planRun, runConcurrency, type RunPlan } from "../plan/plan.ts";
+import { planRun, type RunPlan } from "../plan/plan.ts";
 import { shardPlan } from "../plan/shard.ts";
 import { startTokenizerWorker, type TokenizerWorker } from "../plan/tokenizer_worker.ts";
 import {
@@ -170,6 +170,7 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
       tokenizerName = source.name;
       countTokens = (text) => source.count(text);
     }
+    config = resolvedByPlan(config, plan);
     if (config.shards !== undefined && config.shards > 1) plan = shardPlan(plan, config.shards, config.shardIndex ?? 0);
     await starting;
     const baseUrl = sim ? sim.baseUrl : config.baseUrl!;
@@ -221,6 +222,20 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
   }
 }
 
+/**
+ * What only the plan can resolve, recorded with the rest of the configuration: a dataset's size as the request count
+ * (when no count or duration bounds the run) and the format the dataset was read in.
+ */
+function resolvedByPlan(config: RunConfig, plan: RunPlan): RunConfig {
+  return {
+    ...config,
+    ...(config.maxNumCompletedRequests === undefined && Number.isFinite(plan.max)
+      ? { maxNumCompletedRequests: plan.max }
+      : {}),
+    ...(plan.datasetFormat ? { datasetFormat: plan.datasetFormat as RunConfig["datasetFormat"] } : {}),
+  };
+}
+
 /** Thrown by {@link prepareRun} when its signal aborted it; `files` are the run's files already named, if any. */
 export class PrepareInterrupted extends Error {
   override name = "PrepareInterrupted";
@@ -258,11 +273,9 @@ function stemOf(config: RunConfig): string {
   const stem = resultStem({
     ...config,
     // The workload in the name: a dataset's (or trace's) name, synthetic sessions, else the token means.
-    ...(config.multiTurn && !config.dataset
-      ? { dataset: `sessions${config.sessions ?? DEFAULT_CONCURRENCY}x${config.turns ?? 3}` }
-      : {}),
+    ...(config.multiTurn && !config.dataset ? { dataset: `sessions${config.sessions}x${config.turns}` } : {}),
     model: displayModel(config.model),
-    numConcurrentRequests: config.requestRate ? `rate${config.requestRate}` : runConcurrency(config),
+    numConcurrentRequests: config.requestRate ? `rate${config.requestRate}` : config.numConcurrentRequests,
   });
   return config.shards === undefined ? stem : `${stem}_shard${config.shardIndex ?? 0}of${config.shards}`;
 }
@@ -530,7 +543,7 @@ export async function runPipeline(config: RunConfig, options: BenchmarkOptions =
   }
   await using _ = prepared;
   options.onStart?.({
-    config,
+    config: prepared.config,
     runId: prepared.runId,
     files: prepared.files,
     endpoint: prepared.endpoint,

@@ -84,6 +84,55 @@ function formatOf(v: unknown): Exclude<DatasetFormat, "auto"> | undefined {
   return undefined;
 }
 
+/** The first row of a dataset's text: the first line of JSONL, or the first item of a JSON array. */
+function firstRow(text: string): unknown {
+  let i = 0;
+  while (/\s/.test(text[i] ?? "")) i++;
+  if (text[i] === "[") {
+    i++;
+    while (/\s/.test(text[i] ?? "")) i++;
+  }
+  if (text[i] !== "{") return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let j = i; j < text.length; j++) {
+    const c = text[j];
+    if (inString) {
+      if (c === "\\") j++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{" || c === "[") depth++;
+    else if ((c === "}" || c === "]") && --depth === 0) {
+      try {
+        return JSON.parse(text.slice(i, j + 1));
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The format of the dataset at `path`, told from its first row (read from the file's first MiB), or undefined when the
+ * file cannot be read or its first row is in no known format — reading the whole file then says what is wrong.
+ */
+export function peekDatasetFormat(path: string): Exclude<DatasetFormat, "auto"> | undefined {
+  try {
+    using file = Deno.openSync(path);
+    const buffer = new Uint8Array(1 << 20);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const n = file.readSync(buffer.subarray(filled));
+      if (n === null || n === 0) break;
+      filled += n;
+    }
+    return formatOf(firstRow(new TextDecoder().decode(buffer.subarray(0, filled))));
+  } catch {
+    return undefined;
+  }
+}
+
 const ACCEPTED = `llm-bench JSONL ({"prompt": …} or {"messages": […]}, optional "max_tokens"), ShareGPT ` +
   `({"conversations": [{"from": "human", "value": …}, …]}), OpenAI chat JSONL ({"messages": [… , {"role": "assistant", …}]}) ` +
   `or a Mooncake trace ({"timestamp", "input_length", "output_length", "hash_ids"})`;

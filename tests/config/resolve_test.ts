@@ -8,7 +8,8 @@ Deno.test("parseRunConfig() fills defaults in one place and targets the simulato
   assert.equal(c.llmApi, "sim");
   assert.equal(c.model, "llm-bench-sim");
   assert.equal(c.meanInputTokens, 550);
-  assert.equal(c.numConcurrentRequests, undefined); // resolved per run shape: 8 in a closed loop, no cap open loop
+  assert.equal(c.numConcurrentRequests, 8, "resolved by the run's shape: 8 in a closed loop");
+  assert.equal(c.maxNumCompletedRequests, 40);
   assert.equal(c.mode, "stream");
   assert.equal(c.sim.maxBatch, 64);
   assert.equal(parseRunConfig({ model: "x" }).sim.model, "x"); // the simulator serves the run's model
@@ -101,5 +102,37 @@ Deno.test("configDefaults() are the schema's defaults", () => {
   const d = configDefaults();
   assert.equal(d.meanInputTokens, 550);
   assert.equal(d.timeoutS, 600);
-  assert.equal(d.numConcurrentRequests, undefined, "depends on the run's shape (see DEFAULT_CONCURRENCY)");
+  assert.equal(d.numConcurrentRequests, undefined, "depends on the run's shape (see dependentDefaults)");
+});
+
+Deno.test("settings whose defaults depend on the run's shape are resolved once, by the schema", () => {
+  const open = parseRunConfig({ requestRate: 2 });
+  assert.equal(open.numConcurrentRequests, 100_000, "an open loop: no cap");
+  assert.equal(open.maxNumCompletedRequests, 40);
+  assert.equal(parseRunConfig({ requestRate: 2, numConcurrentRequests: 4 }).numConcurrentRequests, 4);
+  assert.equal(parseRunConfig({ durationS: 5 }).maxNumCompletedRequests, undefined, "unbounded with a duration");
+  const sessions = parseRunConfig({ multiTurn: true });
+  assert.deepEqual([sessions.sessions, sessions.turns, sessions.maxNumCompletedRequests], [8, 3, 24]);
+  // A default typed out is the same configuration as the default left out.
+  assert.deepEqual(parseRunConfig({ numConcurrentRequests: 8, maxNumCompletedRequests: 40 }), parseRunConfig({}));
+});
+
+Deno.test("a dataset's format is resolved from its first row; a trace is an open loop with no cap", async () => {
+  const dir = await Deno.makeTempDir();
+  const trace = `${dir}/trace.jsonl`;
+  await Deno.writeTextFile(trace, '{"timestamp": 0, "input_length": 10, "output_length": 5, "hash_ids": [1]}\n');
+  const t = parseRunConfig({ dataset: trace });
+  assert.deepEqual([t.datasetFormat, t.numConcurrentRequests], ["mooncake", 100_000]);
+  assert.equal(parseRunConfig({ dataset: trace, numConcurrentRequests: 3 }).numConcurrentRequests, 3);
+  const share = `${dir}/share.json`;
+  await Deno.writeTextFile(share, JSON.stringify([{ conversations: [{ from: "human", value: "{not [json" }] }]));
+  assert.deepEqual(
+    [parseRunConfig({ dataset: share }).datasetFormat, parseRunConfig({ dataset: share }).numConcurrentRequests],
+    ["sharegpt", 8],
+  );
+  assert.equal(
+    parseRunConfig({ dataset: `${dir}/missing.jsonl` }).datasetFormat,
+    "auto",
+    "the plan says what is wrong",
+  );
 });

@@ -1,6 +1,8 @@
 // The run pipeline's three steps, over real HTTP against the simulated endpoint.
 import assert from "node:assert/strict";
 import { parseRunConfig } from "../../lib/config/resolve.ts";
+import { workloadDifferences } from "../../lib/compare/compare.ts";
+import { recordsCsv } from "../../lib/results/csv.ts";
 import { readRunInfo } from "../../lib/results/files.ts";
 import { benchmark, executeRun, finishRun, prepareRun } from "../../lib/runner/pipeline.ts";
 import { startSimServer } from "../../lib/simulator/server.ts";
@@ -52,6 +54,25 @@ Deno.test("prepare → execute → finish: files, plan and endpoint first; recor
   assert.deepEqual(result.summary.environment, info?.environment, "the environment is captured once, at prepare");
   const names = [...Deno.readDirSync(dir)].map((e) => e.name.slice(prepared.files!.stem.length)).sort();
   assert.deepEqual(names, ["_individual_responses.jsonl", "_run.json", "_summary.json"], "the report is the caller's");
+});
+
+Deno.test("a default run records every resolved setting: the same workload as one with the defaults typed", async () => {
+  const quick = { meanInputTokens: 40, meanOutputTokens: 4, stddevOutputTokens: 0, sim: { jitter: 0 } };
+  const byDefault = await benchmark({ ...quick, maxNumCompletedRequests: 4 }, { writeFiles: false });
+  assert.equal(byDefault.summary.config.numConcurrentRequests, 8);
+  assert.equal(byDefault.summary.config.maxNumCompletedRequests, 4);
+  const typed = await benchmark({ ...quick, maxNumCompletedRequests: 4, numConcurrentRequests: 8 }, {
+    writeFiles: false,
+  });
+  assert.deepEqual(workloadDifferences(byDefault.summary, typed.summary), []);
+  const [header, first] = recordsCsv(byDefault.summary, byDefault.records).split("\n");
+  assert.equal(first.split(",")[header.split(",").indexOf("concurrency")], "8", "the CSV's concurrency column");
+  // A dataset's size is the run's request count, recorded like a count given.
+  const path = `${await Deno.makeTempDir()}/three.jsonl`;
+  await Deno.writeTextFile(path, ["a", "b", "c"].map((p) => JSON.stringify({ prompt: p, max_tokens: 2 })).join("\n"));
+  const dataset = await benchmark({ dataset: path, sim: { jitter: 0 } }, { writeFiles: false });
+  assert.equal(dataset.summary.config.maxNumCompletedRequests, 3);
+  assert.equal(dataset.summary.config.datasetFormat, "jsonl");
 });
 
 Deno.test("benchmark() rejects a bad configuration before anything starts", async () => {
