@@ -66,6 +66,50 @@ export class RequestError extends Error {
   }
 }
 
+/** A results file that cannot be read back: the message names the file and the line or field at fault. */
+export class ResultsFileError extends Error {
+  override name = "ResultsFileError";
+  readonly code = "RESULTS_FILE";
+}
+
+/** A path or stem that names no run (`deno task compare`, `export`): the message says what was looked for. */
+export class RunNotFoundError extends Error {
+  override name = "RunNotFoundError";
+  readonly code = "RUN_NOT_FOUND";
+}
+
+/** A comparison gate (`failOn`) that cannot be read: the message names the rule and what is accepted. */
+export class GateSpecError extends Error {
+  override name = "GateSpecError";
+  readonly code = "GATE_SPEC";
+}
+
+/**
+ * Shards that do not make one run: the message names the file and what is wrong. `missing` lists the shard indexes
+ * absent when that is all that is wrong (they can be merged anyway, as a partial run).
+ */
+export class MergeError extends Error {
+  override name = "MergeError";
+  readonly code = "MERGE";
+  readonly missing?: number[];
+  constructor(message: string, options?: ErrorOptions & { missing?: number[] }) {
+    super(message, options);
+    if (options?.missing) this.missing = options.missing;
+  }
+}
+
+/**
+ * A run interrupted (its signal aborted) while it was being prepared: nothing was sent. `files` are the run's files
+ * already named, if any.
+ */
+export class PrepareInterrupted<Files = unknown> extends Error {
+  override name = "PrepareInterrupted";
+  readonly code = "INTERRUPTED";
+  constructor(readonly files: Files | null, cause: unknown) {
+    super("the run was interrupted while it was being prepared", { cause });
+  }
+}
+
 /** Removes every occurrence of the given secrets from a text (error messages, excerpts). */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;

@@ -1,433 +1,23 @@
+/**
+ * `deno task bench`'s command line: the flags parsed (lib/cli/flags.ts makes them from the schema), its `--help`, and
+ * the run configurations they resolve to.
+ * @module
+ */
 import { parseArgs } from "node:util";
 import { isAbsolute, resolve } from "node:path";
-import { applyEnv, editDistance, parseRunConfig, safeUrl } from "../config/resolve.ts";
-import { listModels } from "../connectors/openai.ts";
+import { applyEnv, editDistance, parseRunConfig } from "../config/resolve.ts";
 import {
   configDefaults,
-  DEFAULT_CONCURRENCY,
-  DEFAULT_REQUESTS,
-  LLM_APIS,
+  dependentDefaults,
+  FIELD_GROUPS,
   type RunConfig,
   type RunConfigInput,
-  SWEEP_FIELDS,
   type SweepField,
 } from "../config/schema.ts";
 import { parseSlo } from "../config/slo.ts";
 import { ConfigError } from "../errors.ts";
+import { BENCH_FLAGS, flagName, type FlagSpec, SWEEP_FLAGS } from "./flags.ts";
 import { formatFlagRows, helpWidth } from "./help.ts";
-
-/** Flags whose name is not the field's name in kebab case. */
-const FLAG_NAMES: Record<string, string> = {
-  timeoutS: "--timeout",
-  sim: "--sim-params",
-  ttftTimeoutS: "--ttft-timeout",
-  idleTimeoutS: "--idle-timeout",
-  requestTimeoutS: "--request-timeout",
-  durationS: "--duration",
-  turnDelayS: "--turn-delay",
-};
-
-/** The CLI flag a config field is set with: `meanInputTokens` → `--mean-input-tokens`. */
-export function flagName(field: string): string {
-  return FLAG_NAMES[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-/** A configuration error as the command line says it: naming the flag of the field at fault. */
-export function cliMessage(e: ConfigError): string {
-  return e.field ? `${flagName(e.field)}: ${e.detail}` : e.message;
-}
-
-/** The sweepable fields by CLI name (`--sweep num-concurrent-requests=1,2,4`). */
-export const SWEEP_FLAGS: Record<string, SweepField> = Object.fromEntries(
-  SWEEP_FIELDS.map((f) => [flagName(f).slice(2), f]),
-);
-
-type Kind = "string" | "int" | "number" | "json" | "boolean" | "slo" | "sweep";
-
-/** A `deno task bench` flag: its config field, value kind and help text. */
-export interface FlagSpec {
-  field: string;
-  kind: Kind;
-  help: string;
-  arg?: string;
-  /** The default, where it depends on other flags (otherwise `--help` shows the schema's default). */
-  defaultText?: string;
-  /** The `--help` group it is listed in. */
-  group?: FlagGroup;
-}
-
-/** The groups of `--help`, in order. */
-export const FLAG_GROUPS = [
-  "Endpoint",
-  "Answers",
-  "Load",
-  "Requests & datasets",
-  "Limits & timeouts",
-  "Output",
-  "Simulated endpoint",
-  "Other",
-] as const;
-/** One of {@link FLAG_GROUPS}. */
-export type FlagGroup = typeof FLAG_GROUPS[number];
-
-/** Every flag of `deno task bench`, in help order. */
-export const BENCH_FLAGS: FlagSpec[] = [
-  {
-    field: "model",
-    group: "Endpoint",
-    kind: "string",
-    arg: "NAME",
-    help: "model name sent in each request (default with sim: llm-bench-sim)",
-  },
-  {
-    field: "llmApi",
-    group: "Endpoint",
-    kind: "string",
-    arg: LLM_APIS.join("|"),
-    help: "wire protocol; sim = built-in simulated endpoint",
-    defaultText: "openai when a base URL is set, else sim",
-  },
-  {
-    field: "baseUrl",
-    group: "Endpoint",
-    kind: "string",
-    arg: "URL",
-    help: "OpenAI-compatible base URL incl. /v1 (env OPENAI_API_BASE); key from env OPENAI_API_KEY",
-  },
-  {
-    field: "endpoint",
-    group: "Endpoint",
-    kind: "string",
-    arg: "chat|completions",
-    help: "/chat/completions with messages or /completions with a raw prompt",
-  },
-  {
-    field: "httpClient",
-    group: "Endpoint",
-    kind: "string",
-    arg: "auto|llm-bench|fetch",
-    help: "HTTP client: llm-bench's own HTTP/1.1 client (least CPU per chunk) or Deno's fetch (proxies, HTTP/2); " +
-      "auto = llm-bench's unless an HTTPS_PROXY/HTTP_PROXY applies",
-  },
-  {
-    field: "clientThreads",
-    group: "Load",
-    kind: "int",
-    arg: "N",
-    help: "worker threads reading the streams, each with its own event loop (for hundreds of streams on " +
-      'a machine with cores to spare — see README "How accurate is it")',
-  },
-  {
-    field: "preflight",
-    group: "Endpoint",
-    kind: "boolean",
-    help: "check before the run that the endpoint answers and serves the model (--no-preflight: record every " +
-      "request's failure instead)",
-  },
-  {
-    field: "warmConnections",
-    group: "Load",
-    kind: "boolean",
-    help: "open the run's connections before its clock starts (--no-warm-connections: the first wave's TTFT " +
-      "includes connecting, shown as connectMs per record)",
-  },
-  {
-    field: "requestIdHeader",
-    group: "Endpoint",
-    kind: "boolean",
-    help: "send x-request-id: <request index> with each request, to find requests in the server's logs",
-  },
-  {
-    field: "mode",
-    group: "Endpoint",
-    kind: "string",
-    arg: "stream|batch",
-    help: "stream = server-sent events; batch = one JSON response",
-  },
-  {
-    field: "meanInputTokens",
-    group: "Requests & datasets",
-    kind: "int",
-    arg: "N",
-    help: "mean prompt length in tokens",
-  },
-  {
-    field: "stddevInputTokens",
-    group: "Requests & datasets",
-    kind: "number",
-    arg: "N",
-    help: "standard deviation of prompt length",
-  },
-  {
-    field: "meanOutputTokens",
-    group: "Requests & datasets",
-    kind: "int",
-    arg: "N",
-    help: "mean output length requested as max_tokens",
-  },
-  {
-    field: "stddevOutputTokens",
-    group: "Requests & datasets",
-    kind: "number",
-    arg: "N",
-    help: "standard deviation of output length",
-  },
-  {
-    field: "numConcurrentRequests",
-    group: "Load",
-    kind: "int",
-    arg: "N",
-    help: "requests in flight at once, closed loop",
-    defaultText: `${DEFAULT_CONCURRENCY}`,
-  },
-  {
-    field: "maxNumCompletedRequests",
-    group: "Load",
-    kind: "int",
-    arg: "N",
-    help: "stop after this many requests have finished",
-    defaultText: `${DEFAULT_REQUESTS}`,
-  },
-  {
-    field: "timeoutS",
-    group: "Limits & timeouts",
-    kind: "number",
-    arg: "SECONDS",
-    help: "stop the run after this long; requests in flight are aborted and recorded",
-  },
-  {
-    field: "requestRate",
-    group: "Load",
-    kind: "number",
-    arg: "R",
-    help:
-      "open loop: send R requests/s on a schedule computed before the run (capped by --num-concurrent-requests if given)",
-  },
-  {
-    field: "arrival",
-    group: "Load",
-    kind: "string",
-    arg: "poisson|gamma|constant",
-    help: "open loop: inter-arrival distribution",
-  },
-  {
-    field: "burstiness",
-    group: "Load",
-    kind: "number",
-    arg: "B",
-    help: "open loop, gamma arrivals: shape; 1 = Poisson, < 1 burstier",
-  },
-  {
-    field: "shards",
-    group: "Load",
-    kind: "int",
-    arg: "N",
-    help: "this run is one of N shards (processes or pods) that together send what one run sends; see deno task merge",
-  },
-  {
-    field: "shardIndex",
-    group: "Load",
-    kind: "int",
-    arg: "I",
-    help: "which shard, 0 … N − 1: requests I, I + N, … of the run",
-    defaultText: "env JOB_COMPLETION_INDEX",
-  },
-  {
-    field: "startAt",
-    group: "Load",
-    kind: "string",
-    arg: "TIME",
-    help:
-      "prepare and warm up, then start the measured requests at TIME (ISO 8601 or epoch ms) — shards start together",
-  },
-  {
-    field: "runId",
-    group: "Load",
-    kind: "string",
-    arg: "ID",
-    help: "the run's name across its shards",
-    defaultText: "derived from the flags and --start-at",
-  },
-  {
-    field: "warmupRequests",
-    group: "Load",
-    kind: "int",
-    arg: "N",
-    help: "send N requests first, marked warmup in the records and left out of the summary",
-  },
-  {
-    field: "durationS",
-    group: "Load",
-    kind: "number",
-    arg: "SECONDS",
-    help:
-      "stop sending after this long (in-flight requests finish); without --max-num-completed-requests the count is unbounded",
-  },
-  {
-    field: "dataset",
-    group: "Requests & datasets",
-    kind: "string",
-    arg: "FILE.jsonl",
-    help:
-      'requests from a file: llm-bench JSONL ({"prompt": …} or {"messages": […]}), ShareGPT, OpenAI chat JSONL or a Mooncake trace',
-  },
-  {
-    field: "multiTurn",
-    group: "Requests & datasets",
-    kind: "boolean",
-    help: "multi-turn sessions: a ShareGPT/chat dataset's conversations, or --sessions × --turns synthetic ones",
-  },
-  {
-    field: "sessions",
-    group: "Requests & datasets",
-    kind: "int",
-    arg: "N",
-    help: "synthetic multi-turn: sessions",
-    defaultText: "8",
-  },
-  {
-    field: "turns",
-    group: "Requests & datasets",
-    kind: "int",
-    arg: "T",
-    help: "synthetic multi-turn: turns per session",
-    defaultText: "3",
-  },
-  {
-    field: "turnDelayS",
-    group: "Requests & datasets",
-    kind: "number",
-    arg: "SECONDS",
-    help: "multi-turn: think time between an answer and the next turn",
-  },
-  {
-    field: "sharedPrefixTokens",
-    group: "Requests & datasets",
-    kind: "int",
-    arg: "K",
-    help: "every prompt begins with one of --prefix-groups fixed prefixes of K tokens (counted in --mean-input-tokens)",
-  },
-  {
-    field: "prefixGroups",
-    group: "Requests & datasets",
-    kind: "int",
-    arg: "G",
-    help: "how many different shared prefixes (request i gets prefix i mod G)",
-  },
-  {
-    field: "datasetFormat",
-    group: "Requests & datasets",
-    kind: "string",
-    arg: "auto|jsonl|sharegpt|openai-chat|mooncake",
-    help: "the dataset's format (auto: detected from its first line; the run says which)",
-  },
-  {
-    field: "traceSpeed",
-    group: "Requests & datasets",
-    kind: "number",
-    arg: "X",
-    help: "a Mooncake trace: replay X times as fast (the concurrency cap still applies)",
-  },
-  {
-    field: "traceBlockTokens",
-    group: "Requests & datasets",
-    kind: "int",
-    arg: "N",
-    help: "a Mooncake trace: tokens per hash-id block (the same hash id is the same block of text)",
-  },
-  {
-    field: "datasetOrder",
-    group: "Requests & datasets",
-    kind: "string",
-    arg: "sequential|shuffle",
-    help: "order of the dataset's requests (shuffle uses --seed)",
-  },
-  {
-    field: "slo",
-    group: "Requests & datasets",
-    kind: "slo",
-    arg: "SPEC",
-    help: "per-request SLOs, e.g. ttft=500ms,tpot=50ms,e2e=10s: the summary reports goodput and attainment",
-  },
-  {
-    field: "sweep",
-    group: "Load",
-    kind: "sweep",
-    arg: "FIELD=V1,V2,…",
-    help: "one run per value of num-concurrent-requests, request-rate, mean-input-tokens or mean-output-tokens",
-  },
-  {
-    field: "ttftTimeoutS",
-    group: "Limits & timeouts",
-    kind: "number",
-    arg: "SECONDS",
-    help: "per request: fail (TIMEOUT) without a first token by then",
-    defaultText: "none",
-  },
-  {
-    field: "idleTimeoutS",
-    group: "Limits & timeouts",
-    kind: "number",
-    arg: "SECONDS",
-    help: "per request: fail (TIMEOUT) after this long without data mid-response",
-  },
-  {
-    field: "requestTimeoutS",
-    group: "Limits & timeouts",
-    kind: "number",
-    arg: "SECONDS",
-    help: "per request: fail (TIMEOUT) when the whole request takes longer",
-    defaultText: "none",
-  },
-  { field: "resultsDir", group: "Output", kind: "string", arg: "DIR", help: "folder for results files" },
-  {
-    field: "readingSpeed",
-    group: "Output",
-    kind: "number",
-    arg: "TOKENS/S",
-    help: 'reading speed of the reader the stall figures model (238 words/min ≈ 5.3 tokens/s; README "Stalls")',
-  },
-  {
-    field: "additionalSamplingParams",
-    group: "Endpoint",
-    kind: "json",
-    arg: "JSON",
-    help: "object merged into every request body, e.g. '{\"temperature\": 0}'",
-  },
-  {
-    field: "seed",
-    group: "Requests & datasets",
-    kind: "int",
-    arg: "N",
-    help: "seed of the request sampler; same seed, same requests",
-  },
-  {
-    field: "tokenizer",
-    group: "Endpoint",
-    kind: "string",
-    arg: "PATH",
-    help: "Hugging Face tokenizer.json to count tokens with (default: bundled Llama 3)",
-  },
-  {
-    field: "ignoreEos",
-    group: "Endpoint",
-    kind: "boolean",
-    help: "send ignore_eos: true so the server generates exactly max_tokens (vLLM, SGLang, SambaNova)",
-  },
-  {
-    field: "includeUsage",
-    group: "Endpoint",
-    kind: "boolean",
-    help: "ask for stream_options.include_usage (--no-include-usage for servers that reject it)",
-  },
-  {
-    field: "sim",
-    group: "Simulated endpoint",
-    kind: "json",
-    arg: "JSON",
-    help: 'simulated endpoint\'s serving model, e.g. \'{"maxBatch": 16, "decodeBaseMs": 20}\'',
-  },
-];
 
 function toNumber(raw: string): number | string {
   const n = raw.trim() === "" ? NaN : Number(raw);
@@ -445,9 +35,6 @@ export interface Sweep {
   field: SweepField;
   values: number[];
 }
-
-/** The flags that choose an endpoint and model, shared by `deno task bench` and `deno task chat`. */
-export const ENDPOINT_FIELDS = ["model", "llmApi", "baseUrl", "tokenizer", "additionalSamplingParams", "sim"];
 
 /**
  * Parses `deno task bench` arguments into a run configuration (not yet validated against the schema; that happens
@@ -530,7 +117,6 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
       case "string":
         config[f.field] = text;
         break;
-      case "int":
       case "number":
         config[f.field] = toNumber(text);
         break;
@@ -567,10 +153,15 @@ function defaultOf(f: FlagSpec, defaults: Record<string, unknown>): string | und
   return String(v);
 }
 
+/** A run's defaults as `--help` shows them: the schema's, and those that depend on the run's shape as a default run's. */
+function runDefaults(): Record<string, unknown> {
+  return { ...configDefaults(), ...dependentDefaults({ multiTurn: true }), ...dependentDefaults({}) };
+}
+
 /** Help rows of some flags: the flag with its argument, and its text with its default (taken from the schema). */
 export function flagRows(
   flags: readonly FlagSpec[],
-  defaults: Record<string, unknown> = configDefaults(),
+  defaults: Record<string, unknown> = runDefaults(),
   width = helpWidth(),
 ): string[] {
   const row = (f: FlagSpec) => {
@@ -579,7 +170,7 @@ export function flagRows(
     return [flag, d === undefined ? f.help : `${f.help} (default ${d})`] as const;
   };
   const out: string[] = [];
-  for (const group of FLAG_GROUPS) {
+  for (const group of FIELD_GROUPS) {
     const rows = flags.filter((f) => (f.group ?? "Other") === group).map(row);
     if (group === "Other") rows.push(["-h, --help", "show this help"], ["--version", "print the version and Deno's"]);
     if (rows.length === 0) continue;
@@ -668,32 +259,4 @@ function fromUserFolder(config: RunConfigInput, initCwd: string | undefined): Ru
     if (typeof v === "string" && v !== "" && !isAbsolute(v)) out[field] = resolve(initCwd, v);
   }
   return out;
-}
-
-/**
- * With an OpenAI-compatible endpoint and no `--model`, asks the server which models it serves: one → the arguments
- * name it (and `say` tells the user); several → a {@link ConfigError} listing them; none or no such route → the
- * arguments as they were (the schema then says `--model` is required).
- */
-export async function withDiscoveredModel(
-  argv: readonly string[],
-  env: Record<string, string>,
-  say: (line: string) => void,
-  options: { flags?: FlagSpec[]; list?: (baseUrl: string, apiKey?: string) => Promise<string[] | null> } = {},
-): Promise<readonly string[]> {
-  const list = options.list ?? ((b: string, k?: string) => listModels(b, { apiKey: k }));
-  const parsed = parseBenchArgs(argv, options.flags);
-  if (!("config" in parsed)) return argv;
-  const input = applyEnv(parsed.config, env);
-  if (input.model !== undefined || (input.llmApi !== "openai" && input.llmApi !== "sambanova") || !input.baseUrl) {
-    return argv;
-  }
-  const models = await list(input.baseUrl, input.apiKey);
-  if (!models || models.length === 0) return argv;
-  const where = `${safeUrl(input.baseUrl)}/models`;
-  if (models.length === 1) {
-    say(`--model not given: using ${models[0]}, the one model ${where} lists`);
-    return [...argv, "--model", models[0]];
-  }
-  throw new ConfigError(`--model: required — ${where} lists ${models.length} models: ${models.join(", ")}`);
 }

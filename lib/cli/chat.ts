@@ -8,38 +8,9 @@ import { applyEnv, parseChatConfig } from "../config/resolve.ts";
 import { chatConfigDefaults, type ChatConfigInput, type RunConfigInput } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
 import { versionText } from "./help.ts";
-import {
-  BENCH_FLAGS,
-  cliMessage,
-  ENDPOINT_FIELDS,
-  flagName,
-  flagRows,
-  type FlagSpec,
-  parseBenchArgs,
-  withDiscoveredModel,
-} from "./args.ts";
-
-/** Flags of `deno task chat`: the endpoint flags of `deno task bench`, and the answer's parameters. */
-export const CHAT_FLAGS: FlagSpec[] = [
-  ...BENCH_FLAGS.filter((f) => ENDPOINT_FIELDS.includes(f.field)),
-  { field: "maxTokens", group: "Answers", kind: "int", arg: "N", help: "most tokens an answer may have, 1–2048" },
-  {
-    field: "system",
-    group: "Answers",
-    kind: "string",
-    arg: "TEXT",
-    help: "system prompt placed first in the conversation",
-  },
-  {
-    field: "temperature",
-    group: "Answers",
-    kind: "number",
-    arg: "T",
-    help: "sampling temperature, 0–2 (server default when absent)",
-  },
-  { field: "topK", group: "Answers", kind: "int", arg: "K", help: "top-k sampling, where the API takes it" },
-  { field: "topP", group: "Answers", kind: "number", arg: "P", help: "nucleus sampling, (0, 1]" },
-];
+import { flagRows, parseBenchArgs } from "./args.ts";
+import { withDiscoveredModel } from "./discover_model.ts";
+import { CHAT_FLAGS, cliMessage, flagName } from "./flags.ts";
 
 const HELP = (rows: string[]) =>
   [

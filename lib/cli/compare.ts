@@ -6,8 +6,9 @@
 import { resolve } from "node:path";
 import { type ComparedRun, compareRuns, type Comparison } from "../compare/compare.ts";
 import { formatComparisonJson, formatComparisonMarkdown, formatComparisonTable } from "../compare/format.ts";
-import { evaluateGate, type GateOutcome, type GateRule, GateSpecError, parseGate } from "../compare/gate.ts";
-import { loadRunArgument, type RunArgument, RunNotFound } from "../compare/load.ts";
+import { evaluateGate, type GateOutcome, type GateRule, parseGate } from "../compare/gate.ts";
+import { loadRunArgument, type RunArgument } from "../compare/load.ts";
+import { GateSpecError, RunNotFoundError } from "../errors.ts";
 import type { LoadedRun } from "../results/files.ts";
 import { formatFlagRows, helpWidth } from "./help.ts";
 import { fail, parseTaskArgs } from "./task.ts";
@@ -139,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       args.push(await loadRunArgument(p, { cwd, resultsDir }));
     } catch (e) {
-      if (e instanceof RunNotFound) return fail(e.message);
+      if (e instanceof RunNotFoundError) return fail(e.message);
       throw e;
     }
   }

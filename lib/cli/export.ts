@@ -4,7 +4,8 @@
  * @module
  */
 import { resolve } from "node:path";
-import { loadRunArgument, RunNotFound } from "../compare/load.ts";
+import { loadRunArgument } from "../compare/load.ts";
+import { RunNotFoundError } from "../errors.ts";
 import { recordsCsv, summariesCsv } from "../results/csv.ts";
 import { readSummary } from "../results/files.ts";
 import type { RunSummary } from "../results/schema.ts";
@@ -81,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         arg = await loadRunArgument(p, { cwd, resultsDir });
       } catch (e) {
-        if (e instanceof RunNotFound) return fail(e.message);
+        if (e instanceof RunNotFoundError) return fail(e.message);
         throw e;
       }
       const runs = arg.kind === "run" ? [arg.run] : arg.points.map((x) => x.run);

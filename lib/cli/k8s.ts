@@ -8,7 +8,7 @@
  */
 import { resolve } from "node:path";
 import { resolveBenchConfig } from "./args.ts";
-import { cliMessage } from "./args.ts";
+import { cliMessage } from "./flags.ts";
 import { ConfigError } from "../errors.ts";
 import { startAtEpochMs } from "../config/schema.ts";
 import { formatFlagRows, helpWidth } from "./help.ts";

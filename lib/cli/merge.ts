@@ -4,13 +4,13 @@
  * @module
  */
 import { resolve } from "node:path";
-import { MergeError, mergeShards } from "../metrics/merge.ts";
+import { mergeShards } from "../metrics/merge.ts";
+import { MergeError, ResultsFileError } from "../errors.ts";
 import {
   fileSafe,
   type LoadedRun,
   loadRun,
   openRecordWriter,
-  ResultsFileError,
   runFiles,
   writeRunInfo,
   writeSummary,
@@ -73,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
     for (const p of paths) runs.push(await loadRun(p));
     merged = mergeShards(runs, { allowPartial: flags["allow-partial"] });
   } catch (e) {
+    if (e instanceof MergeError && e.missing) return fail(`${e.message} (--allow-partial merges the rest)`);
     if (e instanceof MergeError || e instanceof ResultsFileError) return fail(e.message);
     if (e instanceof Deno.errors.NotFound) return fail(`${(e as Error).message.split("\n")[0]}`);
     throw e;

@@ -17,6 +17,7 @@
  * @module
  */
 import { COMPARED_METRICS, COMPARED_STATISTICS, type Comparison, type ComparisonRow } from "./compare.ts";
+import { GateSpecError } from "../errors.ts";
 
 /** One rule of a gate. */
 export interface GateRule {
@@ -27,11 +28,6 @@ export interface GateRule {
   kind: "relative" | "points" | "absolute";
   /** Size of the worsening allowed, ≥ 0, in the kind's terms. */
   threshold: number;
-}
-
-/** A bad gate spec: the message names the rule and what is accepted. */
-export class GateSpecError extends Error {
-  override name = "GateSpecError";
 }
 
 const METRIC_NAMES = COMPARED_METRICS.map((m) => m.name);

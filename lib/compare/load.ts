@@ -4,17 +4,13 @@
  * @module
  */
 import { resolve } from "node:path";
-import { type LoadedRun, loadRun, ResultsFileError } from "../results/files.ts";
+import { type LoadedRun, loadRun } from "../results/files.ts";
+import { ResultsFileError, RunNotFoundError } from "../errors.ts";
 
 /** A run, or a sweep's runs by swept value. */
 export type RunArgument =
   | { kind: "run"; name: string; run: LoadedRun }
   | { kind: "sweep"; name: string; field: string; points: { value: number; run: LoadedRun }[] };
-
-/** A path or stem that names no run: the message says what was looked for. */
-export class RunNotFound extends Error {
-  override name = "RunNotFound";
-}
 
 const ACCEPTED =
   "a stem, a <stem>_summary.json, a <stem>_individual_responses.jsonl, or a folder with one run or a sweep";
@@ -36,13 +32,13 @@ async function load(pathOrStem: string, dir: string): Promise<LoadedRun> {
       const m = /^(.*\/)?([^/]+)$/.exec(records)!;
       const recordsPath = `${m[1] ?? `${dir}/`}${m[2]}_individual_responses.jsonl`;
       if (await statOrNull(recordsPath)) {
-        throw new RunNotFound(
+        throw new RunNotFoundError(
           `${pathOrStem}: the run has records but no summary (its process was stopped?): deno task summarize ${recordsPath}`,
         );
       }
-      throw new RunNotFound(`${pathOrStem}: no run there (accepted: ${ACCEPTED})`);
+      throw new RunNotFoundError(`${pathOrStem}: no run there (accepted: ${ACCEPTED})`);
     }
-    if (e instanceof ResultsFileError) throw new RunNotFound(e.message);
+    if (e instanceof ResultsFileError) throw new RunNotFoundError(e.message);
     throw e;
   }
 }
@@ -74,13 +70,15 @@ export async function loadRunArgument(arg: string, options: { cwd: string; resul
       return { kind: "sweep", name: sweeps[0].replace(/_sweep\.json$/, ""), field: sweep.field, points };
     }
     if (sweeps.length > 1) {
-      throw new RunNotFound(`${arg}: the folder holds ${sweeps.length} sweeps; name one run or one sweep's folder`);
+      throw new RunNotFoundError(
+        `${arg}: the folder holds ${sweeps.length} sweeps; name one run or one sweep's folder`,
+      );
     }
     if (summaries.length === 1) {
       const run = await load(`${path}/${summaries[0]}`, path);
       return { kind: "run", name: run.files.stem, run };
     }
-    throw new RunNotFound(
+    throw new RunNotFoundError(
       summaries.length === 0
         ? `${arg}: the folder holds no run (no *_summary.json)`
         : `${arg}: the folder holds ${summaries.length} runs; name one: ${

@@ -3,6 +3,45 @@ import { SimParamsSchema } from "../simulator/params.ts";
 import { SloSchema } from "./slo.ts";
 import { DATASET_FORMATS } from "../sampler/formats.ts";
 
+/** The groups a command's help lists its settings in, in order. */
+export const FIELD_GROUPS = [
+  "Endpoint",
+  "Answers",
+  "Load",
+  "Requests & datasets",
+  "Limits & timeouts",
+  "Output",
+  "Simulated endpoint",
+  "Other",
+] as const;
+/** One of {@link FIELD_GROUPS}. */
+export type FieldGroup = typeof FIELD_GROUPS[number];
+
+/**
+ * How a field is set from the command line, kept on the field (zod `.meta()`), so the flags, `--help` and the defaults
+ * it shows come from the schema alone: lib/cli/ turns each field that has one into a flag. `{field}` in the text names
+ * another field's flag, `{no}` this field's `--no-` form.
+ */
+export interface FieldHelp {
+  group: FieldGroup;
+  /** The help text, lower case, no full stop. */
+  help: string;
+  /** The argument's name (`N`, `SECONDS`); an enum's values when absent. */
+  arg?: string;
+  /** The default as help says it, where it depends on other settings (else the schema's default is shown). */
+  default?: string;
+}
+
+/** The `.meta()` of a field that is set from the command line. */
+function flag(group: FieldGroup, help: string, more: Omit<FieldHelp, "group" | "help"> = {}): { cli: FieldHelp } {
+  return { cli: { group, help, ...more } };
+}
+
+/** A field's command-line help, when it has one. */
+export function fieldHelp(schema: z.ZodType): FieldHelp | undefined {
+  return (schema.meta() as { cli?: FieldHelp } | undefined)?.cli;
+}
+
 /** Wire protocols llm-bench can speak. `sim` starts the built-in simulated endpoint in-process. */
 export const LLM_APIS = ["sim", "openai", "sambanova", "sambastudio"] as const;
 /** One of {@link LLM_APIS}. */
@@ -60,74 +99,149 @@ export type SweepField = typeof SWEEP_FIELDS[number];
  */
 export const RunConfigFields = z.object({
   /** Wire protocol; `sim` = built-in simulated endpoint. @default "sim" */
-  llmApi: z.enum(LLM_APIS).default("sim"),
+  llmApi: z.enum(LLM_APIS).default("sim").meta(
+    flag("Endpoint", "wire protocol; sim = built-in simulated endpoint", {
+      default: "openai when a base URL is set, else sim",
+    }),
+  ),
   /** Model name sent in each request. Required for real endpoints. @default "llm-bench-sim" with `sim` */
-  model: z.string().trim().min(1, "must not be empty").optional(),
+  model: z.string().trim().min(1, "must not be empty").optional().meta(
+    flag("Endpoint", "model name sent in each request (default with sim: llm-bench-sim)", { arg: "NAME" }),
+  ),
   /** Base URL of an OpenAI-compatible API, up to and including `/v1`. */
-  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional().meta(
+    flag("Endpoint", "OpenAI-compatible base URL incl. /v1 (env OPENAI_API_BASE); key from env OPENAI_API_KEY", {
+      arg: "URL",
+    }),
+  ),
   /** API key (sent as a bearer token; never written anywhere). */
   apiKey: z.string().optional(),
   /** `chat` = /chat/completions with messages, `completions` = /completions with a raw prompt. @default "chat" */
-  endpoint: z.enum(["chat", "completions"]).default("chat"),
+  endpoint: z.enum(["chat", "completions"]).default("chat").meta(
+    flag("Endpoint", "/chat/completions with messages or /completions with a raw prompt"),
+  ),
   /**
    * HTTP client: `llm-bench` (its own HTTP/1.1 client, a third of fetch's CPU per chunk), `fetch` (Deno's), or `auto`
    * (llm-bench's unless an HTTP(S)_PROXY applies, which only fetch honours). @default "auto"
    */
-  httpClient: z.enum(["auto", "llm-bench", "fetch"]).default("auto"),
+  httpClient: z.enum(["auto", "llm-bench", "fetch"]).default("auto").meta(
+    flag(
+      "Endpoint",
+      "HTTP client: llm-bench's own HTTP/1.1 client (least CPU per chunk) or Deno's fetch (proxies, HTTP/2); auto = llm-bench's unless an HTTPS_PROXY/HTTP_PROXY applies",
+    ),
+  ),
   /**
    * Worker threads that read the streams, each with its own event loop and HTTP client (at most one per concurrency
    * slot): for many concurrent streams on a machine with cores to spare. @default 1
    */
-  clientThreads: z.int().min(1).max(64).default(1),
+  clientThreads: z.int().min(1).max(64).default(1).meta(
+    flag(
+      "Load",
+      'worker threads reading the streams, each with its own event loop (for hundreds of streams on a machine with cores to spare — see README "How accurate is it")',
+      { arg: "N" },
+    ),
+  ),
   /**
    * Open the connections the run will use before its clock starts (as many as its concurrency), so its first requests
    * do not pay for them; off, the first wave's TTFT includes connecting, shown per record as `connectMs`. @default true
    */
-  warmConnections: z.boolean().default(true),
+  warmConnections: z.boolean().default(true).meta(
+    flag(
+      "Load",
+      "open the run's connections before its clock starts ({no}: the first wave's TTFT includes connecting, shown as connectMs per record)",
+    ),
+  ),
   /**
    * Before the run, check that the endpoint answers and (where it lists its models) serves the model; a failure is one
    * line and no run. Off, every request of an unreachable endpoint is recorded as failed. @default true
    */
-  preflight: z.boolean().default(true),
+  preflight: z.boolean().default(true).meta(
+    flag(
+      "Endpoint",
+      "check before the run that the endpoint answers and serves the model ({no}: record every request's failure instead)",
+    ),
+  ),
   /** Send `x-request-id: <request index>` with every request, to find the requests in the server's logs. */
-  requestIdHeader: z.boolean().default(false),
+  requestIdHeader: z.boolean().default(false).meta(
+    flag("Endpoint", "send x-request-id: <request index> with each request, to find requests in the server's logs"),
+  ),
   /** `stream` = server-sent events, `batch` = one JSON response per request. @default "stream" */
-  mode: z.enum(["stream", "batch"]).default("stream"),
+  mode: z.enum(["stream", "batch"]).default("stream").meta(
+    flag("Endpoint", "stream = server-sent events; batch = one JSON response"),
+  ),
   /** Mean input (prompt) tokens per request. @default 550 */
-  meanInputTokens: z.int().min(1).max(2_000_000).default(550),
+  meanInputTokens: z.int().min(1).max(2_000_000).default(550).meta(
+    flag("Requests & datasets", "mean prompt length in tokens", { arg: "N" }),
+  ),
   /** Standard deviation of input tokens. @default 150 */
-  stddevInputTokens: z.number().min(0).default(150),
+  stddevInputTokens: z.number().min(0).default(150).meta(
+    flag("Requests & datasets", "standard deviation of prompt length", { arg: "N" }),
+  ),
   /** Mean output tokens requested per request (`max_tokens`). @default 150 */
-  meanOutputTokens: z.int().min(1).max(2_000_000).default(150),
+  meanOutputTokens: z.int().min(1).max(2_000_000).default(150).meta(
+    flag("Requests & datasets", "mean output length requested as max_tokens", { arg: "N" }),
+  ),
   /** Standard deviation of output tokens. @default 20 */
-  stddevOutputTokens: z.number().min(0).default(20),
+  stddevOutputTokens: z.number().min(0).default(20).meta(
+    flag("Requests & datasets", "standard deviation of output length", { arg: "N" }),
+  ),
   /**
    * Requests in flight at once: the closed loop's concurrency, or the cap of an open-loop run.
    * @default {@link DEFAULT_CONCURRENCY} in a closed loop; {@link OPEN_LOOP_MAX_IN_FLIGHT} (no cap) in an open loop
    */
-  numConcurrentRequests: z.int().min(1).max(OPEN_LOOP_MAX_IN_FLIGHT).optional(),
+  numConcurrentRequests: z.int().min(1).max(OPEN_LOOP_MAX_IN_FLIGHT).optional().meta(
+    flag("Load", "requests in flight at once, closed loop; an open loop's cap", { arg: "N" }),
+  ),
   /**
    * Stop after this many requests have finished.
    * @default {@link DEFAULT_REQUESTS}; every turn of synthetic sessions; the dataset's size (resolved when the run is
    * planned); unbounded with a duration
    */
-  maxNumCompletedRequests: z.int().min(1).optional(),
+  maxNumCompletedRequests: z.int().min(1).optional().meta(
+    flag("Load", "stop after this many requests have finished (a dataset: its size)", { arg: "N" }),
+  ),
   /** Open loop: mean requests per second; requests are sent on a schedule computed before the run. */
-  requestRate: z.number().positive().optional(),
+  requestRate: z.number().positive().optional().meta(
+    flag(
+      "Load",
+      "open loop: send R requests/s on a schedule computed before the run (capped by {numConcurrentRequests} if given)",
+      { arg: "R" },
+    ),
+  ),
   /** Open loop: inter-arrival distribution. @default "poisson" */
-  arrival: z.enum(["poisson", "gamma", "constant"]).default("poisson"),
+  arrival: z.enum(["poisson", "gamma", "constant"]).default("poisson").meta(
+    flag("Load", "open loop: inter-arrival distribution"),
+  ),
   /** Open loop with gamma arrivals: shape; 1 = Poisson, < 1 burstier. @default 1 */
-  burstiness: z.number().positive().default(1),
+  burstiness: z.number().positive().default(1).meta(
+    flag("Load", "open loop, gamma arrivals: shape; 1 = Poisson, < 1 burstier", { arg: "B" }),
+  ),
   /** Requests sent first, marked `warmup` in the records and left out of the summary. @default 0 */
-  warmupRequests: z.int().min(0).default(0),
+  warmupRequests: z.int().min(0).default(0).meta(
+    flag("Load", "send N requests first, marked warmup in the records and left out of the summary", { arg: "N" }),
+  ),
   /** Stop sending new requests after this many seconds (requests in flight finish). */
-  durationS: z.number().positive().max(MAX_TIMER_S).optional(),
+  durationS: z.number().positive().max(MAX_TIMER_S).optional().meta(
+    flag(
+      "Load",
+      "stop sending after this long (in-flight requests finish); without {maxNumCompletedRequests} the count is unbounded",
+      { arg: "SECONDS" },
+    ),
+  ),
   /** JSONL file of requests (`prompt` or `messages`, optional `max_tokens`) instead of sampled prompts. */
-  dataset: z.string().min(1).optional(),
+  dataset: z.string().min(1).optional().meta(
+    flag(
+      "Requests & datasets",
+      'requests from a file: llm-bench JSONL ({"prompt": …} or {"messages": […]}), ShareGPT, OpenAI chat JSONL or a Mooncake trace',
+      { arg: "FILE.jsonl" },
+    ),
+  ),
   /**
    * The dataset's format (README "Datasets"): detected from the file by default. @default "auto"
    */
-  datasetFormat: z.enum(DATASET_FORMATS).default("auto"),
+  datasetFormat: z.enum(DATASET_FORMATS).default("auto").meta(
+    flag("Requests & datasets", "the dataset's format (auto: detected from its first line; the run says which)"),
+  ),
   /**
    * Where a dataset request's output length comes from when the file recorded an answer (ShareGPT, OpenAI chat):
    * `dataset` = the answer's token count; `sampled` = drawn from the output-token distribution (what an explicit
@@ -138,71 +252,167 @@ export const RunConfigFields = z.object({
    * Every sampled prompt begins with one of `prefixGroups` fixed prefixes of this many tokens (a shared system
    * prompt), counted inside `meanInputTokens`.
    */
-  sharedPrefixTokens: z.int().min(1).max(1_000_000).optional(),
+  sharedPrefixTokens: z.int().min(1).max(1_000_000).optional().meta(
+    flag(
+      "Requests & datasets",
+      "every prompt begins with one of {prefixGroups} fixed prefixes of K tokens (counted in {meanInputTokens})",
+      { arg: "K" },
+    ),
+  ),
   /** How many different shared prefixes (request i gets prefix i mod G). @default 1 */
-  prefixGroups: z.int().min(1).max(100_000).default(1),
+  prefixGroups: z.int().min(1).max(100_000).default(1).meta(
+    flag("Requests & datasets", "how many different shared prefixes (request i gets prefix i mod G)", { arg: "G" }),
+  ),
   /**
    * Multi-turn sessions (README "Multi-turn sessions"): each conversation of a ShareGPT or OpenAI chat dataset, or
    * `sessions` synthetic ones of `turns` turns, sent turn by turn with the conversation so far — the model's actual
    * answers included; sessions run concurrently up to the concurrency. @default false
    */
-  multiTurn: z.boolean().default(false),
+  multiTurn: z.boolean().default(false).meta(
+    flag(
+      "Requests & datasets",
+      "multi-turn sessions: a ShareGPT/chat dataset's conversations, or {sessions} × {turns} synthetic ones",
+    ),
+  ),
   /** Synthetic multi-turn: how many sessions. @default {@link DEFAULT_SESSIONS} */
-  sessions: z.int().min(1).max(1_000_000).optional(),
+  sessions: z.int().min(1).max(1_000_000).optional().meta(
+    flag("Requests & datasets", "synthetic multi-turn: sessions", { arg: "N" }),
+  ),
   /** Synthetic multi-turn: turns per session. @default {@link DEFAULT_TURNS} */
-  turns: z.int().min(1).max(10_000).optional(),
+  turns: z.int().min(1).max(10_000).optional().meta(
+    flag("Requests & datasets", "synthetic multi-turn: turns per session", { arg: "T" }),
+  ),
   /** Multi-turn: think time between an answer and the next turn, seconds. @default 0 */
-  turnDelayS: z.number().min(0).max(MAX_TIMER_S).default(0),
+  turnDelayS: z.number().min(0).max(MAX_TIMER_S).default(0).meta(
+    flag("Requests & datasets", "multi-turn: think time between an answer and the next turn", { arg: "SECONDS" }),
+  ),
   /** A Mooncake trace's time scale: 2 replays it twice as fast. @default 1 */
-  traceSpeed: z.number().positive().max(1_000_000).default(1),
+  traceSpeed: z.number().positive().max(1_000_000).default(1).meta(
+    flag("Requests & datasets", "a Mooncake trace: replay X times as fast (the concurrency cap still applies)", {
+      arg: "X",
+    }),
+  ),
   /** Tokens per hash-id block of a Mooncake trace. @default 512 */
-  traceBlockTokens: z.int().min(1).max(1_000_000).default(512),
+  traceBlockTokens: z.int().min(1).max(1_000_000).default(512).meta(
+    flag(
+      "Requests & datasets",
+      "a Mooncake trace: tokens per hash-id block (the same hash id is the same block of text)",
+      { arg: "N" },
+    ),
+  ),
   /** Order of the dataset's requests. @default "sequential" */
-  datasetOrder: z.enum(["sequential", "shuffle"]).default("sequential"),
+  datasetOrder: z.enum(["sequential", "shuffle"]).default("sequential").meta(
+    flag("Requests & datasets", "order of the dataset's requests (shuffle uses {seed})"),
+  ),
   /** Service-level objectives per request; the summary reports goodput against them. */
-  slo: SloSchema.optional(),
+  slo: SloSchema.optional().meta(
+    flag(
+      "Requests & datasets",
+      "per-request SLOs, e.g. ttft=500ms,tpot=50ms,e2e=10s: the summary reports goodput and attainment",
+      { arg: "SPEC" },
+    ),
+  ),
   /** Stop the whole run after this many seconds; requests in flight are aborted and recorded. @default 600 */
-  timeoutS: z.number().positive().max(MAX_TIMER_S).default(600),
+  timeoutS: z.number().positive().max(MAX_TIMER_S).default(600).meta(
+    flag("Limits & timeouts", "stop the run after this long; requests in flight are aborted and recorded", {
+      arg: "SECONDS",
+    }),
+  ),
   /** Per request: fail with TIMEOUT when no first token arrives within this many seconds. */
-  ttftTimeoutS: z.number().positive().max(MAX_TIMER_S).optional(),
+  ttftTimeoutS: z.number().positive().max(MAX_TIMER_S).optional().meta(
+    flag("Limits & timeouts", "per request: fail (TIMEOUT) without a first token by then", {
+      arg: "SECONDS",
+      default: "none",
+    }),
+  ),
   /** Per request: fail with TIMEOUT after this many seconds without data once the response started. @default 60 */
-  idleTimeoutS: z.number().positive().max(MAX_TIMER_S).default(60),
+  idleTimeoutS: z.number().positive().max(MAX_TIMER_S).default(60).meta(
+    flag("Limits & timeouts", "per request: fail (TIMEOUT) after this long without data mid-response", {
+      arg: "SECONDS",
+    }),
+  ),
   /** Per request: fail with TIMEOUT when the whole request takes longer than this many seconds. */
-  requestTimeoutS: z.number().positive().max(MAX_TIMER_S).optional(),
+  requestTimeoutS: z.number().positive().max(MAX_TIMER_S).optional().meta(
+    flag("Limits & timeouts", "per request: fail (TIMEOUT) when the whole request takes longer", {
+      arg: "SECONDS",
+      default: "none",
+    }),
+  ),
   /** Folder for results files. @default "data/results" */
-  resultsDir: z.string().min(1).default("data/results"),
+  resultsDir: z.string().min(1).default("data/results").meta(
+    flag("Output", "folder for results files", { arg: "DIR" }),
+  ),
   /** Extra fields merged into every request body (e.g. temperature). @default {} */
-  additionalSamplingParams: z.record(z.string(), z.unknown()).default({}),
+  additionalSamplingParams: z.record(z.string(), z.unknown()).default({}).meta(
+    flag("Endpoint", "object merged into every request body, e.g. '{\"temperature\": 0}'", { arg: "JSON" }),
+  ),
   /**
    * Reading speed of the reader the stall figures model, tokens per second (README "Stalls").
    * @default {@link DEFAULT_READING_SPEED} (238 words/min at 0.75 words per token)
    */
-  readingSpeed: z.number().positive().max(100_000).default(DEFAULT_READING_SPEED),
+  readingSpeed: z.number().positive().max(100_000).default(DEFAULT_READING_SPEED).meta(
+    flag(
+      "Output",
+      'reading speed of the reader the stall figures model (238 words/min ≈ 5.3 tokens/s; README "Stalls")',
+      { arg: "TOKENS/S" },
+    ),
+  ),
   /**
    * One run spread over this many shards (processes or pods, README "Load beyond one machine"): together they send
    * exactly what one run with the same flags and seed sends. Needs `shardIndex` (or JOB_COMPLETION_INDEX).
    */
-  shards: z.int().min(1).max(10_000).optional(),
+  shards: z.int().min(1).max(10_000).optional().meta(
+    flag(
+      "Load",
+      "this run is one of N shards (processes or pods) that together send what one run sends; see deno task merge",
+      { arg: "N" },
+    ),
+  ),
   /** This shard's index, 0 … shards − 1: it takes the run's requests (and arrivals) I, I + N, I + 2N, … */
-  shardIndex: z.int().min(0).optional(),
+  shardIndex: z.int().min(0).optional().meta(
+    flag("Load", "which shard, 0 … N − 1: requests I, I + N, … of the run", {
+      arg: "I",
+      default: "env JOB_COMPLETION_INDEX",
+    }),
+  ),
   /**
    * Start the measured requests when this machine's clock says so (ISO 8601, or epoch milliseconds): every shard
    * prepares and warms its connections first, then waits. The clocks are assumed NTP-synchronised; each shard records
    * how late it started.
    */
-  startAt: z.union([z.string().min(1), z.number()]).optional(),
+  startAt: z.union([z.string().min(1), z.number()]).optional().meta(
+    flag(
+      "Load",
+      "prepare and warm up, then start the measured requests at TIME (ISO 8601 or epoch ms) — shards start together",
+      { arg: "TIME" },
+    ),
+  ),
   /** The run's name across its shards. @default derived from the configuration and `startAt` */
-  runId: z.string().regex(/^[\w.-]{1,100}$/, "letters, digits, '.', '_' or '-' (at most 100)").optional(),
+  runId: z.string().regex(/^[\w.-]{1,100}$/, "letters, digits, '.', '_' or '-' (at most 100)").optional().meta(
+    flag("Load", "the run's name across its shards", { arg: "ID", default: "derived from the flags and {startAt}" }),
+  ),
   /** Seed of the request sampler: the same seed gives the same requests. @default 0 */
-  seed: z.int().min(0).max(2 ** 32 - 1).default(0),
+  seed: z.int().min(0).max(2 ** 32 - 1).default(0).meta(
+    flag("Requests & datasets", "seed of the request sampler; same seed, same requests", { arg: "N" }),
+  ),
   /** Path of a Hugging Face tokenizer.json; the bundled Llama 3 tokenizer when absent. */
-  tokenizer: z.string().min(1).optional(),
+  tokenizer: z.string().min(1).optional().meta(
+    flag("Endpoint", "Hugging Face tokenizer.json to count tokens with (default: bundled Llama 3)", { arg: "PATH" }),
+  ),
   /** Send `ignore_eos: true` so servers that accept it generate exactly `max_tokens`. @default false */
-  ignoreEos: z.boolean().default(false),
+  ignoreEos: z.boolean().default(false).meta(
+    flag("Endpoint", "send ignore_eos: true so the server generates exactly max_tokens (vLLM, SGLang, SambaNova)"),
+  ),
   /** Ask for `stream_options.include_usage`; turn off for servers that reject it. @default true */
-  includeUsage: z.boolean().default(true),
+  includeUsage: z.boolean().default(true).meta(
+    flag("Endpoint", "ask for stream_options.include_usage ({no} for servers that reject it)"),
+  ),
   /** Serving-model parameters of the simulated endpoint (only with `llmApi: "sim"`). */
-  sim: SimParamsSchema.default(SimParamsSchema.parse({})),
+  sim: SimParamsSchema.default(SimParamsSchema.parse({})).meta(
+    flag("Simulated endpoint", 'simulated endpoint\'s serving model, e.g. \'{"maxBatch": 16, "decodeBaseMs": 20}\'', {
+      arg: "JSON",
+    }),
+  ),
 });
 
 /** The endpoint a configuration names must be complete: a model, a base URL and, where the API needs one, a key. */
@@ -380,12 +590,18 @@ const CHAT_ENDPOINT_FIELDS = {
 /** A chat session's configuration: the endpoint fields of a run, and the answers' parameters. */
 export const ChatConfigSchema = RunConfigFields.pick(CHAT_ENDPOINT_FIELDS).extend({
   /** Most tokens an answer may have (the original kit's slider went from 50 to 2048; smaller is fine). @default 256 */
-  maxTokens: z.int().min(1).max(2048).default(256),
-  temperature: z.number().min(0).max(2).optional(),
-  topK: z.int().min(1).optional(),
-  topP: z.number().gt(0).max(1).optional(),
+  maxTokens: z.int().min(1).max(2048).default(256).meta(
+    flag("Answers", "most tokens an answer may have, 1–2048", { arg: "N" }),
+  ),
+  temperature: z.number().min(0).max(2).optional().meta(
+    flag("Answers", "sampling temperature, 0–2 (server default when absent)", { arg: "T" }),
+  ),
+  topK: z.int().min(1).optional().meta(flag("Answers", "top-k sampling, where the API takes it", { arg: "K" })),
+  topP: z.number().gt(0).max(1).optional().meta(flag("Answers", "nucleus sampling, (0, 1]", { arg: "P" })),
   /** System prompt placed first in the conversation. */
-  system: z.string().optional(),
+  system: z.string().optional().meta(
+    flag("Answers", "system prompt placed first in the conversation", { arg: "TEXT" }),
+  ),
 }).strict().superRefine(checkEndpoint);
 /** What a caller passes to configure a chat session. */
 export type ChatConfigInput = z.input<typeof ChatConfigSchema>;

@@ -13,7 +13,7 @@ export interface ClientLoad {
    * client can tell (llm-bench's HTTP client can; Deno's fetch cannot). `concurrency` is the run's cap.
    */
   connections?: { opened: number; requests: number; reused: number; concurrency: number };
-  /** Threads that read the streams (`--client-threads`); `lagMs` then holds every thread's samples. @default 1 */
+  /** Threads that read the streams (`clientThreads`); `lagMs` then holds every thread's samples. @default 1 */
   threads?: number;
 }
 
@@ -114,7 +114,7 @@ export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): 
   if (outputRatio !== null && Math.abs(outputRatio - 1) > HEALTH_LIMITS.outputDrift) {
     notes.push(
       `achieved output tokens are ${(outputRatio * 100).toFixed(0)} % of requested (median): ` +
-        `set --ignore-eos where the server accepts it`,
+        `ask for ignore_eos where the server accepts it`,
     );
   }
   const conns = load?.connections;

@@ -7,11 +7,7 @@
 import { summarize } from "./summary.ts";
 import type { LoadedRun } from "../results/files.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
-
-/** Shards that do not make one run: the message names the file and what is wrong. */
-export class MergeError extends Error {
-  override name = "MergeError";
-}
+import { MergeError } from "../errors.ts";
 
 /** Shards whose measured starts are further apart than this get a note in the merged health. */
 export const START_SPREAD_NOTE_MS = 100;
@@ -50,7 +46,7 @@ export function mergeShards(shards: readonly LoadedRun[], options: { allowPartia
   for (const s of shards) {
     if (!s.summary.shard) {
       throw new MergeError(
-        `${s.files.summary}: not a shard (a run made without --shards); merge takes the shards of one run`,
+        `${s.files.summary}: not a shard (a run made as one process, not as shards); merge takes the shards of one run`,
       );
     }
   }
@@ -80,9 +76,8 @@ export function mergeShards(shards: readonly LoadedRun[], options: { allowPartia
   const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (missing.length && !options.allowPartial) {
     throw new MergeError(
-      `run ${runId}: shard${missing.length > 1 ? "s" : ""} ${missing.join(", ")} of 0 … ${
-        n - 1
-      } missing (--allow-partial merges the rest)`,
+      `run ${runId}: shard${missing.length > 1 ? "s" : ""} ${missing.join(", ")} of 0 … ${n - 1} missing`,
+      { missing },
     );
   }
   const ordered = [...byIndex.values()].sort((a, b) => a.summary.shard!.index - b.summary.shard!.index);

@@ -7,6 +7,7 @@ import {
   type RunSummary,
   RunSummarySchema,
 } from "./schema.ts";
+import { ResultsFileError } from "../errors.ts";
 
 /** Names of a run's files. */
 export interface RunFiles {
@@ -138,11 +139,6 @@ export async function readRunInfo(path: string): Promise<RunInfo | undefined> {
     throw new ResultsFileError(`${path}: ${parsed.error.issues[0].path.join(".")}: ${parsed.error.issues[0].message}`);
   }
   return parsed.data;
-}
-
-/** Error reading results back: names the file and line. */
-export class ResultsFileError extends Error {
-  override name = "ResultsFileError";
 }
 
 /**

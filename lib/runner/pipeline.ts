@@ -35,6 +35,7 @@ import { type ClientLoad, connectionDelta, startClientMonitor } from "./monitor.
 import { runBenchmark, type RunProgress, type RunResult } from "./runner.ts";
 import { runInThreads } from "./threads.ts";
 import { warmRequestPath } from "./warm.ts";
+import { PrepareInterrupted } from "../errors.ts";
 
 /** What a run is about to do, reported once before the first request. */
 export interface BenchmarkStart {
@@ -218,7 +219,7 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     };
   } catch (e) {
     await close();
-    throw signal?.aborted ? new PrepareInterrupted(files, e) : e;
+    throw signal?.aborted ? new PrepareInterrupted<RunFiles>(files, e) : e;
   }
 }
 
@@ -234,14 +235,6 @@ function resolvedByPlan(config: RunConfig, plan: RunPlan): RunConfig {
       : {}),
     ...(plan.datasetFormat ? { datasetFormat: plan.datasetFormat as RunConfig["datasetFormat"] } : {}),
   };
-}
-
-/** Thrown by {@link prepareRun} when its signal aborted it; `files` are the run's files already named, if any. */
-export class PrepareInterrupted extends Error {
-  override name = "PrepareInterrupted";
-  constructor(readonly files: RunFiles | null, cause: unknown) {
-    super("the run was interrupted while it was being prepared", { cause });
-  }
 }
 
 /**
@@ -538,7 +531,9 @@ export async function runPipeline(config: RunConfig, options: BenchmarkOptions =
   try {
     prepared = await prepareRun(config, options);
   } catch (e) {
-    if (e instanceof PrepareInterrupted) return await interruptedBeforeStart(config, options, e.files);
+    if (e instanceof PrepareInterrupted) {
+      return await interruptedBeforeStart(config, options, (e as PrepareInterrupted<RunFiles>).files);
+    }
     throw e;
   }
   await using _ = prepared;

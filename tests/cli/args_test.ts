@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  BENCH_FLAGS,
-  benchHelp,
-  flagName,
-  flagRows,
-  parseBenchArgs,
-  resolveBenchConfig,
-  withDiscoveredModel,
-} from "../../lib/cli/args.ts";
+import { benchHelp, flagRows, parseBenchArgs, resolveBenchConfig } from "../../lib/cli/args.ts";
+import { withDiscoveredModel } from "../../lib/cli/discover_model.ts";
+import { BENCH_FLAGS, flagName } from "../../lib/cli/flags.ts";
 import { ConfigError } from "../../lib/errors.ts";
 
 Deno.test("parseBenchArgs() maps the original kit's flags onto the run config", () => {

@@ -5,13 +5,12 @@ import {
   openRecordWriter,
   readRecords,
   readSummary,
-  ResultsFileError,
   resultStem,
   runFiles,
   writeSummary,
 } from "../../lib/results/files.ts";
 import { summarize } from "../../lib/metrics/summary.ts";
-import { ConfigError } from "../../lib/errors.ts";
+import { ConfigError, ResultsFileError } from "../../lib/errors.ts";
 import type { RequestRecord } from "../../lib/results/schema.ts";
 import { fixtureRecord } from "../_helpers.ts";
 

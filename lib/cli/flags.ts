@@ -1,0 +1,116 @@
+/**
+ * The command line's flags, made from the configuration schema: each field with command-line help (`.meta()` in
+ * lib/config/schema.ts) is a flag named after it, of the kind its type says. Only the names that are not the field's
+ * in kebab case, and the flags that are no field (`--sweep`), are written here.
+ * @module
+ */
+import type { z } from "zod";
+import {
+  ChatConfigSchema,
+  type FieldGroup,
+  fieldHelp,
+  RunConfigFields,
+  SWEEP_FIELDS,
+  type SweepField,
+} from "../config/schema.ts";
+import type { ConfigError } from "../errors.ts";
+
+/** Flags whose name is not the field's name in kebab case. */
+const FLAG_NAMES: Record<string, string> = {
+  timeoutS: "--timeout",
+  sim: "--sim-params",
+  ttftTimeoutS: "--ttft-timeout",
+  idleTimeoutS: "--idle-timeout",
+  requestTimeoutS: "--request-timeout",
+  durationS: "--duration",
+  turnDelayS: "--turn-delay",
+};
+
+/** The CLI flag a config field is set with: `meanInputTokens` → `--mean-input-tokens`. */
+export function flagName(field: string): string {
+  return FLAG_NAMES[field] ?? `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** A configuration error as the command line says it: naming the flag of the field at fault. */
+export function cliMessage(e: ConfigError): string {
+  return e.field ? `${flagName(e.field)}: ${e.detail}` : e.message;
+}
+
+/** The sweepable fields by CLI name (`--sweep num-concurrent-requests=1,2,4`). */
+export const SWEEP_FLAGS: Record<string, SweepField> = Object.fromEntries(
+  SWEEP_FIELDS.map((f) => [flagName(f).slice(2), f]),
+);
+
+/** How a flag's text becomes a value: as it is, a number, JSON, on/off, an SLO list, a sweep. */
+export type FlagKind = "string" | "number" | "json" | "boolean" | "slo" | "sweep";
+
+/** A flag: its config field, value kind, help text and group. */
+export interface FlagSpec {
+  field: string;
+  kind: FlagKind;
+  help: string;
+  group: FieldGroup;
+  arg?: string;
+  /** The default, where it depends on other flags (otherwise `--help` shows the schema's default). */
+  defaultText?: string;
+}
+
+/** Fields whose text is read otherwise than their type says. */
+const KIND_OF_FIELD: Record<string, FlagKind> = { slo: "slo" };
+
+/** The zod type under defaults and optionals. */
+function innerDef(schema: z.ZodType): { type: string; entries?: Record<string, string> } {
+  // deno-lint-ignore no-explicit-any
+  let def: any = schema._zod.def;
+  while (def.innerType) def = def.innerType._zod.def;
+  return def;
+}
+
+function kindOf(field: string, schema: z.ZodType): FlagKind {
+  if (KIND_OF_FIELD[field]) return KIND_OF_FIELD[field];
+  const type = innerDef(schema).type;
+  if (type === "boolean") return "boolean";
+  if (type === "number") return "number";
+  if (type === "object" || type === "record") return "json";
+  return "string";
+}
+
+/** `{field}` as that field's flag, `{no}` as this flag's `--no-` form. */
+function helpText(field: string, text: string): string {
+  return text.replace(/\{no\}/g, `--no-${flagName(field).slice(2)}`).replace(/\{(\w+)\}/g, (_, f) => flagName(f));
+}
+
+/** The flags of an object schema's fields that have command-line help, in the schema's order. */
+export function flagsOf(schema: { shape: Record<string, z.ZodType> }): FlagSpec[] {
+  const out: FlagSpec[] = [];
+  for (const [field, type] of Object.entries(schema.shape)) {
+    const help = fieldHelp(type);
+    if (!help) continue;
+    const entries = innerDef(type).entries;
+    const arg = help.arg ?? (entries ? Object.values(entries).join("|") : undefined);
+    out.push({
+      field,
+      kind: kindOf(field, type),
+      help: helpText(field, help.help),
+      group: help.group,
+      ...(arg ? { arg } : {}),
+      ...(help.default !== undefined ? { defaultText: helpText(field, help.default) } : {}),
+    });
+  }
+  return out;
+}
+
+/** Every flag of `deno task bench`: the run's fields, and `--sweep`. */
+export const BENCH_FLAGS: FlagSpec[] = [
+  ...flagsOf(RunConfigFields),
+  {
+    field: "sweep",
+    group: "Load",
+    kind: "sweep",
+    arg: "FIELD=V1,V2,…",
+    help: `one run per value of ${Object.keys(SWEEP_FLAGS).join(", ").replace(/, ([^,]+)$/, " or $1")}`,
+  },
+];
+
+/** The flags of `deno task chat`: the endpoint fields it shares with a run, and the answer's parameters. */
+export const CHAT_FLAGS: FlagSpec[] = flagsOf(ChatConfigSchema);
