@@ -19,10 +19,20 @@
  * @module
  */
 
-// Errors: what a bad configuration throws, and the codes of failed requests.
-export { ConfigError, EndpointError, RequestError, type RequestErrorCode } from "./lib/errors.ts";
+// Errors: each with a stable `code`. Bad configuration throws before any request is sent; a failed request is a record.
+export {
+  ConfigError,
+  EndpointError,
+  GateSpecError,
+  MergeError,
+  PrepareInterrupted,
+  RequestError,
+  type RequestErrorCode,
+  ResultsFileError,
+  RunNotFoundError,
+} from "./lib/errors.ts";
 
-// Configuration: one schema, its defaults, and where the endpoint comes from (.env, environment).
+// Configuration: one schema with every default, and where the endpoint comes from (.env, environment).
 export type {
   ChatConfig,
   ChatConfigInput,
@@ -31,7 +41,7 @@ export type {
   RunConfigInput,
   SweepField,
 } from "./lib/config/schema.ts";
-export { applyEnv, parseRunConfig } from "./lib/config/resolve.ts";
+export { parseRunConfig } from "./lib/config/resolve.ts";
 export { loadEnv } from "./lib/config/dotenv.ts";
 export type { Slo } from "./lib/config/slo.ts";
 
@@ -47,31 +57,30 @@ export { createOpenAIConnector, type OpenAIConnectorOptions } from "./lib/connec
 export { createSambaStudioConnector, type SambaStudioConnectorOptions } from "./lib/connectors/sambastudio.ts";
 export type { Connector, FetchLike, StreamEvent, Usage } from "./lib/connectors/types.ts";
 
-// Running: the pipeline (prepare → execute → finish), sweeps, the runner and one request's measurement.
+// Running: `benchmark` runs one whole run; its three steps for callers that need them; a sweep of runs.
 export {
   benchmark,
   type BenchmarkOptions,
   type BenchmarkResult,
   type BenchmarkStart,
   type ExecutedRun,
+  type ExecuteOptions,
   executeRun,
   finishRun,
   type PreparedRun,
+  type PrepareOptions,
   prepareRun,
-  runPipeline,
 } from "./lib/runner/pipeline.ts";
 export { runSweep, type SweepOptions } from "./lib/runner/sweep.ts";
-export { runBenchmark, type RunOptions, type RunProgress, type RunResult } from "./lib/runner/runner.ts";
-export { type MeasureOptions, measureRequest, type RequestTimeouts } from "./lib/runner/request.ts";
+export type { RequestTimeouts, RunProgress, RunResult } from "./lib/runner/runner.ts";
 
 // Metrics: pure functions of records.
-export { buildRecord } from "./lib/metrics/request_metrics.ts";
 export { summarize, type SummaryContext } from "./lib/metrics/summary.ts";
-export { describe } from "./lib/metrics/statistics.ts";
+export { computeStatistics } from "./lib/metrics/statistics.ts";
 export type { SweepRun, SweepSummary } from "./lib/metrics/sweep.ts";
 
 // Results files: written as a run goes, read back in the same shapes.
-export { listRuns, type LoadedRun, loadRun, openRecordWriter, type RunFiles } from "./lib/results/files.ts";
+export { listRuns, type LoadedRun, loadRun, type RunFiles } from "./lib/results/files.ts";
 export type { MetricField, RequestRecord, RunSummary, Statistics } from "./lib/results/schema.ts";
 
 // Comparing runs: intervals and verdicts, what differs between workloads, the CI gate; runs as CSV.

@@ -2,7 +2,7 @@
 // logs when it received each request), then per wave (the first `concurrency` requests, and the rest): how far apart
 // their t0 stamps are, t0 → last byte written (the client), written → the server's receipt, and t0 → receipt.
 // Run: deno task perf:first-wave [CONCURRENCY,…] [cold]   (e.g. 1,64,64 — the second 64 runs with a warm JIT)
-import { describe } from "../lib/metrics/statistics.ts";
+import { computeStatistics } from "../lib/metrics/statistics.ts";
 import type { RequestRecord } from "../lib/results/schema.ts";
 import { executeRun, prepareRun } from "../lib/runner/pipeline.ts";
 import { exactRunConfig, spawnExactSim } from "../lib/selftest/exact_sim.ts";
@@ -16,7 +16,7 @@ const pinned = await pinForMeasurement();
 console.error(pinned.line);
 await using sim = await spawnExactSim(50, 20, pinned.endpointCpus);
 const f = (xs: number[]) => {
-  const d = describe(xs);
+  const d = computeStatistics(xs);
   return `p50 ${d.p50?.toFixed(2)}  p99 ${d.p99?.toFixed(2)}  max ${d.max?.toFixed(2)}`;
 };
 console.log(`connections ${warmConnections ? "warm (opened before the clock)" : "cold"}; ms`);

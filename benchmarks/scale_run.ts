@@ -2,7 +2,7 @@
 // Run: deno task scale [N]   (default 10000). Prints outcomes, wall time, heap, RSS and heap per finished record.
 // Each stream holds one socket: N needs a file-descriptor limit above N (`ulimit -n`).
 import { createOpenAIConnector } from "../lib/connectors/openai.ts";
-import { runBenchmark } from "../lib/runner/runner.ts";
+import { sendRequests } from "../lib/runner/runner.ts";
 import { spawnSimProcess } from "../lib/simulator/process.ts";
 const N = Number(Deno.args[0] ?? 10000);
 if (!Number.isInteger(N) || N < 1) {
@@ -28,7 +28,7 @@ await using connector = createOpenAIConnector({ baseUrl: `${sim.origin}/v1`, mod
 const mem0 = Deno.memoryUsage();
 const t0 = performance.now();
 let maxInFlight = 0;
-const run = await runBenchmark({
+const run = await sendRequests({
   connector,
   requests,
   concurrency: N,

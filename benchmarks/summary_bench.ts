@@ -4,6 +4,7 @@ import { summarize } from "../lib/metrics/summary.ts";
 import { addEvent, newTrace } from "../lib/metrics/trace.ts";
 import type { RequestRecord } from "../lib/results/schema.ts";
 import { createPrng } from "../lib/sampler/prng.ts";
+import { environmentInfo } from "../lib/runner/environment.ts";
 
 const prng = createPrng(1);
 const N = 100_000;
@@ -29,6 +30,7 @@ const context = {
   config: {},
   startedAt: new Date().toISOString(),
   stopReason: "completed" as const,
+  environment: environmentInfo(),
   tokenizer: "t",
   endpoint: { api: "sim", url: "u", model: "m", simulated: true },
   slo: { ttftMs: 120, tpotMs: 11 },

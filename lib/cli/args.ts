@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { isAbsolute, resolve } from "node:path";
-import { applyEnv, editDistance, parseRunConfig } from "../config/resolve.ts";
+import { applyEnv, editDistance, type ParseOptions, parseRunConfig } from "../config/resolve.ts";
 import {
   configDefaults,
   dependentDefaults,
@@ -226,6 +226,8 @@ export type BenchPlan =
     version?: false;
     input: RunConfigInput;
     config: RunConfig;
+    /** How errors of a later parse of `input` name fields: by flag or environment variable. */
+    parse: ParseOptions;
     sweep?: Sweep & { configs: RunConfig[] };
   };
 
@@ -241,10 +243,10 @@ export function resolveBenchConfig(argv: readonly string[], env: Record<string, 
   const sources: Record<string, string> = {};
   const input = applyEnv(fromUserFolder(parsed.config, env.INIT_CWD), env, sources);
   const options = { sources, nameOf: flagName };
-  if (!parsed.sweep) return { help: false, input, config: parseRunConfig(input, options) };
+  if (!parsed.sweep) return { help: false, input, parse: options, config: parseRunConfig(input, options) };
   // Every value must make a valid run, before the first run starts (the swept field may be one the others need).
   const configs = parsed.sweep.values.map((v) => parseRunConfig({ ...input, [parsed.sweep!.field]: v }, options));
-  return { help: false, input, config: configs[0], sweep: { ...parsed.sweep, configs } };
+  return { help: false, input, parse: options, config: configs[0], sweep: { ...parsed.sweep, configs } };
 }
 
 /**

@@ -6,10 +6,11 @@ import { loadEnvFiles } from "../config/dotenv.ts";
 import type { RunConfig } from "../config/schema.ts";
 import { ConfigError, EndpointError } from "../errors.ts";
 import type { RequestRecord } from "../results/schema.ts";
-import { type SweepRun, sweepSummary } from "../metrics/sweep.ts";
+import { sweepSummary } from "../metrics/sweep.ts";
 import { formatSummaryTable, inFlightCap } from "../report/summary_table.ts";
 import { formatSweepTable } from "../report/sweep_table.ts";
-import { type BenchmarkResult, runPipeline } from "../runner/pipeline.ts";
+import { type BenchmarkOptions, type BenchmarkResult, type BenchmarkStart, runParsed } from "../runner/pipeline.ts";
+import { runSweep } from "../runner/sweep.ts";
 import { benchHelp, type BenchPlan, resolveBenchConfig } from "./args.ts";
 import { withDiscoveredModel } from "./discover_model.ts";
 import { cliMessage, flagName } from "./flags.ts";
@@ -65,6 +66,62 @@ function preparationView() {
   };
 }
 
+/** What a run shows while it goes: preparation, warm-up and run progress, under an optional label (a sweep's). */
+function runView(label?: string) {
+  const view = {
+    label,
+    preparing: preparationView(),
+    warmup: createProgressView("warm-up"),
+    progress: createProgressView(),
+    done() {
+      view.preparing.done();
+      view.warmup.done();
+      view.progress.done();
+    },
+  };
+  return view;
+}
+
+/** The lines that say, before the first request, what a run is about to do and against what. */
+function announce(s: BenchmarkStart, label: string | undefined, formatDetected: boolean): void {
+  if (s.endpoint.simulated) {
+    err(
+      "*** SIMULATED ENDPOINT: no endpoint configured, so llm-bench started its built-in simulator on " +
+        `${s.endpoint.url}. The numbers below describe the simulator, not a model server. ***`,
+    );
+    err("    (point it at a real server with --base-url URL --model NAME, or OPENAI_API_BASE in .env)");
+  }
+  const count = Number.isFinite(s.requests) ? `${s.requests} requests` : "requests";
+  const trace = s.datasetFormat === "mooncake";
+  const shape = trace
+    ? `at the trace's timestamps${s.config.traceSpeed !== 1 ? ` × 1/${s.config.traceSpeed}` : ""}${
+      inFlightCap(s.config.numConcurrentRequests, s.concurrency)
+    }`
+    : s.config.requestRate
+    ? `${s.config.arrival} arrivals at ${s.config.requestRate} req/s${
+      inFlightCap(s.config.numConcurrentRequests, s.concurrency)
+    }`
+    : `${s.concurrency} at a time`;
+  const bounds = s.config.durationS ? ` for ${s.config.durationS} s` : "";
+  const warm = s.warmupRequests ? ` after ${s.warmupRequests} warm-up requests` : "";
+  if (s.config.dataset) {
+    err(
+      `Dataset ${s.config.dataset}: read as ${s.datasetFormat ?? "?"}${
+        formatDetected ? " (detected; --dataset-format to force one)" : ""
+      }`,
+    );
+  }
+  const shard = s.config.shards !== undefined
+    ? ` as shard ${s.config.shardIndex} of ${s.config.shards} (requests ${s.config.shardIndex}, ${
+      (s.config.shardIndex ?? 0) + s.config.shards
+    }, … of run ${s.runId})`
+    : "";
+  err(
+    `${label ? `[${label}] ` : ""}Running ${count}, ${shape}${bounds}${warm}${shard}, against ` +
+      `${s.endpoint.api} ${s.endpoint.url} (model ${s.endpoint.model}); tokenizer ${s.tokenizer}`,
+  );
+}
+
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let plan: Extract<BenchPlan, { input: unknown }>;
@@ -104,81 +161,39 @@ export async function main(argv: readonly string[]): Promise<number> {
     stop.abort(new DOMException(`stopped by ${sig}`, "AbortError"));
   }, (sig) => Deno.exit(INTERRUPT_EXIT_CODES[sig])); // a second interrupt: leave now
 
+  // The views of the run in progress (a sweep's runs get fresh ones each).
+  let view = runView();
+  const options: BenchmarkOptions = {
+    signal: stop.signal,
+    onPrepareProgress: (done, total) => view.preparing.update(done, total),
+    onStart(s) {
+      view.preparing.done();
+      announce(s, view.label, plan.input.datasetFormat === undefined);
+    },
+    onWaitForStart(at) {
+      const inS = (at - Date.now()) / 1000;
+      err(
+        inS > 0
+          ? `Ready; waiting for the common start at ${new Date(at).toISOString()} (in ${inS.toFixed(1)} s)…`
+          : `The common start ${new Date(at).toISOString()} was ${
+            (-inS).toFixed(1)
+          } s ago: starting now (recorded as late)`,
+      );
+    },
+    onWarmupProgress: (p) => view.warmup.update(p),
+    onProgress: (p) => {
+      view.warmup.done();
+      view.progress.update(p);
+    },
+  };
+  // The HTML report's charts (Plot on jsdom) load only after a run: they would add most of a second to start-up.
+  const writeReport = async (result: BenchmarkResult) => {
+    const { writeRunReport } = await import("../report/html_report.ts");
+    await writeRunReport(result);
+  };
+
   try {
     err("Preparing: drawing the requests, starting the endpoint…");
-    const runOne = async (config: RunConfig, label?: string) => {
-      const preparing = preparationView();
-      const progress = createProgressView();
-      const warmup = createProgressView("warm-up");
-      try {
-        const result = await runPipeline(config, {
-          signal: stop.signal,
-          onPrepareProgress: preparing.update,
-          onStart(s) {
-            preparing.done();
-            if (s.endpoint.simulated) {
-              err(
-                "*** SIMULATED ENDPOINT: no endpoint configured, so llm-bench started its built-in simulator on " +
-                  `${s.endpoint.url}. The numbers below describe the simulator, not a model server. ***`,
-              );
-              err("    (point it at a real server with --base-url URL --model NAME, or OPENAI_API_BASE in .env)");
-            }
-            const count = Number.isFinite(s.requests) ? `${s.requests} requests` : "requests";
-            const trace = s.datasetFormat === "mooncake";
-            const shape = trace
-              ? `at the trace's timestamps${s.config.traceSpeed !== 1 ? ` × 1/${s.config.traceSpeed}` : ""}${
-                inFlightCap(s.config.numConcurrentRequests, s.concurrency)
-              }`
-              : s.config.requestRate
-              ? `${s.config.arrival} arrivals at ${s.config.requestRate} req/s${
-                inFlightCap(s.config.numConcurrentRequests, s.concurrency)
-              }`
-              : `${s.concurrency} at a time`;
-            const bounds = s.config.durationS ? ` for ${s.config.durationS} s` : "";
-            const warm = s.warmupRequests ? ` after ${s.warmupRequests} warm-up requests` : "";
-            if (s.config.dataset) {
-              err(
-                `Dataset ${s.config.dataset}: read as ${s.datasetFormat ?? "?"}${
-                  plan.input.datasetFormat === undefined ? " (detected; --dataset-format to force one)" : ""
-                }`,
-              );
-            }
-            const shard = s.config.shards !== undefined
-              ? ` as shard ${s.config.shardIndex} of ${s.config.shards} (requests ${s.config.shardIndex}, ${
-                (s.config.shardIndex ?? 0) + s.config.shards
-              }, … of run ${s.runId})`
-              : "";
-            err(
-              `${label ? `[${label}] ` : ""}Running ${count}, ${shape}${bounds}${warm}${shard}, against ` +
-                `${s.endpoint.api} ${s.endpoint.url} (model ${s.endpoint.model}); tokenizer ${s.tokenizer}`,
-            );
-          },
-          onWaitForStart(at) {
-            const inS = (at - Date.now()) / 1000;
-            err(
-              inS > 0
-                ? `Ready; waiting for the common start at ${new Date(at).toISOString()} (in ${inS.toFixed(1)} s)…`
-                : `The common start ${new Date(at).toISOString()} was ${
-                  (-inS).toFixed(1)
-                } s ago: starting now (recorded as late)`,
-            );
-          },
-          onWarmupProgress: (p) => warmup.update(p),
-          onProgress: (p) => {
-            warmup.done();
-            progress.update(p);
-          },
-        });
-        // The HTML report's charts (Plot on jsdom) load only now: they would add most of a second to start-up.
-        const { writeRunReport } = await import("../report/html_report.ts");
-        await writeRunReport(result);
-        return result;
-      } finally {
-        preparing.done();
-        warmup.done();
-        progress.done();
-      }
-    };
     const printFiles = (files: { records: string; summary: string; report: string } | null) => {
       if (!files) return;
       console.log("");
@@ -189,16 +204,21 @@ export async function main(argv: readonly string[]): Promise<number> {
 
     const sweep = plan.sweep;
     if (sweep) {
-      const runs: SweepRun<BenchmarkResult>[] = [];
-      for (const [i, value] of sweep.values.entries()) {
-        if (stop.signal.aborted) break;
-        const label = `${sweep.field} = ${value} (${i + 1}/${sweep.values.length})`;
-        const result = await runOne(sweep.configs[i], label);
-        runs.push({ value, result });
-        console.log(`\n── ${label}`);
-        console.log(emphasize(formatSummaryTable(result.summary), colourOut));
-        printFiles(result.files);
-      }
+      const label = (value: number, i: number) => `${sweep.field} = ${value} (${i + 1}/${sweep.values.length})`;
+      const runs = await runSweep(plan.input, sweep.field, sweep.values, {
+        ...options,
+        parse: plan.parse,
+        onRunStart: (value, i) => {
+          view = runView(label(value, i));
+        },
+        onRunEnd: async ({ value, result }, i) => {
+          view.done();
+          await writeReport(result);
+          console.log(`\n── ${label(value, i)}`);
+          console.log(emphasize(formatSummaryTable(result.summary), colourOut));
+          printFiles(result.files);
+        },
+      });
       const summary = sweepSummary(sweep.field, runs);
       console.log("");
       console.log(formatSweepTable(summary));
@@ -221,7 +241,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return runs.every((r) => r.result.summary.run.requestsSucceeded === 0) ? 1 : 0;
     }
 
-    const result = await runOne(plan.config);
+    const result = await runParsed(plan.config, options);
+    view.done();
+    await writeReport(result);
     console.log("");
     console.log(emphasize(formatSummaryTable(result.summary), colourOut));
     printFiles(result.files);
@@ -233,6 +255,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
+    view.done();
     if (e instanceof ConfigError) {
       err(`error: ${cliMessage(e)}`);
       return 2;

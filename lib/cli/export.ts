@@ -32,7 +32,7 @@ function help(): string {
       ["--version", "print llm-bench's and Deno's versions"],
     ], helpWidth()),
     "",
-    'In pandas:  import pandas as pd; df = pd.read_csv("requests.csv"); df.groupby("runId").ttftMs.describe()',
+    'In pandas:  import pandas as pd; df = pd.read_csv("requests.csv"); df.groupby("runId").ttftMs.computeStatistics()',
     "",
     "Exit codes: 0 written, 2 bad input (unreadable run, bad flag).",
   ].join("\n");

@@ -8,7 +8,7 @@
 import { fitHelp } from "../text.ts";
 import { parseArgs } from "node:util";
 import { versionText } from "./help.ts";
-import { describe } from "../metrics/statistics.ts";
+import { computeStatistics } from "../metrics/statistics.ts";
 import { startTokenizerWorker } from "../plan/tokenizer_worker.ts";
 import { formatNumber } from "../report/summary_table.ts";
 import { executeRun, prepareRun } from "../runner/pipeline.ts";
@@ -150,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
         await Deno.writeTextFile(values.details, detail.join("\n") + "\n", { append: c !== levels[0] });
       }
       const cpuPerChunkUs = e.chunks ? cpuUs / e.chunks : null;
-      const lag = describe(load.lagMs);
+      const lag = computeStatistics(load.lagMs);
       const f = (x: number | null) => formatNumber(x);
       rows.push([
         String(c),

@@ -3,6 +3,7 @@
  * whose process was killed before it could write them (the records file holds every request that finished).
  * @module
  */
+import { environmentInfo } from "../runner/environment.ts";
 import { fitHelp } from "../text.ts";
 import { summarize } from "../metrics/summary.ts";
 import { versionText } from "./help.ts";
@@ -58,7 +59,7 @@ async function main(args: string[]): Promise<number> {
     stopReason: previous?.run.stopReason ?? "interrupted",
     tokenizer: info?.tokenizer ?? "unknown",
     endpoint: info?.endpoint ?? { api: "unknown", url: "unknown", model: m[2].split("_")[0], simulated: false },
-    environment: info?.environment,
+    environment: info?.environment ?? environmentInfo(info?.startedAt),
   });
   try {
     await writeSummary(files.summary, summary);

@@ -128,7 +128,6 @@ export interface ComparisonRow {
   resamples?: number;
 }
 
-/** What was compared, with what, and how. */
 /** One side of a comparison: its name, id, health verdict and the load that produced it. */
 export interface ComparedSide {
   name: string;
@@ -138,6 +137,7 @@ export interface ComparedSide {
   load?: Pick<RunSummary, "config" | "endpoint" | "simulated" | "dataset">;
 }
 
+/** What was compared, with what, and how. */
 export interface Comparison {
   baseline: ComparedSide;
   candidate: ComparedSide;

@@ -3,7 +3,7 @@
  * (The HTML page, with the distributions of both runs, is ./html.ts: it loads the chart code.)
  * @module
  */
-import { formatNumber, loadText, wrapAtDots } from "../report/summary_table.ts";
+import { formatNumber, workloadLine, wrapAtDots } from "../report/summary_table.ts";
 import type { Comparison, ComparisonRow } from "./compare.ts";
 import type { GateOutcome } from "./gate.ts";
 import { wrap } from "../text.ts";
@@ -74,7 +74,7 @@ function header(c: Comparison): string[] {
   const sim = c.baseline.simulated || c.candidate.simulated;
   const side = (label: string, s: Comparison["baseline"]) => [
     `${label}${s.name}${s.health ? ` (health: ${s.health === "suspect" ? "SUSPECT" : s.health})` : ""}`,
-    ...(s.load ? wrapAtDots(`  load: ${loadText(s.load)}`, 100) : []),
+    ...(s.load ? wrapAtDots(`  load: ${workloadLine(s.load)}`, 100) : []),
   ];
   return [
     ...(sim ? ["*** SIMULATED ENDPOINT — at least one run measured llm-bench's built-in simulator ***"] : []),

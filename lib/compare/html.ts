@@ -10,7 +10,7 @@ import { chartsHtml, REPORT_CSS } from "../report/html_report.ts";
 import { INTERACTIVE_SCRIPT } from "../report/interactive.ts";
 import type { ComparedRun, Comparison } from "./compare.ts";
 import { formatInterval, formatRelative, formatSigned, formatValue, formatVerdict } from "./format.ts";
-import { loadText } from "../report/summary_table.ts";
+import { workloadLine } from "../report/summary_table.ts";
 import type { GateOutcome } from "./gate.ts";
 
 const VERDICT_CSS = `
@@ -41,7 +41,7 @@ export function comparisonTableHtml(c: Comparison): string {
   const loadHtml = `<p class="meta">${
     loads.map(([k, s]) =>
       `${k} <b>${escapeHtml(s.name)}</b>${s.health ? ` · health <b>${s.health}</b>` : ""}${
-        s.load ? `<br>&nbsp;&nbsp;load: ${escapeHtml(loadText(s.load))}` : ""
+        s.load ? `<br>&nbsp;&nbsp;load: ${escapeHtml(workloadLine(s.load))}` : ""
       }`
     ).join("<br>")
   }</p>`;

@@ -1,5 +1,5 @@
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
-import { describe } from "./statistics.ts";
+import { computeStatistics } from "./statistics.ts";
 
 /** What the client itself did during a run: event-loop lag and CPU use. */
 export interface ClientLoad {
@@ -57,18 +57,18 @@ export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): 
   const ok = records.filter((r) => r.status === "ok");
   const reasons: string[] = [];
   const notes: string[] = [];
-  const lag = load ? describe(load.lagMs) : undefined;
+  const lag = load ? computeStatistics(load.lagMs) : undefined;
   const cpuShare = load && load.wallMs > 0 ? load.cpuMs / load.wallMs : null;
   const gaps = ok.flatMap((r) => r.interTokenLatenciesMs);
   const tinyShare = gaps.length ? gaps.filter((g) => g < 0.1).length / gaps.length : null;
-  const tokensPerChunk = describe(ok.map((r) => r.tokensPerEvent)).mean;
+  const tokensPerChunk = computeStatistics(ok.map((r) => r.tokensPerEvent)).mean;
   const emptyFirst = ok.filter((r) => r.firstChunkEmpty).length;
   const noUsage = ok.filter((r) => r.outputTokenSource === "tokenizer").length;
   const ratios = ok.filter((r) => r.outputTokens !== null && r.requestedOutputTokens > 0)
     .map((r) => r.outputTokens! / r.requestedOutputTokens);
-  const outputRatio = describe(ratios).p50;
-  const queue = describe(ok.filter((r) => r.scheduledOffsetMs !== undefined).map((r) => r.clientQueueMs));
-  const sendLag = describe(
+  const outputRatio = computeStatistics(ratios).p50;
+  const queue = computeStatistics(ok.filter((r) => r.scheduledOffsetMs !== undefined).map((r) => r.clientQueueMs));
+  const sendLag = computeStatistics(
     records.filter((r) => r.requestWrittenMs !== undefined).map((r) => r.requestWrittenMs! - (r.connectMs ?? 0)),
   );
   const connected = records.filter((r) => r.connectMs !== undefined).length;

@@ -7,7 +7,7 @@ import {
 } from "../results/schema.ts";
 import type { Slo } from "../config/slo.ts";
 import { meetsSlo } from "./goodput.ts";
-import { describe } from "./statistics.ts";
+import { computeStatistics } from "./statistics.ts";
 import { assessHealth, type ClientLoad } from "./health.ts";
 import { DEFAULT_READING_SPEED } from "../config/schema.ts";
 
@@ -24,7 +24,7 @@ export interface SummaryContext {
   stopReason: RunSummary["run"]["stopReason"];
   tokenizer: string;
   endpoint: RunSummary["endpoint"];
-  environment?: RunSummary["environment"];
+  environment: RunSummary["environment"];
   /** The run's SLOs: the summary then reports goodput and attainment. */
   slo?: Slo;
   /** The client's own load during the run, for the health verdict. */
@@ -34,19 +34,6 @@ export interface SummaryContext {
 /** The label every summary of the simulated endpoint carries. */
 export const SIMULATED_LABEL =
   "SIMULATED ENDPOINT — numbers come from llm-bench's built-in simulator, not a model server";
-
-/** Deno/V8 versions, OS, CPU count and start time of this process. */
-export function environmentInfo(startTime = new Date().toISOString()): RunSummary["environment"] {
-  return {
-    deno: Deno.version.deno,
-    v8: Deno.version.v8,
-    typescript: Deno.version.typescript,
-    os: `${Deno.build.os} ${Deno.osRelease()}`,
-    arch: Deno.build.arch,
-    cpuCount: navigator.hardwareConcurrency,
-    startTime,
-  };
-}
 
 /** The per-request values of one metric over successful records (inter-token latency pools every gap). */
 export function metricValues(records: readonly RequestRecord[], field: MetricField): number[] {
@@ -73,9 +60,9 @@ function stallSummary(ok: readonly RequestRecord[], readingSpeed: number): RunSu
     answers: judged.length,
     answersWithStall: withStall,
     share: withStall / judged.length,
-    stallMs: describe(judged.map((r) => r.stallMs)),
-    longestStallMs: describe(judged.map((r) => r.longestStallMs)),
-    stallCount: describe(judged.map((r) => r.stallCount)),
+    stallMs: computeStatistics(judged.map((r) => r.stallMs)),
+    longestStallMs: computeStatistics(judged.map((r) => r.longestStallMs)),
+    stallCount: computeStatistics(judged.map((r) => r.stallCount)),
   };
 }
 
@@ -95,6 +82,7 @@ function stallSummary(ok: readonly RequestRecord[], readingSpeed: number): RunSu
  *   stopReason: "completed",
  *   tokenizer: "llama-3",
  *   endpoint: { api: "openai", url: "http://127.0.0.1:8000/v1/chat/completions", model: "m", simulated: false },
+ *   environment: { deno: "2.9.6", v8: "15.0", typescript: "6.0", os: "linux", arch: "x86_64", cpuCount: 2, startTime: "" },
  * });
  * assert.equal(s.run.requestsStarted, 0);
  * assert.equal(s.errors.rate, null); // no request, no rate: null, never NaN
@@ -117,7 +105,7 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
   for (const r of failed) byCode[r.error?.code ?? "UNKNOWN"] = (byCode[r.error?.code ?? "UNKNOWN"] ?? 0) + 1;
 
   const metrics = {} as Record<MetricField, Statistics>;
-  for (const field of FIELDS) metrics[field] = describe(metricValues(records, field));
+  for (const field of FIELDS) metrics[field] = computeStatistics(metricValues(records, field));
 
   const simulated = context.endpoint.simulated;
   let goodput: RunSummary["goodput"];
@@ -139,13 +127,13 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
   const turns = turnNumbers.length
     ? turnNumbers.map((turn) => {
       const rs = ok.filter((r) => r.turn === turn);
-      const ttft = describe(rs.map((r) => r.ttftMs));
+      const ttft = computeStatistics(rs.map((r) => r.ttftMs));
       return {
         turn,
         requests: rs.length,
         ttftP50Ms: ttft.p50,
         ttftP99Ms: ttft.p99,
-        inputTokensMean: describe(rs.map((r) => r.inputTokens)).mean,
+        inputTokensMean: computeStatistics(rs.map((r) => r.inputTokens)).mean,
       };
     })
     : undefined;
@@ -177,7 +165,7 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
     ...(context.shard ? { shard: context.shard } : {}),
     label: simulated ? SIMULATED_LABEL : `${context.endpoint.api} endpoint ${context.endpoint.url}`,
     config: context.config,
-    environment: context.environment ?? environmentInfo(context.startedAt),
+    environment: context.environment,
     tokenizer: context.tokenizer,
     endpoint: context.endpoint,
     run: {

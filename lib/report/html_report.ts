@@ -5,10 +5,10 @@ import {
   clientServerRows,
   headline,
   healthFigures,
-  loadText,
   shardRows,
   summaryRows,
   TABLE_COLUMNS,
+  workloadLine,
 } from "./summary_table.ts";
 import { escapeHtml } from "../charts/escape.ts";
 import { INTERACTIVE_SCRIPT } from "./interactive.ts";
@@ -59,7 +59,7 @@ export function summaryHeaderHtml(summary: RunSummary): string {
   const banner = summary.simulated ? `<div class="sim-banner">⚠ ${escapeHtml(summary.label)}</div>` : "";
   const meta = `<p class="meta">model <b>${escapeHtml(summary.endpoint.model)}</b> · api ${
     escapeHtml(summary.endpoint.api)
-  } · ${escapeHtml(summary.endpoint.url)}<br>load: ${escapeHtml(loadText(summary))}<br>tokenizer ${
+  } · ${escapeHtml(summary.endpoint.url)}<br>load: ${escapeHtml(workloadLine(summary))}<br>tokenizer ${
     escapeHtml(summary.tokenizer)
   } · started ${escapeHtml(summary.run.startedAt)} · Deno ${escapeHtml(summary.environment.deno)} on ${
     escapeHtml(summary.environment.os)

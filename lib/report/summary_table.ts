@@ -84,7 +84,7 @@ export function inFlightCap(cap: unknown, shown = cap): string {
  * cap), how many requests or how long, token means and spreads (or the dataset), seed, warm-up — what a report must
  * say for its figures to mean anything.
  */
-export function loadText(
+export function workloadLine(
   summary: Pick<RunSummary, "config" | "endpoint" | "simulated" | "dataset">,
   options: { except?: string } = {},
 ): string {
@@ -285,7 +285,7 @@ export function formatSummaryTable(summary: RunSummary): string {
   if (summary.simulated) out.push(`*** ${summary.label} ***`);
   out.push(
     `model ${summary.endpoint.model} · api ${summary.endpoint.api} · ${summary.endpoint.url}`,
-    ...wrapAtDots(`load: ${loadText(summary)}`, 100),
+    ...wrapAtDots(`load: ${workloadLine(summary)}`, 100),
     `tokenizer ${summary.tokenizer}`,
     "",
     ...formatRows(rows),

@@ -1,5 +1,5 @@
 import type { SweepSummary } from "../metrics/sweep.ts";
-import { formatNumber, loadText, wrapAtDots } from "./summary_table.ts";
+import { formatNumber, workloadLine, wrapAtDots } from "./summary_table.ts";
 
 /** How a sweep's field is named in its table and charts. */
 export const SWEEP_LABELS: Record<string, string> = {
@@ -31,7 +31,7 @@ export const healthCell = (r: SweepSummary["rows"][number]) => r.health === "sus
 
 /** The load the sweep's runs shared, the swept field marked as such ("" for a sweep from before it was recorded). */
 export function sweepLoadText(sweep: SweepSummary): string {
-  return sweep.load ? loadText(sweep.load, { except: sweep.field }) : "";
+  return sweep.load ? workloadLine(sweep.load, { except: sweep.field }) : "";
 }
 
 /** The sweep as a plain-text table, one row per value, with each run's health; the shared load above it. */

@@ -3,7 +3,7 @@
 import { createConnector } from "../connectors/factory.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import { connectionDelta, startClientMonitor } from "./monitor.ts";
-import { runBenchmark } from "./runner.ts";
+import { sendRequests } from "./runner.ts";
 import type { ThreadJob, ThreadMessage } from "./threads.ts";
 
 const scope = self as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: ThreadMessage): void };
@@ -25,22 +25,24 @@ async function run(job: ThreadJob): Promise<void> {
     let finished: RequestRecord | undefined;
     const monitor = startClientMonitor();
     const before = connector.httpClient?.stats ? { ...connector.httpClient.stats } : undefined;
-    const result = await runBenchmark({
+    const result = await sendRequests({
       connector,
       requests: job.requests,
       concurrency: job.concurrency,
       maxRequests: job.maxRequests,
       schedule: job.schedule,
       // The common clock: offsets and schedule times are the same in every thread.
-      clockStart: startAtEpochMs - performance.timeOrigin,
+      part: {
+        clockStart: startAtEpochMs - performance.timeOrigin,
+        indexStride: job.indexStride,
+        indexOffset: job.indexOffset,
+      },
       timeoutMs: job.timeoutMs,
       timeouts: job.timeouts,
       durationMs: job.durationMs,
       streamed: job.streamed,
       warmup: job.warmup,
       signal: stop.signal,
-      indexStride: job.indexStride,
-      indexOffset: job.indexOffset,
       countTokens: (text) =>
         new Promise<number>((resolve) => {
           const id = nextCount++;

@@ -14,7 +14,8 @@ import { preflight } from "../connectors/preflight.ts";
 import type { Connector } from "../connectors/types.ts";
 import { meetsSlo } from "../metrics/goodput.ts";
 import { stallFields } from "../metrics/stalls.ts";
-import { environmentInfo, summarize } from "../metrics/summary.ts";
+import { summarize } from "../metrics/summary.ts";
+import { environmentInfo } from "./environment.ts";
 import { planRun, type RunPlan } from "../plan/plan.ts";
 import { shardPlan } from "../plan/shard.ts";
 import { startTokenizerWorker, type TokenizerWorker } from "../plan/tokenizer_worker.ts";
@@ -27,12 +28,12 @@ import {
   writeRunInfo,
   writeSummary,
 } from "../results/files.ts";
-import type { RequestRecord, RunSummary } from "../results/schema.ts";
+import type { RequestRecord, RunInfo, RunSummary } from "../results/schema.ts";
 import { loadCorpusTable } from "../sampler/corpus.ts";
 import { DEFAULT_TOKENIZER_NAME, type Tokenizer } from "../sampler/tokenizer.ts";
 import { type SimWorker, startSimWorker } from "../simulator/worker.ts";
 import { type ClientLoad, connectionDelta, startClientMonitor } from "./monitor.ts";
-import { runBenchmark, type RunProgress, type RunResult } from "./runner.ts";
+import { type RunPart, type RunProgress, type RunResult, sendRequests } from "./runner.ts";
 import { runInThreads } from "./threads.ts";
 import { warmRequestPath } from "./warm.ts";
 import { PrepareInterrupted } from "../errors.ts";
@@ -74,14 +75,13 @@ export interface PreparedRun extends AsyncDisposable {
   readonly config: RunConfig;
   readonly plan: RunPlan;
   readonly files: RunFiles | null;
-  /** The run's identity: its file stem (also when it writes no files). Every record and the summary carry it. */
+  /** The run's name: its file stem, or the name its shards share. Every record and the summary carry it. */
   readonly runId: string;
-  /** The dataset the requests came from, by content hash. */
-  readonly dataset?: RunSummary["dataset"];
-  readonly endpoint: RunSummary["endpoint"];
-  /** The tokenizer's name, as the results record it. */
-  readonly tokenizer: string;
-  readonly environment: RunSummary["environment"];
+  /**
+   * What the run's files say of it before its first request (`<stem>_run.json`): the configuration without secrets,
+   * the endpoint, the environment, the tokenizer's name, the dataset by content hash.
+   */
+  readonly info: RunInfo;
   readonly connector: Connector;
   /** Where the connector sends (the simulator's URL when the run started it). */
   readonly baseUrl: string;
@@ -131,8 +131,7 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     // An endpoint that cannot be used at all is one line and no run (no files either).
     if (config.llmApi !== "sim" && config.preflight) await untilAborted(preflight(config, config.baseUrl!), signal);
     // The files first: a folder that cannot be written fails the run before anything loads.
-    const stem = stemOf(config);
-    const runId = runIdOf(config, stem);
+    const { stem, runId } = runName(config);
     files = (options.writeFiles ?? true) ? runFiles(config.resultsDir, stem) : null;
     writer = files ? openRecordWriter(files.records) : undefined;
     const simulated = config.llmApi === "sim";
@@ -176,40 +175,18 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     await starting;
     const baseUrl = sim ? sim.baseUrl : config.baseUrl!;
     connector = createConnector(config, { baseUrl });
-    const endpoint: RunSummary["endpoint"] = {
-      api: config.llmApi,
-      url: safeUrl(connector.endpoint),
-      model: displayModel(config.model),
-      simulated,
-      httpClient: connector.httpClient?.kind,
-    };
-    const environment = environmentInfo();
     const dataset = config.dataset
       ? { ...await datasetIdentity(config.dataset), ...(plan.datasetFormat ? { format: plan.datasetFormat } : {}) }
       : undefined;
-    if (files) {
-      await writeRunInfo(files.run, {
-        schemaVersion: 1,
-        runId,
-        ...(dataset ? { dataset } : {}),
-        simulated,
-        config: publicConfig(config),
-        environment,
-        tokenizer: tokenizerName,
-        endpoint,
-        startedAt: environment.startTime,
-      });
-    }
+    const info = runInfo(config, runId, tokenizerName, endpointOf(config, connector), dataset);
+    if (files) await writeRunInfo(files.run, info);
     const out = writer;
     return {
       config,
+      info,
       plan,
       files,
       runId,
-      dataset,
-      endpoint,
-      tokenizer: tokenizerName,
-      environment,
       connector,
       baseUrl,
       countTokens,
@@ -238,15 +215,53 @@ function resolvedByPlan(config: RunConfig, plan: RunPlan): RunConfig {
 }
 
 /**
- * The run's name: `--run-id`, else for a sharded run one every shard derives alike (a hash of the configuration
- * without the shard index and results folder, and the common start), else the file stem.
+ * A run's file stem (DESIGN.md §6) and its name: `runId` when given, else for a sharded run one every shard derives
+ * alike (a hash of the configuration without the shard index and results folder, and the common start), else the stem.
  */
-function runIdOf(config: RunConfig, stem: string): string {
-  if (config.runId) return config.runId;
-  if (config.shards === undefined) return stem;
+function runName(config: RunConfig): { stem: string; runId: string } {
+  const stem = stemOf(config);
+  if (config.runId) return { stem, runId: config.runId };
+  if (config.shards === undefined) return { stem, runId: stem };
   const { shardIndex: _i, resultsDir: _d, ...shared } = publicConfig(config);
   const hash = createHash("sha256").update(JSON.stringify(shared)).digest("hex").slice(0, 12);
-  return `run-${hash}`;
+  return { stem, runId: `run-${hash}` };
+}
+
+/** The endpoint as the results name it: where the connector sends, or the configured URL before anything started. */
+function endpointOf(config: RunConfig, connector?: Connector): RunSummary["endpoint"] {
+  return {
+    api: config.llmApi,
+    url: connector
+      ? safeUrl(connector.endpoint)
+      : config.baseUrl
+      ? safeUrl(config.baseUrl)
+      : "(simulated endpoint, not started)",
+    model: displayModel(config.model),
+    simulated: config.llmApi === "sim",
+    ...(connector?.httpClient ? { httpClient: connector.httpClient.kind } : {}),
+  };
+}
+
+/** What a run's files say of it before its first request; its configuration made public once, here. */
+function runInfo(
+  config: RunConfig,
+  runId: string,
+  tokenizer: string,
+  endpoint: RunSummary["endpoint"],
+  dataset?: RunSummary["dataset"],
+): RunInfo {
+  const environment = environmentInfo();
+  return {
+    schemaVersion: 1,
+    runId,
+    ...(dataset ? { dataset } : {}),
+    simulated: endpoint.simulated,
+    config: publicConfig(config),
+    environment,
+    tokenizer,
+    endpoint,
+    startedAt: environment.startTime,
+  };
 }
 
 /** A dataset file by content: its path, SHA-256 and size (read in pieces, so a large file is not held in memory). */
@@ -261,7 +276,7 @@ async function datasetIdentity(path: string): Promise<NonNullable<RunSummary["da
   return { path, sha256: hash.digest("hex"), bytes };
 }
 
-/** The file stem of a run (DESIGN.md §6): model, token means, concurrency (or rate), mode, a unique suffix. */
+/** The file stem of a run: model, token means, concurrency (or rate), mode, a unique suffix. */
 function stemOf(config: RunConfig): string {
   const stem = resultStem({
     ...config,
@@ -293,32 +308,14 @@ async function interruptedBeforeStart(
   options: PrepareOptions,
   named: RunFiles | null,
 ): Promise<BenchmarkResult> {
-  const files = named ?? ((options.writeFiles ?? true) ? runFiles(config.resultsDir, stemOf(config)) : null);
-  const runId = files?.stem ?? stemOf(config);
-  const simulated = config.llmApi === "sim";
-  const endpoint: RunSummary["endpoint"] = {
-    api: config.llmApi,
-    url: config.baseUrl ? safeUrl(config.baseUrl) : "(simulated endpoint, not started)",
-    model: displayModel(config.model),
-    simulated,
-  };
-  const startedAt = new Date().toISOString();
-  const environment = environmentInfo(startedAt);
+  const { stem, runId } = runName(config);
+  const files = named ?? ((options.writeFiles ?? true) ? runFiles(config.resultsDir, stem) : null);
   const tokenizer = options.tokenizer?.name ?? config.tokenizer ?? DEFAULT_TOKENIZER_NAME;
-  const summary = summarize([], {
-    runId,
-    config: publicConfig(config),
-    startedAt,
-    stopReason: "interrupted",
-    tokenizer,
-    endpoint,
-    environment,
-    slo: config.slo,
-  });
+  const info = runInfo(config, runId, tokenizer, endpointOf(config));
+  const summary = summarize([], { ...info, stopReason: "interrupted", slo: config.slo });
   if (files) {
     openRecordWriter(files.records).close();
-    const info = { schemaVersion: 1 as const, runId, simulated, config: publicConfig(config), environment, tokenizer };
-    await writeRunInfo(files.run, { ...info, endpoint, startedAt });
+    await writeRunInfo(files.run, info);
     await writeSummary(files.summary, summary);
   }
   return { config, summary, records: [], files };
@@ -387,7 +384,7 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
     ? await connector.warm?.(warmConnectionCount(plan), options.signal) ?? 0
     : 0;
   const warmup = plan.warmup.length > 0
-    ? (await runBenchmark({ ...common, requests: plan.warmup, warmup: true, onProgress: options.onWarmupProgress }))
+    ? (await sendRequests({ ...common, requests: plan.warmup, warmup: true, onProgress: options.onWarmupProgress }))
       .records
     : [];
   // A common start (--start-at): wait for it; a shard that is late shortens its duration and keeps the schedule's
@@ -410,9 +407,6 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
     schedule: plan.schedule && lateMs > 0 ? plan.schedule.map((t) => t - lateMs) : plan.schedule,
     durationMs: config.durationS === undefined ? undefined : Math.max(1, config.durationS * 1000 - lateMs),
     onProgress: options.onProgress,
-    ...(config.shards !== undefined && config.shards > 1
-      ? { indexStride: config.shards, indexOffset: config.shardIndex ?? 0 }
-      : {}),
   };
   const threaded = threadedRun
     ? await runInThreads({
@@ -423,7 +417,14 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
       warmConnections: config.warmConnections,
     })
     : undefined;
-  const run = threaded ?? await runBenchmark({ ...measured, clockStart });
+  // A shard reuses requests with indexes of its own: I, I + N, … like the requests it was given.
+  const part: RunPart = {
+    clockStart,
+    ...(config.shards !== undefined && config.shards > 1
+      ? { indexStride: config.shards, indexOffset: config.shardIndex ?? 0 }
+      : {}),
+  };
+  const run = threaded ?? await sendRequests({ ...measured, part });
   const clientLoad = monitor.stop();
   if (threaded) {
     // The main thread only relayed: the lag that matters is the measuring threads'.
@@ -490,8 +491,9 @@ export interface BenchmarkResult {
 /** Finishes a run: summarizes its records (DESIGN.md §2) and writes `<stem>_summary.json`. */
 export async function finishRun(prepared: PreparedRun, executed: ExecutedRun): Promise<BenchmarkResult> {
   const { run } = executed;
+  const { info } = prepared;
   // A simulator reached by URL is still a simulator: its responses say so.
-  const endpoint = run.simulatedResponses > 0 ? { ...prepared.endpoint, simulated: true } : prepared.endpoint;
+  const endpoint = run.simulatedResponses > 0 ? { ...info.endpoint, simulated: true } : info.endpoint;
   const config = prepared.config;
   const shard = config.shards === undefined ? undefined : {
     shards: config.shards,
@@ -505,14 +507,14 @@ export async function finishRun(prepared: PreparedRun, executed: ExecutedRun): P
   };
   const summary = summarize(executed.records, {
     runId: prepared.runId,
-    dataset: prepared.dataset,
+    dataset: info.dataset,
     shard,
-    config: publicConfig(prepared.config),
+    config: info.config,
     startedAt: run.startedAt,
     stopReason: run.stopReason,
-    tokenizer: prepared.tokenizer,
+    tokenizer: info.tokenizer,
     endpoint,
-    environment: prepared.environment,
+    environment: info.environment,
     slo: prepared.config.slo,
     clientLoad: executed.clientLoad,
   });
@@ -520,13 +522,16 @@ export async function finishRun(prepared: PreparedRun, executed: ExecutedRun): P
   return { config: prepared.config, summary, records: executed.records, files: prepared.files };
 }
 
-/** Options of {@link benchmark} and {@link runPipeline}. */
+/** Options of {@link benchmark}. */
 export interface BenchmarkOptions extends PrepareOptions, ExecuteOptions {
   onStart?: (start: BenchmarkStart) => void;
 }
 
-/** Runs prepare → execute → finish on a configuration already parsed. */
-export async function runPipeline(config: RunConfig, options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
+/**
+ * Runs prepare → execute → finish on a configuration already parsed (what {@link benchmark} and `runSweep` do once
+ * they have parsed theirs); a run interrupted while it was prepared is written as one that sent nothing.
+ */
+export async function runParsed(config: RunConfig, options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
   let prepared: PreparedRun;
   try {
     prepared = await prepareRun(config, options);
@@ -541,8 +546,8 @@ export async function runPipeline(config: RunConfig, options: BenchmarkOptions =
     config: prepared.config,
     runId: prepared.runId,
     files: prepared.files,
-    endpoint: prepared.endpoint,
-    tokenizer: prepared.tokenizer,
+    endpoint: prepared.info.endpoint,
+    tokenizer: prepared.info.tokenizer,
     requests: prepared.plan.max,
     concurrency: prepared.plan.concurrency,
     ...(prepared.plan.datasetFormat ? { datasetFormat: prepared.plan.datasetFormat } : {}),
@@ -569,5 +574,5 @@ export async function runPipeline(config: RunConfig, options: BenchmarkOptions =
  * ```
  */
 export async function benchmark(input: RunConfigInput, options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
-  return await runPipeline(parseRunConfig(input), options);
+  return await runParsed(parseRunConfig(input), options);
 }

@@ -130,7 +130,8 @@ function errorOf(e: unknown, phase: Phase | undefined): NonNullable<RequestRecor
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createOpenAIConnector, loadCorpus, loadTokenizer, measureRequest } from "../../mod.ts";
+ * import { createOpenAIConnector, loadCorpus, loadTokenizer } from "../../mod.ts";
+ * import { measureRequest } from "./request.ts";
  * import { startSimServer } from "../simulator/mod.ts";
  * const tokenizer = await loadTokenizer();
  * await using sim = startSimServer({ tokenizer, corpus: await loadCorpus(), params: { faults: { plan: ["status-503"] } } });

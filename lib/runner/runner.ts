@@ -37,7 +37,7 @@ export function countFinished(progress: RunProgress, record: RequestRecord): voi
   else progress.failed++;
 }
 
-/** Options of {@link runBenchmark}. */
+/** Options of {@link sendRequests}. */
 export interface RunOptions {
   connector: Connector;
   /** The requests, in sending order; the run sends at most this many. */
@@ -77,17 +77,23 @@ export interface RunOptions {
   turnDelayMs?: number;
   /** Mark every record as warm-up (not counted in the summary). */
   warmup?: boolean;
+  /** This run as one part of a larger one (a measuring thread, a shard): the clock and request indexes it shares. */
+  part?: RunPart;
+}
+
+/** What a run that is one part of a larger one shares with the others. */
+export interface RunPart {
   /**
-   * Index of a request reused past the end of `requests`: `indexStride × position + indexOffset` (one of several
-   * measuring threads keeps indices unique across them). @default stride 1, offset 0
+   * The run's clock start, as a `performance.now()` value (it may lie in the past): the parts share one clock this way.
+   * @default the moment {@link sendRequests} is called
+   */
+  clockStart?: number;
+  /**
+   * Index of a request reused past the end of `requests`: `indexStride × position + indexOffset` (every part keeps
+   * indices unique across them). @default stride 1, offset 0
    */
   indexStride?: number;
   indexOffset?: number;
-  /**
-   * The run's clock start, as a `performance.now()` value (it may lie in the past): several measuring threads share
-   * one clock this way. @default the moment `runBenchmark` is called
-   */
-  clockStart?: number;
 }
 
 export type { RequestTimeouts };
@@ -120,20 +126,22 @@ export interface RunResult {
 }
 
 /**
- * Runs a closed-loop benchmark: keeps `concurrency` requests in flight until every request has finished, the
- * timeout passes, or `signal` aborts. Never prints and never throws for a failed request — each outcome is a
- * {@link RequestRecord}.
+ * Sends a run's requests — a closed loop keeping `concurrency` in flight, an open loop on `schedule`, or multi-turn
+ * `sessions` — until every request has finished, the timeout passes, or `signal` aborts. Never prints and never throws
+ * for a failed request — each outcome is a {@link RequestRecord}. (The whole run — plan, endpoint, files, summary — is
+ * `benchmark()`.)
  *
  * @example Two requests, one at a time, against a simulated endpoint in this process
  * ```ts
  * import assert from "node:assert/strict";
- * import { createOpenAIConnector, loadCorpus, loadTokenizer, runBenchmark } from "../../mod.ts";
+ * import { createOpenAIConnector, loadCorpus, loadTokenizer } from "../../mod.ts";
  * import { startSimServer } from "../simulator/mod.ts";
+ * import { sendRequests } from "./runner.ts";
  * const tokenizer = await loadTokenizer();
  * await using sim = startSimServer({ tokenizer, corpus: await loadCorpus() });
  * await using connector = createOpenAIConnector({ baseUrl: sim.baseUrl, model: "llm-bench-sim" });
  * const spec = (index: number) => ({ index, prompt: "Hi", promptTokens: 1, requestedInputTokens: 1, maxTokens: 5 });
- * const run = await runBenchmark({
+ * const run = await sendRequests({
  *   connector,
  *   requests: [spec(0), spec(1)],
  *   concurrency: 1,
@@ -144,11 +152,11 @@ export interface RunResult {
  * assert.equal(run.simulatedResponses, 2);
  * ```
  */
-export async function runBenchmark(options: RunOptions): Promise<RunResult> {
+export async function sendRequests(options: RunOptions): Promise<RunResult> {
   const { connector, requests } = options;
   const streamed = options.streamed ?? true;
   const startedAt = new Date().toISOString();
-  const runStart = options.clockStart ?? performance.now();
+  const runStart = options.part?.clockStart ?? performance.now();
   const stop = new AbortController();
   let stopReason: RunResult["stopReason"] = "completed";
   const timer = setTimeout(() => {
@@ -168,7 +176,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   const yieldToIo = createTurns();
   const progress = newProgress(Math.min(options.maxRequests ?? requests.length, options.schedule?.length ?? Infinity));
 
-  const one = async (spec: RequestSpec, scheduledAt?: number, extra?: Partial<RequestRecord>) => {
+  const send: Send = async (spec, scheduledAt, extra) => {
     if (stop.signal.aborted) return;
     progress.inFlight++;
     const measured = await measureRequest(connector, spec, {
@@ -195,75 +203,25 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     return record;
   };
 
-  const max = options.maxRequests ?? requests.length;
-  // Past the end of `requests` (a duration-bound run), the list is reused with fresh indices.
-  const specAt = (i: number): RequestSpec => {
-    const base = requests.at(i % requests.length)!;
-    return i < requests.length ? base : { ...base, index: (options.indexStride ?? 1) * i + (options.indexOffset ?? 0) };
-  };
   // Stops sending new requests (the duration); requests in flight run on.
   const sending = new AbortController();
   const durationTimer = options.durationMs === undefined ? undefined : setTimeout(() => {
     if (stopReason === "completed") stopReason = "duration";
     sending.abort();
   }, options.durationMs);
-  const halted = () => stop.signal.aborted || sending.signal.aborted;
-  // What cuts a wait before the next request short: the run stopping, or its sending.
-  const wake = AbortSignal.any([stop.signal, sending.signal]);
+  const loop: Loop = {
+    options,
+    send,
+    runStart,
+    max: options.maxRequests ?? requests.length,
+    halted: () => stop.signal.aborted || sending.signal.aborted,
+    // What cuts a wait before the next request short: the run stopping, or its sending.
+    wake: AbortSignal.any([stop.signal, sending.signal]),
+  };
   try {
-    if (options.sessions) {
-      // Multi-turn: a worker per concurrency slot takes the next session and runs its turns one after another.
-      const sessions = options.sessions;
-      let nextSession = 0;
-      let sent = 0;
-      const worker = async () => {
-        while (!halted() && nextSession < sessions.length && sent < max) {
-          const session = sessions[nextSession++];
-          const history: ChatMessage[] = [...session.system];
-          for (const [t, turn] of session.turns.entries()) {
-            if (halted() || sent >= max) break;
-            if (t > 0 && options.turnDelayMs) {
-              await sleepUntil(performance.now() + options.turnDelayMs, wake);
-              if (halted()) break;
-            }
-            const messages: ChatMessage[] = [...history, { role: "user", content: turn.user }];
-            const tokens = await options.countTokens(messages.map((m) => m.content).join("\n"));
-            const spec: RequestSpec = {
-              index: sent++,
-              prompt: turn.user,
-              promptTokens: tokens,
-              requestedInputTokens: tokens,
-              maxTokens: turn.maxTokens,
-              messages,
-              ...(turn.line !== undefined ? { datasetLine: turn.line } : {}),
-            };
-            const record = await one(spec, undefined, { sessionId: session.id, turn: t + 1 });
-            if (!record || record.status !== "ok") break;
-            history.push({ role: "user", content: turn.user }, { role: "assistant", content: record.generatedText });
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(options.concurrency, sessions.length) }, worker));
-    } else if (options.schedule) {
-      // Open loop: each request is due at its scheduled time, measured from the run's start (no drift), then waits
-      // for a slot if a concurrency cap is set; the wait is its client queue time.
-      const schedule = options.schedule;
-      const limit = pLimit(options.concurrency);
-      const started: Promise<unknown>[] = [];
-      for (let i = 0; i < max && i < schedule.length && !halted(); i++) {
-        const due = runStart + schedule[i];
-        await sleepUntil(due, wake);
-        if (halted()) break;
-        started.push(limit(() => one(specAt(i), due)));
-      }
-      await Promise.all(started);
-    } else {
-      let next = 0;
-      const worker = async () => {
-        while (!halted() && next < max) await one(specAt(next++));
-      };
-      await Promise.all(Array.from({ length: Math.min(options.concurrency, max) }, worker));
-    }
+    if (options.sessions) await sessionLoop(loop, options.sessions);
+    else if (options.schedule) await openLoop(loop, options.schedule);
+    else await closedLoop(loop);
   } finally {
     yieldToIo.close();
     clearTimeout(timer);
@@ -271,4 +229,93 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     options.signal?.removeEventListener("abort", onAbort);
   }
   return { records, stopReason, startedAt, simulatedResponses, runStartEpochMs: performance.timeOrigin + runStart };
+}
+
+/** Sends one request and records it (`undefined` when the run had already stopped). */
+type Send = (
+  spec: RequestSpec,
+  scheduledAt?: number,
+  extra?: Partial<RequestRecord>,
+) => Promise<RequestRecord | undefined>;
+
+/** What each way of sending shares: the run's options, its one `send`, its clock and when to stop. */
+interface Loop {
+  options: RunOptions;
+  send: Send;
+  runStart: number;
+  /** Requests to send in all. */
+  max: number;
+  /** True once the run stopped or stopped sending. */
+  halted: () => boolean;
+  /** Aborts when the run stops or stops sending: cuts a wait short. */
+  wake: AbortSignal;
+}
+
+/** Request `i` of the run; past the end of `requests` (a duration-bound run) the list is reused with fresh indices. */
+function specAt(options: RunOptions, i: number): RequestSpec {
+  const { requests, part } = options;
+  const base = requests.at(i % requests.length)!;
+  return i < requests.length ? base : { ...base, index: (part?.indexStride ?? 1) * i + (part?.indexOffset ?? 0) };
+}
+
+/** Closed loop: a worker per concurrency slot sends the next request as soon as its last one finished. */
+async function closedLoop({ options, send, max, halted }: Loop): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (!halted() && next < max) await send(specAt(options, next++));
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, max) }, worker));
+}
+
+/**
+ * Open loop: each request is due at its scheduled time, measured from the run's start (no drift), then waits for a
+ * slot if a concurrency cap is set; the wait is its client queue time.
+ */
+async function openLoop({ options, send, runStart, max, halted, wake }: Loop, schedule: readonly number[]) {
+  const limit = pLimit(options.concurrency);
+  const started: Promise<unknown>[] = [];
+  for (let i = 0; i < max && i < schedule.length && !halted(); i++) {
+    const due = runStart + schedule[i];
+    await sleepUntil(due, wake);
+    if (halted()) break;
+    started.push(limit(() => send(specAt(options, i), due)));
+  }
+  await Promise.all(started);
+}
+
+/**
+ * Multi-turn: a worker per concurrency slot takes the next session and sends its turns one after another, each with
+ * the conversation so far (the model's actual answers included). A session whose turn fails ends there.
+ */
+async function sessionLoop({ options, send, max, halted, wake }: Loop, sessions: readonly Session[]): Promise<void> {
+  let nextSession = 0;
+  let sent = 0;
+  const worker = async () => {
+    while (!halted() && nextSession < sessions.length && sent < max) {
+      const session = sessions[nextSession++];
+      const history: ChatMessage[] = [...session.system];
+      for (const [t, turn] of session.turns.entries()) {
+        if (halted() || sent >= max) break;
+        if (t > 0 && options.turnDelayMs) {
+          await sleepUntil(performance.now() + options.turnDelayMs, wake);
+          if (halted()) break;
+        }
+        const messages: ChatMessage[] = [...history, { role: "user", content: turn.user }];
+        const tokens = await options.countTokens(messages.map((m) => m.content).join("\n"));
+        const spec: RequestSpec = {
+          index: sent++,
+          prompt: turn.user,
+          promptTokens: tokens,
+          requestedInputTokens: tokens,
+          maxTokens: turn.maxTokens,
+          messages,
+          ...(turn.line !== undefined ? { datasetLine: turn.line } : {}),
+        };
+        const record = await send(spec, undefined, { sessionId: session.id, turn: t + 1 });
+        if (!record || record.status !== "ok") break;
+        history.push({ role: "user", content: turn.user }, { role: "assistant", content: record.generatedText });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, sessions.length) }, worker));
 }

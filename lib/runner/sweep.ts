@@ -1,16 +1,30 @@
+import { type ParseOptions, parseRunConfig } from "../config/resolve.ts";
 import type { RunConfigInput, SweepField } from "../config/schema.ts";
 import type { SweepRun } from "../metrics/sweep.ts";
-import { benchmark, type BenchmarkOptions, type BenchmarkResult } from "./pipeline.ts";
+import { type BenchmarkOptions, type BenchmarkResult, runParsed } from "./pipeline.ts";
 
-/** Options of {@link runSweep}: the benchmark options, plus a hook before each run. */
+/** Options of {@link runSweep}: the benchmark options, hooks around each run, and how errors name fields. */
 export interface SweepOptions extends BenchmarkOptions {
   /** Called before each run with its value and position. */
   onRunStart?: (value: number, index: number, count: number) => void | Promise<void>;
+  /** Called after each run with its result and position. */
+  onRunEnd?: (run: SweepRun<BenchmarkResult>, index: number, count: number) => void | Promise<void>;
+  /** How a configuration error names the field at fault (the CLI by its flag). */
+  parse?: ParseOptions;
 }
 
 /**
- * Runs one benchmark per value of `field`, one after another, with everything else from `base`. Stops early (keeping
- * the finished runs) when `signal` aborts.
+ * Runs one benchmark per value of `field`, one after another, with everything else from `base`. Every value's
+ * configuration is parsed before the first run starts (a value that cannot run is a {@link ConfigError} before anything
+ * is sent). Stops early (keeping the finished runs) when `signal` aborts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runSweep } from "../../mod.ts";
+ * const runs = await runSweep({ maxNumCompletedRequests: 2 }, "numConcurrentRequests", [1, 2], { writeFiles: false });
+ * assert.deepEqual(runs.map((r) => r.result.summary.config.numConcurrentRequests), [1, 2]);
+ * ```
  */
 export async function runSweep(
   base: RunConfigInput,
@@ -18,11 +32,14 @@ export async function runSweep(
   values: readonly number[],
   options: SweepOptions = {},
 ): Promise<SweepRun<BenchmarkResult>[]> {
+  const configs = values.map((value) => parseRunConfig({ ...base, [field]: value }, options.parse));
   const runs: SweepRun<BenchmarkResult>[] = [];
   for (const [i, value] of values.entries()) {
     if (options.signal?.aborted) break;
     await options.onRunStart?.(value, i, values.length);
-    runs.push({ value, result: await benchmark({ ...base, [field]: value }, options) });
+    const run = { value, result: await runParsed(configs[i], options) };
+    runs.push(run);
+    await options.onRunEnd?.(run, i, values.length);
   }
   return runs;
 }

@@ -11,8 +11,8 @@ import type { RequestSpec } from "../sampler/sampler.ts";
 import type { ClientLoad } from "./monitor.ts";
 import { countFinished, newProgress, type RequestTimeouts, type RunOptions, type RunResult } from "./runner.ts";
 
-/** Options of {@link runInThreads}: those of `runBenchmark`, with a run configuration instead of a connector. */
-export type ThreadedRunOptions = Omit<RunOptions, "connector" | "indexStride" | "indexOffset" | "clockStart"> & {
+/** Options of {@link runInThreads}: those of `sendRequests`, with a run configuration instead of a connector. */
+export type ThreadedRunOptions = Omit<RunOptions, "connector" | "part"> & {
   /** Each thread builds its connector from it (`createConnector(config, { baseUrl })`). */
   config: RunConfig;
   baseUrl: string;

@@ -9,7 +9,7 @@
 import type { RunConfig } from "../config/schema.ts";
 import { createConnector } from "../connectors/factory.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
-import { runBenchmark } from "./runner.ts";
+import { sendRequests } from "./runner.ts";
 
 const encoder = new TextEncoder();
 
@@ -118,7 +118,7 @@ export async function warmRequestPath(
   const connector = createConnector(config, { baseUrl: `http://127.0.0.1:${server.port}${path}` });
   try {
     const count = options.count ?? 64;
-    const run = await runBenchmark({
+    const run = await sendRequests({
       connector,
       requests: Array.from({ length: count }, (_, index) => ({ ...spec, index })),
       concurrency: Math.min(options.concurrency ?? 32, count),

@@ -50,6 +50,20 @@ export const instruction = (maxTokens: number): string =>
   `Recite the following verses line by line, then keep composing new verses in the same style without stopping ` +
   `until you have written ${maxTokens} tokens.\n\n`;
 
+const encodedCorpora = new WeakMap<Tokenizer, Map<string, number[]>>();
+
+/**
+ * The corpus (whitespace folded to single spaces) as `tokenizer`'s token ids, encoded once per tokenizer and corpus:
+ * the sampler, shared prefixes and a trace's blocks all cut from it (an encode is the slow part of preparing a run).
+ */
+export function corpusTokenIds(tokenizer: Tokenizer, corpus: string): number[] {
+  let byCorpus = encodedCorpora.get(tokenizer);
+  if (!byCorpus) encodedCorpora.set(tokenizer, byCorpus = new Map());
+  let ids = byCorpus.get(corpus);
+  if (!ids) byCorpus.set(corpus, ids = tokenizer.encode(corpus.replace(/\s+/g, " ")));
+  return ids;
+}
+
 /**
  * Creates a sampler: input and output lengths ~ Normal(mean, stddev), rounded, redrawn until in range; prompts are an
  * instruction followed by text cut from `corpus` at a seeded offset, trimmed until the tokenizer counts exactly the
@@ -67,20 +81,6 @@ export const instruction = (maxTokens: number): string =>
  * assert.equal(tokenizer.count(spec.prompt), spec.promptTokens); // exactly the drawn length
  * ```
  */
-const encodedCorpora = new WeakMap<Tokenizer, Map<string, number[]>>();
-
-/**
- * The corpus (whitespace folded to single spaces) as `tokenizer`'s token ids, encoded once per tokenizer and corpus:
- * the sampler, shared prefixes and a trace's blocks all cut from it (an encode takes ~90 ms).
- */
-export function corpusTokenIds(tokenizer: Tokenizer, corpus: string): number[] {
-  let byCorpus = encodedCorpora.get(tokenizer);
-  if (!byCorpus) encodedCorpora.set(tokenizer, byCorpus = new Map());
-  let ids = byCorpus.get(corpus);
-  if (!ids) byCorpus.set(corpus, ids = tokenizer.encode(corpus.replace(/\s+/g, " ")));
-  return ids;
-}
-
 export function createSampler(options: SamplerOptions, tokenizer: Tokenizer, corpus: string): Sampler {
   const prng = createPrng(options.seed);
   const corpusIds = corpusTokenIds(tokenizer, corpus);

@@ -1,6 +1,6 @@
 import type { ChunkLogEntry } from "../simulator/server.ts";
 import type { RequestRecord, Statistics } from "../results/schema.ts";
-import { describe } from "../metrics/statistics.ts";
+import { computeStatistics } from "../metrics/statistics.ts";
 import { arrivalsOf } from "../metrics/stalls.ts";
 
 /** Measured − true, per metric, over a set of requests. */
@@ -78,10 +78,10 @@ export function measurementErrors(
     });
   }
   return {
-    sendMs: describe(send),
-    ttftMs: describe(ttft),
-    interTokenMs: describe(itl),
-    e2eMs: describe(e2e),
+    sendMs: computeStatistics(send),
+    ttftMs: computeStatistics(ttft),
+    interTokenMs: computeStatistics(itl),
+    e2eMs: computeStatistics(e2e),
     requests,
     chunks,
   };

@@ -1,5 +1,5 @@
 import { createChunkedDecoder, indexOfHeadEnd } from "../connectors/h1.ts";
-import { describe } from "../metrics/statistics.ts";
+import { computeStatistics } from "../metrics/statistics.ts";
 import type { Statistics } from "../results/schema.ts";
 import type { ChunkLogEntry } from "../simulator/server.ts";
 
@@ -51,5 +51,5 @@ export async function measureFloor(origin: string, n = 200, intervalMs = 20): Pr
   const log = await (await fetch(`${origin}/debug/chunk-log`)).json() as Record<string, ChunkLogEntry>;
   const sends = log.floor?.sends ?? [];
   const count = Math.min(sends.length, arrivals.length);
-  return describe(Array.from({ length: count }, (_, i) => arrivals[i] - sends[i]));
+  return computeStatistics(Array.from({ length: count }, (_, i) => arrivals[i] - sends[i]));
 }

@@ -2,7 +2,7 @@
 // fixes the interval.
 import assert from "node:assert/strict";
 import { bootstrapDifference, groupedSample, statisticOf } from "../../lib/compare/bootstrap.ts";
-import { describe } from "../../lib/metrics/statistics.ts";
+import { computeStatistics } from "../../lib/metrics/statistics.ts";
 import { createPrng } from "../../lib/sampler/prng.ts";
 
 Deno.test("statisticOf with weights = the statistic of the sample with each request repeated that often", () => {
@@ -15,7 +15,7 @@ Deno.test("statisticOf with weights = the statistic of the sample with each requ
     const weights = Int32Array.from(groups, () => prng.int(4));
     const expanded = groups.flatMap((g, u) => Array.from({ length: weights[u] }, () => g).flat());
     const sample = groupedSample(groups);
-    const want = describe(expanded);
+    const want = computeStatistics(expanded);
     assert.equal(statisticOf(sample, "p50", weights), want.p50, `p50, trial ${trial}`);
     assert.equal(statisticOf(sample, "p90", weights), want.p90, `p90, trial ${trial}`);
     assert.equal(statisticOf(sample, "p99", weights), want.p99, `p99, trial ${trial}`);
@@ -23,7 +23,7 @@ Deno.test("statisticOf with weights = the statistic of the sample with each requ
     if (want.mean === null) assert.equal(mean, null);
     else assert.ok(Math.abs(mean! - want.mean) < 1e-9, `mean, trial ${trial}`);
     // Unweighted: the summary's own statistics.
-    const plain = describe(groups.flat());
+    const plain = computeStatistics(groups.flat());
     assert.equal(statisticOf(sample, "p90"), plain.p90);
   }
 });

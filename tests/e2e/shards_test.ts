@@ -3,7 +3,7 @@
 // merge`. Every request once, merged percentiles equal to those of the union of the records, an open-loop rate split
 // over the shards adding up to the requested rate, a missing shard refused.
 import assert from "node:assert/strict";
-import { describe } from "../../lib/metrics/statistics.ts";
+import { computeStatistics } from "../../lib/metrics/statistics.ts";
 import { arrivalSchedule } from "../../lib/plan/schedule.ts";
 import { readRecords, readSummary } from "../../lib/results/files.ts";
 import type { RequestRecord } from "../../lib/results/schema.ts";
@@ -78,9 +78,12 @@ Deno.test("closed loop over 3 shards: every request once; merged statistics are 
   // Exact: the merged percentiles are those of the union of the shards' raw records.
   const union = parts.flat().filter((r) => r.status === "ok");
   for (const field of ["ttftMs", "e2eMs", "tpotMs"] as const) {
-    assert.deepEqual(summary.metrics[field], describe(union.map((r) => r[field])), field);
+    assert.deepEqual(summary.metrics[field], computeStatistics(union.map((r) => r[field])), field);
   }
-  assert.deepEqual(summary.metrics.interTokenLatencyMs, describe(union.flatMap((r) => r.interTokenLatenciesMs)));
+  assert.deepEqual(
+    summary.metrics.interTokenLatencyMs,
+    computeStatistics(union.flatMap((r) => r.interTokenLatenciesMs)),
+  );
   // Throughput over the merged wall time (earliest first send → latest completion on the shards' clocks).
   const tokens = union.reduce((n, r) => n + (r.outputTokens ?? 0), 0);
   assert.ok(Math.abs(summary.throughput.outputTokensPerS! - tokens / summary.run.wallTimeS!) < 1e-6);

@@ -3,6 +3,7 @@ import { parseSlo } from "../../lib/config/slo.ts";
 import { meetsSlo } from "../../lib/metrics/goodput.ts";
 import { summarize } from "../../lib/metrics/summary.ts";
 import { fixtureRecord } from "../_helpers.ts";
+import { environmentInfo } from "../../lib/runner/environment.ts";
 
 Deno.test("parseSlo() reads ms and s, any subset, and names what it cannot read", () => {
   assert.deepEqual(parseSlo("ttft=500ms,tpot=50ms,e2e=10s"), { ttftMs: 500, tpotMs: 50, e2eMs: 10_000 });
@@ -46,6 +47,7 @@ Deno.test("summarize() reports goodput and attainment, leaving warm-up requests 
     config: {},
     startedAt: "2026-01-01T00:00:00Z",
     stopReason: "completed",
+    environment: environmentInfo(),
     tokenizer: "t",
     endpoint: { api: "sim", url: "u", model: "m", simulated: true },
     slo: { ttftMs: 100 },
@@ -62,6 +64,7 @@ Deno.test("summarize() counts a record judged when it finished by that judgement
     config: {},
     startedAt: "2026-01-01T00:00:00Z",
     stopReason: "completed" as const,
+    environment: environmentInfo(),
     tokenizer: "t",
     endpoint: { api: "sim", url: "u", model: "m", simulated: true },
     slo: { ttftMs: 100 },

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { summarize } from "../../lib/metrics/summary.ts";
 import type { RequestRecord } from "../../lib/results/schema.ts";
+import { environmentInfo } from "../../lib/runner/environment.ts";
 
 function rec(over: Partial<RequestRecord>): RequestRecord {
   return {
@@ -36,6 +37,7 @@ const context = {
   config: { model: "m" },
   startedAt: "2026-11-27T00:00:00.000Z",
   stopReason: "completed" as const,
+  environment: environmentInfo(),
   tokenizer: "t",
   endpoint: { api: "openai", url: "http://x/v1/chat/completions", model: "m", simulated: false },
 };

@@ -3,6 +3,7 @@ import { runReportHtml, summaryTableHtml } from "../../lib/report/html_report.ts
 import { summarize } from "../../lib/metrics/summary.ts";
 import type { RequestRecord } from "../../lib/results/schema.ts";
 import { fixtureRecord } from "../_helpers.ts";
+import { environmentInfo } from "../../lib/runner/environment.ts";
 
 const record: RequestRecord = fixtureRecord({ generatedText: "<script>alert(1)</script>" });
 
@@ -11,6 +12,7 @@ const summary = (simulated: boolean) =>
     config: {},
     startedAt: "2026-11-27T00:00:00.000Z",
     stopReason: "completed",
+    environment: environmentInfo(),
     tokenizer: "t",
     endpoint: { api: "sim", url: "http://127.0.0.1:1/v1/chat/completions", model: "m<b>", simulated },
   });

@@ -3,15 +3,17 @@
 import assert from "node:assert/strict";
 import { summarize } from "../../lib/metrics/summary.ts";
 import { sweepSummary } from "../../lib/metrics/sweep.ts";
-import { formatSummaryTable, loadText, wrapAtDots } from "../../lib/report/summary_table.ts";
+import { formatSummaryTable, workloadLine, wrapAtDots } from "../../lib/report/summary_table.ts";
 import { formatSweepTable } from "../../lib/report/sweep_table.ts";
 import { fixtureRecord } from "../_helpers.ts";
+import { environmentInfo } from "../../lib/runner/environment.ts";
 
 const summary = (config: Record<string, unknown>, clientLoad?: Parameters<typeof summarize>[1]["clientLoad"]) =>
   summarize([fixtureRecord(), fixtureRecord({ index: 1 })], {
     config,
     startedAt: "2026-12-01T00:00:00.000Z",
     stopReason: "completed",
+    environment: environmentInfo(),
     tokenizer: "t",
     endpoint: { api: "openai", url: "http://127.0.0.1:1/v1/chat/completions", model: "llama", simulated: false },
     clientLoad,
@@ -29,7 +31,7 @@ Deno.test("the load in one line: closed or open loop, counts, lengths or dataset
     warmupRequests: 4,
   };
   assert.equal(
-    loadText(summary(closed)),
+    workloadLine(summary(closed)),
     "openai · llama · closed loop, concurrency 16 · 200 requests · input 550 ± 150 tokens, output 150 tokens · seed 7 · 4 warm-up requests",
   );
   const open = {
@@ -44,11 +46,11 @@ Deno.test("the load in one line: closed or open loop, counts, lengths or dataset
     warmupRequests: 0,
   };
   assert.equal(
-    loadText(summary(open)),
+    workloadLine(summary(open)),
     "openai · llama · open loop 4 req/s gamma (burstiness 0.5), at most 64 in flight · for 60 s · dataset chat.jsonl (shuffle) · seed 0 · no warm-up",
   );
-  assert.match(loadText(summary(closed), { except: "numConcurrentRequests" }), /closed loop, concurrency swept/);
-  for (const line of wrapAtDots(`load: ${loadText(summary(open))}`, 70)) assert.ok(line.length <= 72, line);
+  assert.match(workloadLine(summary(closed), { except: "numConcurrentRequests" }), /closed loop, concurrency swept/);
+  for (const line of wrapAtDots(`load: ${workloadLine(summary(open))}`, 70)) assert.ok(line.length <= 72, line);
 });
 
 Deno.test("the console summary states its load; the sweep table its load and each run's health", () => {

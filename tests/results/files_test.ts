@@ -13,6 +13,7 @@ import { summarize } from "../../lib/metrics/summary.ts";
 import { ConfigError, ResultsFileError } from "../../lib/errors.ts";
 import type { RequestRecord } from "../../lib/results/schema.ts";
 import { fixtureRecord } from "../_helpers.ts";
+import { environmentInfo } from "../../lib/runner/environment.ts";
 
 const record = (index: number): RequestRecord =>
   fixtureRecord({ index, startOffsetMs: index * 10, endOffsetMs: index * 10 + 500 });
@@ -73,6 +74,7 @@ Deno.test("a summary written is read back and validated; loadRun() finds a run b
     config: { model: "m" },
     startedAt: new Date().toISOString(),
     stopReason: "completed",
+    environment: environmentInfo(),
     tokenizer: "t",
     endpoint: { api: "sim", url: "http://127.0.0.1:1/v1/chat/completions", model: "m", simulated: true },
   });

@@ -5,10 +5,11 @@ import { createOpenAIConnector } from "../../lib/connectors/openai.ts";
 import { createSambaStudioConnector } from "../../lib/connectors/sambastudio.ts";
 import { summarize } from "../../lib/metrics/summary.ts";
 import type { RequestRecord } from "../../lib/results/schema.ts";
-import { type RequestTimeouts, runBenchmark } from "../../lib/runner/runner.ts";
+import { type RequestTimeouts, sendRequests } from "../../lib/runner/runner.ts";
 import type { FaultKind } from "../../lib/simulator/params.ts";
 import { startSimServer } from "../../lib/simulator/server.ts";
 import { loadCorpus, spec, testTokenizer } from "../_helpers.ts";
+import { environmentInfo } from "../../lib/runner/environment.ts";
 
 async function runWithFault(fault: FaultKind, timeouts: RequestTimeouts = {}, faults: Record<string, unknown> = {}) {
   const tokenizer = await testTokenizer();
@@ -23,7 +24,7 @@ async function runWithFault(fault: FaultKind, timeouts: RequestTimeouts = {}, fa
     },
   });
   await using connector = createOpenAIConnector({ baseUrl: server.baseUrl, model: "llm-bench-sim" });
-  const result = await runBenchmark({
+  const result = await sendRequests({
     connector,
     requests: [spec(0, 8), spec(1, 8), spec(2, 8)],
     concurrency: 1,
@@ -36,6 +37,7 @@ async function runWithFault(fault: FaultKind, timeouts: RequestTimeouts = {}, fa
     config: {},
     startedAt: result.startedAt,
     stopReason: result.stopReason,
+    environment: environmentInfo(),
     tokenizer: "t",
     endpoint: { api: "sim", url: server.baseUrl, model: "llm-bench-sim", simulated: true },
   });
@@ -139,7 +141,7 @@ Deno.test("connection refused: every request a CONNECTION record, the run still 
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   await using connector = createOpenAIConnector({ baseUrl: `http://127.0.0.1:${port}/v1`, model: "m" });
-  const result = await runBenchmark({
+  const result = await sendRequests({
     connector,
     requests: [spec(0), spec(1)],
     concurrency: 2,
@@ -163,7 +165,7 @@ Deno.test("faults at random with a rate: seeded, every record accounted for", as
     },
   });
   await using connector = createOpenAIConnector({ baseUrl: server.baseUrl, model: "llm-bench-sim" });
-  const result = await runBenchmark({
+  const result = await sendRequests({
     connector,
     requests: Array.from({ length: 40 }, (_, i) => spec(i, 4)),
     concurrency: 4,
@@ -202,7 +204,7 @@ Deno.test("faults strike SambaStudio's NDJSON streams too (v1 and v2), with the 
       url: `${server.origin}/api${version}/predict/generic/stream/p/e`,
       model: "llm-bench-sim",
     });
-    const result = await runBenchmark({
+    const result = await sendRequests({
       connector,
       requests: plan.map((_, i) => spec(i, 8)),
       concurrency: 1,

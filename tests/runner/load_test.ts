@@ -5,7 +5,7 @@ import { createOpenAIConnector } from "../../lib/connectors/openai.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import { planRun } from "../../lib/plan/plan.ts";
 import { benchmark } from "../../lib/runner/pipeline.ts";
-import { runBenchmark } from "../../lib/runner/runner.ts";
+import { sendRequests } from "../../lib/runner/runner.ts";
 import { startSimServer } from "../../lib/simulator/server.ts";
 import { loadCorpus, spec, testTokenizer } from "../_helpers.ts";
 
@@ -21,7 +21,7 @@ Deno.test("open loop: each request is sent at its scheduled time; with a cap, wa
   await using server = await sim(20);
   await using connector = createOpenAIConnector({ baseUrl: server.baseUrl, model: "llm-bench-sim" });
   const schedule = [0, 10, 20, 30, 40];
-  const result = await runBenchmark({
+  const result = await sendRequests({
     connector,
     requests: schedule.map((_, i) => spec(i, 5)),
     concurrency: 1, // each request takes ~100 ms, arrivals come every 10 ms: the queue grows
@@ -108,7 +108,7 @@ Deno.test("warm-up requests go first, are marked in the records and left out of 
 Deno.test("a duration stops sending new requests; requests in flight finish", async () => {
   await using server = await sim(5);
   await using connector = createOpenAIConnector({ baseUrl: server.baseUrl, model: "llm-bench-sim" });
-  const result = await runBenchmark({
+  const result = await sendRequests({
     connector,
     requests: [spec(0, 20), spec(1, 20)],
     maxRequests: Infinity,

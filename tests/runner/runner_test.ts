@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createOpenAIConnector } from "../../lib/connectors/openai.ts";
-import { runBenchmark } from "../../lib/runner/runner.ts";
+import { sendRequests } from "../../lib/runner/runner.ts";
 import { startSimServer } from "../../lib/simulator/server.ts";
 import { loadCorpus, spec, testTokenizer } from "../_helpers.ts";
 
@@ -23,7 +23,7 @@ Deno.test("runner keeps exactly `concurrency` requests in flight and records eve
   await using env = await setup({ decodeBaseMs: 2, prefillBaseMs: 2 });
   let maxInFlight = 0;
   const order: string[] = [];
-  const result = await runBenchmark({
+  const result = await sendRequests({
     connector: env.connector,
     requests: Array.from({ length: 12 }, (_, i) => spec(i, 5)),
     concurrency: 3,
@@ -48,7 +48,7 @@ Deno.test("runner keeps exactly `concurrency` requests in flight and records eve
 
 Deno.test("runner aborts requests in flight at the timeout and records them as aborted", async () => {
   await using env = await setup({ decodeBaseMs: 40 });
-  const result = await runBenchmark({
+  const result = await sendRequests({
     connector: env.connector,
     requests: Array.from({ length: 6 }, (_, i) => spec(i, 200)),
     concurrency: 2,
@@ -68,7 +68,7 @@ Deno.test("runner aborts requests in flight at the timeout and records them as a
 Deno.test("runner stops on its signal with stop reason interrupted", async () => {
   await using env = await setup({ decodeBaseMs: 30 });
   const ac = new AbortController();
-  const result = await runBenchmark({
+  const result = await sendRequests({
     connector: env.connector,
     requests: [spec(0, 1), spec(1, 200), spec(2, 200), spec(3, 200)],
     concurrency: 2,
@@ -85,7 +85,7 @@ Deno.test("runner stops on its signal with stop reason interrupted", async () =>
 Deno.test("runner turns HTTP errors into error records and goes on", async () => {
   await using env = await setup();
   const bad = createOpenAIConnector({ baseUrl: env.server.baseUrl, model: "no-such-model" });
-  const result = await runBenchmark({
+  const result = await sendRequests({
     connector: bad,
     requests: [spec(0), spec(1)],
     concurrency: 2,

@@ -1,2 +1,0 @@
-export * from "./template.ts";
-export * from "./session.ts";

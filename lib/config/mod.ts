@@ -1,3 +1,0 @@
-export * from "./schema.ts";
-export * from "./resolve.ts";
-export * from "./dotenv.ts";

@@ -1,3 +1,0 @@
-export * from "./plan.ts";
-export * from "./schedule.ts";
-export * from "./tokenizer_worker.ts";
