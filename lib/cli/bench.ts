@@ -3,7 +3,6 @@
  * @module
  */
 import { loadEnvFiles } from "../config/dotenv.ts";
-import type { RunConfig } from "../config/schema.ts";
 import { ConfigError, EndpointError } from "../errors.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import { sweepSummary } from "../metrics/sweep.ts";
