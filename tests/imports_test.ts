@@ -128,6 +128,31 @@ Deno.test("the dependency check catches what it forbids (a cycle, a runtime impo
   ]);
 });
 
+/** The code of a source text without its comments (lines that are only a comment, and `//` tails). */
+function codeOf(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, "").split("\n").map((l) => l.replace(/\s\/\/.*$/, "")).join("\n");
+}
+
+/** What a metrics/ file must not do: read the process (`Deno.*`) or name a command-line flag. */
+export function metricsViolations(file: string, source: string): string[] {
+  const code = codeOf(source);
+  const bad: string[] = [];
+  if (/\bDeno\./.test(code)) bad.push(`${file}: reads Deno.* (metrics are pure functions of records)`);
+  const flag = /["'`][^"'`\n]*?(--[a-z][a-z-]+)/.exec(code)?.[1];
+  if (flag) bad.push(`${file}: names the flag ${flag} (only cli/ knows flag names)`);
+  return bad;
+}
+
+Deno.test("metrics/ reads nothing of the process and names no flag", () => {
+  const files = libFiles().filter((f) => f.startsWith("metrics/"));
+  assert.ok(files.length > 5);
+  assert.deepEqual(files.flatMap((f) => metricsViolations(f, Deno.readTextFileSync(new URL(f, LIB)))), []);
+  // The check catches both, and leaves comments alone.
+  assert.equal(metricsViolations("m.ts", "const v = Deno.version;").length, 1);
+  assert.match(metricsViolations("m.ts", "notes.push(`set --ignore-eos`);")[0], /--ignore-eos/);
+  assert.deepEqual(metricsViolations("m.ts", "/** set by `--slo` */\nconst a = 1; // Deno.env"), []);
+});
+
 /** The npm packages in an entry point's module graph, as `deno info` resolves it. */
 async function npmPackagesOf(entry: string): Promise<string[]> {
   const out = await new Deno.Command(Deno.execPath(), {

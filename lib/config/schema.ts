@@ -121,7 +121,7 @@ export const RunConfigFields = z.object({
     flag("Endpoint", "/chat/completions with messages or /completions with a raw prompt"),
   ),
   /**
-   * HTTP client: `llm-bench` (its own HTTP/1.1 client, a third of fetch's CPU per chunk), `fetch` (Deno's), or `auto`
+   * HTTP client: `llm-bench` (its own HTTP/1.1 client, less CPU per chunk than fetch), `fetch` (Deno's), or `auto`
    * (llm-bench's unless an HTTP(S)_PROXY applies, which only fetch honours). @default "auto"
    */
   httpClient: z.enum(["auto", "llm-bench", "fetch"]).default("auto").meta(

@@ -39,8 +39,8 @@ export function chooseHttpClient(kind: HttpClientKind, url: string): "llm-bench"
 /**
  * One keep-alive connection pool for a whole run, so requests reuse connections instead of opening one each.
  *
- * By default llm-bench's own HTTP/1.1 client (lib/connectors/h1.ts): it reads a stream with a third of the CPU of
- * Deno's `fetch`, and a benchmark client short of CPU stamps chunks late. `fetch` (Deno's native client) is used when
+ * By default llm-bench's own HTTP/1.1 client (lib/connectors/h1.ts): it reads a stream with less CPU than Deno's
+ * `fetch` (`deno task perf:clients` measures both), and a benchmark client short of CPU stamps chunks late. `fetch` (Deno's native client) is used when
  * asked for or when a proxy is configured. Why not npm:undici, the design's first candidate: under Deno a connection
  * closed mid-body leaves its pending `read()` hanging forever, and an aborted signal does not end it either — a
  * benchmark client must report a reset as a failed request, not wait for it.

@@ -35,10 +35,10 @@ export const HEALTH_LIMITS = {
   connectionsPerSlot: 1.5,
   /**
    * Send lag p99 above this, ms: requests left late. The send lag of a request is the time from its t0 to its last
-   * byte written, less any connect time — what the client spent before the request was on its way. On this machine a
-   * warm request leaves in tens of microseconds, and about 1 ms when the client is busy with other streams; more means
-   * the client was overloaded (often: starting a wave of hundreds of requests at once), and TTFT then includes that
-   * wait. The same limit as the event loop's lag.
+   * byte written, less any connect time — what the client spent before the request was on its way. A warm request
+   * leaves in well under a millisecond (`deno bench benchmarks/request_start_bench.ts` measures it); more than this
+   * means the client was overloaded (often: starting a wave of hundreds of requests at once), and TTFT then includes
+   * that wait. The same limit as the event loop's lag.
    */
   sendLagP99Ms: 5,
 };

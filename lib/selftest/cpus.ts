@@ -1,9 +1,8 @@
 /**
  * Giving the client and the endpoint cores of their own for a measurement (`deno task selftest --cpus`): on a machine
  * with few cores, the simulated endpoint in another process and the client otherwise take turns on the same cores, and
- * each one's work — a burst of requests, a garbage collection — holds the other's timestamps up by milliseconds (on
- * this project's 2-core machine: send-side p99 4.5–8.4 ms at 64 streams without, 1.1–2.5 with; TTFT p50 at 512 streams
- * 24–50 ms without, 8–11 with). Linux only, with `taskset` (util-linux); elsewhere nothing is pinned.
+ * each one's work — a burst of requests, a garbage collection — holds the other's timestamps up by milliseconds (the
+ * figures are in README "How accurate is it"). Linux only, with `taskset` (util-linux); elsewhere nothing is pinned.
  * @module
  */
 

@@ -36,9 +36,8 @@ export function spawnExactSim(ttftMs: number, itlMs: number, cpus?: string): Pro
     JSON.stringify(exactSimParams(ttftMs, itlMs)),
   ], {
     cpus,
-    // A young generation of 64 MB from the start: its scavenges (3–14 ms each on this project's machine, every few
-    // hundred milliseconds with the default size) come far less often, and a pause while a burst of requests arrives
-    // would stamp their receipts late (64 streams: send-side p99 1.2–4.4 ms with it, 1.7–8.6 without, five runs each).
+    // A young generation of 64 MB from the start: its scavenges come far less often than with the default size, and a
+    // pause while a burst of requests arrives would stamp their receipts late (README "How accurate is it" measures it).
     v8Flags: ["--max-semi-space-size=64", "--min-semi-space-size=64"],
   });
 }
