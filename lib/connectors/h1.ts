@@ -243,235 +243,257 @@ type Framing =
   | { kind: "chunked"; decoder: ReturnType<typeof createChunkedDecoder> }
   | { kind: "close" };
 
+/** Bytes of one request: its head and body in one buffer (one write), `host`, length and defaults filled in. */
+export function serializeRequest(url: URL, method: string, headers: HttpRequestInit["headers"], body: Uint8Array) {
+  let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+  // The per-request path: a plain record's headers are read as they are (a Headers object costs microseconds).
+  let encoding = false;
+  let agent = false;
+  const add = (name: string, value: string) => {
+    const lower = name.toLowerCase();
+    if (lower === "host" || lower === "content-length" || lower === "connection") return;
+    if (lower === "accept-encoding") encoding = true;
+    else if (lower === "user-agent") agent = true;
+    head += `${lower}: ${value}\r\n`;
+  };
+  if (headers instanceof Headers) headers.forEach((value, name) => add(name, value));
+  else if (headers) { for (const name in headers) add(name, headers[name]); }
+  if (!encoding) head += "accept-encoding: identity\r\n";
+  if (!agent) head += "user-agent: llm-bench\r\n";
+  if (body.length > 0 || method === "POST" || method === "PUT" || method === "PATCH") {
+    head += `content-length: ${body.length}\r\n`;
+  }
+  head += "\r\n";
+  // A head is ASCII (its byte length is then its length); one that is not is encoded apart.
+  const message = new Uint8Array(head.length + body.length);
+  if (encoder.encodeInto(head, message).written === head.length) {
+    message.set(body, head.length);
+    return message;
+  }
+  const headBytes = encoder.encode(head);
+  const whole = new Uint8Array(headBytes.length + body.length);
+  whole.set(headBytes);
+  whole.set(body, headBytes.length);
+  return whole;
+}
+
+/** Reads until a complete final (non-1xx) response head; throws StaleConnection on EOF before any byte. */
+async function readHead(c: Conn, reused: boolean, maxHeadBytes: number): Promise<Head> {
+  let acc = c.rest;
+  c.rest = EMPTY;
+  let sawAny = acc.length > 0;
+  for (;;) {
+    const end = indexOfHeadEnd(acc, 0);
+    if (end >= 0) {
+      const head = parseHead(latin1.decode(acc.subarray(0, end - 4)));
+      acc = acc.subarray(end);
+      if (head.status >= 100 && head.status < 200) continue; // 100 Continue, 103 Early Hints
+      c.rest = acc.length ? acc.slice() : EMPTY;
+      return head;
+    }
+    if (acc.length > maxHeadBytes) throw new TypeError(`response head larger than ${maxHeadBytes} bytes`);
+    let more: Uint8Array | null;
+    try {
+      more = await readMore(c);
+    } catch (e) {
+      if (reused && !sawAny) throw new StaleConnection(String(e));
+      throw e;
+    }
+    if (more === null) {
+      if (reused && !sawAny) throw new StaleConnection("connection closed");
+      throw new TypeError(sawAny ? "connection closed in the middle of the response head" : "connection closed");
+    }
+    sawAny = true;
+    acc = concat(acc, more);
+  }
+}
+
+/** How a response's body is delimited, from the request's method and the response's head. */
+function framingOf(method: string, h: Head): Framing {
+  const te = (h.headers.get("transfer-encoding") ?? "").toLowerCase();
+  const cl = h.headers.get("content-length");
+  if (method === "HEAD" || h.status === 204 || h.status === 304) return { kind: "none" };
+  if (te.includes("chunked")) return { kind: "chunked", decoder: createChunkedDecoder() };
+  if (cl !== null && /^\d+$/.test(cl.trim())) return { kind: "length", left: Number(cl) };
+  return { kind: "close" };
+}
+
+/**
+ * The body of one response: `read()` returns the next socket read's body bytes as a view into the connection's read
+ * buffer (valid until the next call) or null at the end. `finish(reusable)` is called once, when the body ended (the
+ * connection may go back to the pool) or failed or was cancelled (it may not).
+ */
+function responseBody(c: Conn, framing: Framing, finish: (reusable: boolean) => void): BodyReader {
+  // Bytes already read with the head are the body's first bytes.
+  let pending: Uint8Array | null = c.rest.length ? c.rest : null;
+  c.rest = EMPTY;
+  // Set when the last bytes were handed out: the connection goes back to the pool at the next call, once the
+  // caller is done with the view.
+  let ended: { reusable: boolean } | null = null;
+  const read = async (): Promise<Uint8Array | null> => {
+    if (ended) {
+      finish(ended.reusable);
+      return null;
+    }
+    try {
+      for (;;) {
+        let bytes: Uint8Array | null;
+        if (pending) {
+          bytes = pending;
+          pending = null;
+        } else {
+          bytes = await readMore(c);
+        }
+        if (bytes === null) {
+          if (framing.kind === "close") {
+            finish(false);
+            return null;
+          }
+          throw new TypeError("connection closed before the end of the response body");
+        }
+        let out: Uint8Array;
+        let done = false;
+        let reusable = true;
+        if (framing.kind === "chunked") {
+          out = framing.decoder.push(bytes);
+          done = framing.decoder.done;
+          reusable = framing.decoder.extra === 0;
+        } else if (framing.kind === "length") {
+          const take = Math.min(framing.left, bytes.length);
+          out = bytes.subarray(0, take);
+          framing.left -= take;
+          done = framing.left === 0;
+          reusable = take === bytes.length;
+        } else {
+          out = bytes;
+        }
+        if (done) {
+          if (out.length === 0) {
+            finish(reusable);
+            return null;
+          }
+          ended = { reusable };
+          return out;
+        }
+        if (out.length) return out;
+      }
+    } catch (e) {
+      finish(false);
+      throw e;
+    }
+  };
+  return { read, cancel: () => finish(false) };
+}
+
+/** Opens a connection to `url`'s origin (TLS for https), without Nagle's delay. */
+async function open(url: URL, key: string, caCerts: string[] | undefined): Promise<Conn> {
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  const socket = url.protocol === "https:"
+    ? await Deno.connectTls({ hostname, port, caCerts })
+    : await Deno.connect({ hostname, port, transport: "tcp" });
+  if ("setNoDelay" in socket) (socket as Deno.TcpConn).setNoDelay(true);
+  return { socket, key, buf: new Uint8Array(READ_SIZE), rest: EMPTY, idleSince: 0, closed: false };
+}
+
+/** The connections of one client: idle ones by origin, kept until `idleTimeoutMs`, and those in use. */
+function createPool(options: H1ClientOptions, stats: H1Stats) {
+  const idleTimeoutMs = options.idleTimeoutMs ?? 4_000;
+  const idle = new Map<string, Conn[]>();
+  const active = new Set<Conn>();
+  return {
+    active,
+    /**
+     * Opens a connection, giving up at once when `signal` aborts: a pending connect cannot be cancelled, so one that
+     * completes after the abort is closed then (a timeout or Ctrl-C never waits for the OS's connect timeout).
+     */
+    open(url: URL, key: string, signal: AbortSignal | undefined): Promise<Conn> {
+      const opening = open(url, key, options.caCerts).then((c) => {
+        stats.connectionsOpened++;
+        return c;
+      });
+      if (!signal) return opening;
+      return new Promise<Conn>((resolve, reject) => {
+        const onAbort = () => {
+          reject(signal.reason);
+          opening.then(closeConn, () => {});
+        };
+        if (signal.aborted) return onAbort();
+        signal.addEventListener("abort", onAbort, { once: true });
+        opening.then((c) => {
+          signal.removeEventListener("abort", onAbort);
+          if (signal.aborted) closeConn(c);
+          else resolve(c);
+        }, (e) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(e);
+        });
+      });
+    },
+    /** The most recently idle connection to `key` that is still fresh, if any (stale ones are closed). */
+    take(key: string): Conn | undefined {
+      const list = idle.get(key);
+      const now = performance.now();
+      while (list && list.length > 0) {
+        const c = list.pop()!;
+        if (now - c.idleSince < idleTimeoutMs && !c.closed) return c;
+        closeConn(c);
+      }
+      return undefined;
+    },
+    /** A connection done with: back to the idle ones when it can be reused, else closed. */
+    release(c: Conn, reusable: boolean): void {
+      active.delete(c);
+      if (!reusable || c.closed) return closeConn(c);
+      c.idleSince = performance.now();
+      let list = idle.get(c.key);
+      if (!list) idle.set(c.key, list = []);
+      list.push(c);
+    },
+    closeAll(): void {
+      for (const list of idle.values()) for (const c of list) closeConn(c);
+      idle.clear();
+      for (const c of active) closeConn(c);
+      active.clear();
+    },
+  };
+}
+
 /**
  * Creates a keep-alive HTTP/1.1 client. Its `fetch` accepts the subset of `RequestInit` the connectors use (method,
  * headers, a string or byte body, signal) and returns a `Response` whose body reads the socket directly.
  */
 export function createH1Client(options: H1ClientOptions = {}): H1Client {
-  const idleTimeoutMs = options.idleTimeoutMs ?? 4_000;
   const maxHeadBytes = options.maxHeadBytes ?? 65_536;
-  const idle = new Map<string, Conn[]>();
-  const active = new Set<Conn>();
   const stats: H1Stats = { connectionsOpened: 0, requests: 0, reused: 0 };
-
-  async function open(url: URL, key: string): Promise<Conn> {
-    const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
-    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
-    const socket = url.protocol === "https:"
-      ? await Deno.connectTls({ hostname, port, caCerts: options.caCerts })
-      : await Deno.connect({ hostname, port, transport: "tcp" });
-    if ("setNoDelay" in socket) (socket as Deno.TcpConn).setNoDelay(true);
-    stats.connectionsOpened++;
-    return { socket, key, buf: new Uint8Array(READ_SIZE), rest: EMPTY, idleSince: 0, closed: false };
-  }
+  const pool = createPool(options, stats);
 
   /**
-   * Opens a connection, giving up at once when `signal` aborts: a pending connect cannot be cancelled, so one that
-   * completes after the abort is closed then (a timeout or Ctrl-C never waits for the OS's connect timeout).
+   * Sends one request; the response's body (empty when there is none) reads the socket directly. A kept-alive
+   * connection found closed before any byte of the response is replaced once (the request had not reached a server).
    */
-  function openAbortable(url: URL, key: string, signal: AbortSignal | undefined): Promise<Conn> {
-    const opening = open(url, key);
-    if (!signal) return opening;
-    return new Promise<Conn>((resolve, reject) => {
-      const onAbort = () => {
-        reject(signal.reason);
-        opening.then(closeConn, () => {});
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener("abort", onAbort, { once: true });
-      opening.then((c) => {
-        signal.removeEventListener("abort", onAbort);
-        if (signal.aborted) closeConn(c);
-        else resolve(c);
-      }, (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      });
-    });
-  }
-
-  function takeIdle(key: string): Conn | undefined {
-    const list = idle.get(key);
-    const now = performance.now();
-    while (list && list.length > 0) {
-      const c = list.pop()!;
-      if (now - c.idleSince < idleTimeoutMs && !c.closed) return c;
-      closeConn(c);
-    }
-    return undefined;
-  }
-
-  function release(c: Conn, reusable: boolean): void {
-    active.delete(c);
-    if (!reusable || c.closed) return closeConn(c);
-    c.idleSince = performance.now();
-    let list = idle.get(c.key);
-    if (!list) idle.set(c.key, list = []);
-    list.push(c);
-  }
-
-  /** Reads until a complete final (non-1xx) response head; throws StaleConnection on EOF before any byte. */
-  async function readHead(c: Conn, reused: boolean): Promise<Head> {
-    let acc = c.rest;
-    c.rest = EMPTY;
-    let sawAny = acc.length > 0;
-    for (;;) {
-      const end = indexOfHeadEnd(acc, 0);
-      if (end >= 0) {
-        const head = parseHead(latin1.decode(acc.subarray(0, end - 4)));
-        acc = acc.subarray(end);
-        if (head.status >= 100 && head.status < 200) continue; // 100 Continue, 103 Early Hints
-        c.rest = acc.length ? acc.slice() : EMPTY;
-        return head;
-      }
-      if (acc.length > maxHeadBytes) throw new TypeError(`response head larger than ${maxHeadBytes} bytes`);
-      let more: Uint8Array | null;
-      try {
-        more = await readMore(c);
-      } catch (e) {
-        if (reused && !sawAny) throw new StaleConnection(String(e));
-        throw e;
-      }
-      if (more === null) {
-        if (reused && !sawAny) throw new StaleConnection("connection closed");
-        throw new TypeError(sawAny ? "connection closed in the middle of the response head" : "connection closed");
-      }
-      sawAny = true;
-      acc = concat(acc, more);
-    }
-  }
-
-  /**
-   * The body of one response: `read()` returns the next socket read's body bytes as a view into the connection's read
-   * buffer (valid until the next call) or null at the end; the `ReadableStream` reads through it and copies.
-   */
-  function responseBodyOf(
-    c: Conn,
-    framing: Framing,
-    keepAlive: boolean,
-    signal: AbortSignal | undefined,
-    onAbort: () => void,
-  ): BodyReader {
-    let finished = false;
-    const finish = (reusable: boolean) => {
-      if (finished) return;
-      finished = true;
-      signal?.removeEventListener("abort", onAbort);
-      release(c, reusable && keepAlive);
-    };
-    // Bytes already read with the head are the body's first bytes.
-    let pending: Uint8Array | null = c.rest.length ? c.rest : null;
-    c.rest = EMPTY;
-    // Set when the last bytes were handed out: the connection goes back to the pool at the next call, once the
-    // caller is done with the view.
-    let ended: { reusable: boolean } | null = null;
-    const read = async (): Promise<Uint8Array | null> => {
-      if (ended) {
-        finish(ended.reusable);
-        return null;
-      }
-      try {
-        for (;;) {
-          let bytes: Uint8Array | null;
-          if (pending) {
-            bytes = pending;
-            pending = null;
-          } else {
-            bytes = await readMore(c);
-          }
-          if (bytes === null) {
-            if (framing.kind === "close") {
-              finish(false);
-              return null;
-            }
-            throw new TypeError("connection closed before the end of the response body");
-          }
-          let out: Uint8Array;
-          let done = false;
-          let reusable = true;
-          if (framing.kind === "chunked") {
-            out = framing.decoder.push(bytes);
-            done = framing.decoder.done;
-            reusable = framing.decoder.extra === 0;
-          } else if (framing.kind === "length") {
-            const take = Math.min(framing.left, bytes.length);
-            out = bytes.subarray(0, take);
-            framing.left -= take;
-            done = framing.left === 0;
-            reusable = take === bytes.length;
-          } else {
-            out = bytes;
-          }
-          if (done) {
-            if (out.length === 0) {
-              finish(reusable);
-              return null;
-            }
-            ended = { reusable };
-            return out;
-          }
-          if (out.length) return out;
-        }
-      } catch (e) {
-        finish(false);
-        throw e;
-      }
-    };
-    return { read, cancel: () => finish(false) };
-  }
-
-  /** Sends one request; the response's body (empty when there is none) reads the socket directly. */
   async function send(url: URL, init: HttpRequestInit | undefined): Promise<HttpResponse> {
     const method = (init?.method ?? "GET").toUpperCase();
     const signal = init?.signal ?? undefined;
     signal?.throwIfAborted();
     const rawBody = init?.body;
     const body = rawBody === undefined ? EMPTY : typeof rawBody === "string" ? encoder.encode(rawBody) : rawBody;
-    let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
-    // The per-request path: a plain record's headers are read as they are (a Headers object costs microseconds).
-    let encoding = false;
-    let agent = false;
-    const add = (name: string, value: string) => {
-      const lower = name.toLowerCase();
-      if (lower === "host" || lower === "content-length" || lower === "connection") return;
-      if (lower === "accept-encoding") encoding = true;
-      else if (lower === "user-agent") agent = true;
-      head += `${lower}: ${value}\r\n`;
-    };
-    const given = init?.headers;
-    if (given instanceof Headers) given.forEach((value, name) => add(name, value));
-    else if (given) { for (const name in given) add(name, given[name]); }
-    if (!encoding) head += "accept-encoding: identity\r\n";
-    if (!agent) head += "user-agent: llm-bench\r\n";
-    if (body.length > 0 || method === "POST" || method === "PUT" || method === "PATCH") {
-      head += `content-length: ${body.length}\r\n`;
-    }
-    head += "\r\n";
-    // Head and body in one buffer, one write. A head is ASCII (its byte length is then its length); one that is not is
-    // encoded apart.
-    let message = new Uint8Array(head.length + body.length);
-    if (encoder.encodeInto(head, message).written === head.length) message.set(body, head.length);
-    else {
-      const headBytes = encoder.encode(head);
-      message = new Uint8Array(headBytes.length + body.length);
-      message.set(headBytes);
-      message.set(body, headBytes.length);
-    }
+    const message = serializeRequest(url, method, init?.headers, body);
     const key = url.origin;
     stats.requests++;
 
     for (let attempt = 0;; attempt++) {
-      let c = attempt === 0 ? takeIdle(key) : undefined;
+      let c = attempt === 0 ? pool.take(key) : undefined;
       const reused = c !== undefined;
       if (reused) stats.reused++;
       let connectMs: number | undefined;
       if (!c) {
         const t = performance.now();
-        c = await openAbortable(url, key, signal);
+        c = await pool.open(url, key, signal);
         connectMs = performance.now() - t;
       }
       const conn = c;
-      active.add(conn);
+      pool.active.add(conn);
       const onAbort = () => closeConn(conn);
       signal?.addEventListener("abort", onAbort, { once: true });
       try {
@@ -487,14 +509,8 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
         }
         const timing: SendTiming = { writtenAt };
         if (connectMs !== undefined) timing.connectMs = connectMs;
-        const h = await readHead(conn, reused);
-        const te = (h.headers.get("transfer-encoding") ?? "").toLowerCase();
-        const cl = h.headers.get("content-length");
-        let framing: Framing;
-        if (method === "HEAD" || h.status === 204 || h.status === 304) framing = { kind: "none" };
-        else if (te.includes("chunked")) framing = { kind: "chunked", decoder: createChunkedDecoder() };
-        else if (cl !== null && /^\d+$/.test(cl.trim())) framing = { kind: "length", left: Number(cl) };
-        else framing = { kind: "close" };
+        const h = await readHead(conn, reused, maxHeadBytes);
+        const framing = framingOf(method, h);
         const res = {
           status: h.status,
           statusText: h.statusText,
@@ -504,14 +520,21 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
         };
         if (framing.kind === "none" || (framing.kind === "length" && framing.left === 0)) {
           signal?.removeEventListener("abort", onAbort);
-          release(conn, h.keepAlive && conn.rest.length === 0);
+          pool.release(conn, h.keepAlive && conn.rest.length === 0);
           return { ...res, body: EMPTY_BODY };
         }
         // A server that says `connection: close` gets its body read to the end, then the connection closed.
-        return { ...res, body: responseBodyOf(conn, framing, h.keepAlive, signal, onAbort) };
+        let finished = false;
+        const finish = (reusable: boolean) => {
+          if (finished) return;
+          finished = true;
+          signal?.removeEventListener("abort", onAbort);
+          pool.release(conn, reusable && h.keepAlive);
+        };
+        return { ...res, body: responseBody(conn, framing, finish) };
       } catch (e) {
         signal?.removeEventListener("abort", onAbort);
-        active.delete(conn);
+        pool.active.delete(conn);
         closeConn(conn);
         if (e instanceof StaleConnection && attempt === 0 && !signal?.aborted) continue;
         if (signal?.aborted) throw signal.reason;
@@ -536,7 +559,7 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
       while (left > 0 && !signal?.aborted) {
         left--;
         try {
-          release(await openAbortable(url, key, signal), true);
+          pool.release(await pool.open(url, key, signal), true);
           opened++;
         } catch {
           return; // the requests will say why
@@ -564,10 +587,7 @@ export function createH1Client(options: H1ClientOptions = {}): H1Client {
     },
     stats,
     close() {
-      for (const list of idle.values()) for (const c of list) closeConn(c);
-      idle.clear();
-      for (const c of active) closeConn(c);
-      active.clear();
+      pool.closeAll();
       return Promise.resolve();
     },
   };

@@ -40,8 +40,8 @@ export function chooseHttpClient(kind: HttpClientKind, url: string): "llm-bench"
  * One keep-alive connection pool for a whole run, so requests reuse connections instead of opening one each.
  *
  * By default llm-bench's own HTTP/1.1 client (lib/connectors/h1.ts): it reads a stream with less CPU than Deno's
- * `fetch` (`deno task perf:clients` measures both), and a benchmark client short of CPU stamps chunks late. `fetch` (Deno's native client) is used when
- * asked for or when a proxy is configured. Why not npm:undici, the design's first candidate: under Deno a connection
+ * `fetch` (`deno task perf:clients` measures both), and a benchmark client short of CPU stamps chunks late. `fetch`
+ * (Deno's native client) is used when asked for or when a proxy is configured. Why not npm:undici, the design's first candidate: under Deno a connection
  * closed mid-body leaves its pending `read()` hanging forever, and an aborted signal does not end it either — a
  * benchmark client must report a reset as a failed request, not wait for it.
  */
@@ -191,6 +191,68 @@ export function abortableReader(
       if (!finished) body.cancel();
     },
   };
+}
+
+/** The per-chunk path of a wire format: the bytes of one read in, the events they completed out. */
+export interface StreamParser {
+  /** Feeds one read's bytes, stamped `t` when the read resolved; returns the events they completed. */
+  push(bytes: Uint8Array, t: number): StreamEvent[];
+  /** Ends the stream at `t`, flushing what was left; throws when the stream ended before its proper end. */
+  end(t: number): StreamEvent[];
+}
+
+/** How a connector reads its answers: a streamed body, or one body in batch mode. */
+export type BodyFormat =
+  | { stream: () => StreamParser }
+  | { body: (text: string, tLast: number) => StreamEvent[] };
+
+/**
+ * One request of a connector, from t0 to the last byte: posts it (`start`, `response`), checks the response
+ * (`check`, e.g. an HTML page where a stream was expected), then reads the body — each read stamped when it resolved,
+ * before the format's parser sees it — and yields the events, then `end`. Any failure becomes a
+ * {@link RequestError}; the body is released (handed back to the pool when read to its end, else cancelled).
+ */
+export async function* readEvents(
+  client: HttpClient,
+  url: string,
+  init: { headers: Record<string, string>; body: string; signal?: AbortSignal },
+  format: BodyFormat,
+  check?: (res: HttpResponse) => Promise<void>,
+): AsyncGenerator<StreamEvent> {
+  const { signal } = init;
+  const { res, tResponse } = yield* post(client, url, init);
+  await check?.(res);
+  const { reader, release } = abortableReader(res, signal);
+  let tLast = tResponse;
+  let finished = false;
+  try {
+    if ("stream" in format) {
+      const parser = format.stream();
+      for (;;) {
+        const value = await reader.read();
+        const t = performance.now();
+        if (value === null) break;
+        tLast = t;
+        const events = parser.push(value, t);
+        for (let i = 0; i < events.length; i++) yield events[i];
+      }
+      signal?.throwIfAborted();
+      // Reading on after the last event to the body's end hands the connection back to the pool.
+      const last = parser.end(tLast);
+      for (let i = 0; i < last.length; i++) yield last[i];
+    } else {
+      const body = await readBody(reader, tResponse, signal);
+      tLast = body.tLast;
+      const events = format.body(body.text, tLast);
+      for (let i = 0; i < events.length; i++) yield events[i];
+    }
+    finished = true;
+  } catch (e) {
+    throw toRequestError(e, signal, url);
+  } finally {
+    release(finished);
+  }
+  yield { type: "end", t: tLast };
 }
 
 /** Reads a whole (non-streamed) body: its text, and when its last byte arrived (or `since` for an empty body). */

@@ -1,17 +1,8 @@
 import { redactUrls, RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
-import {
-  abortableReader,
-  bodyExcerpt,
-  createHttpClient,
-  fromFetch,
-  type HttpClientKind,
-  post,
-  readBody,
-  toRequestError,
-} from "./http.ts";
+import { bodyExcerpt, type BodyFormat, createHttpClient, fromFetch, type HttpClientKind, readEvents } from "./http.ts";
 import { createSseDecoder, type TimedSseEvent } from "./sse.ts";
-import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
+import type { Connector, FetchLike, HttpResponse, SendOptions, StreamEvent, Usage } from "./types.ts";
 
 /** Options of the OpenAI-compatible connector. */
 export interface OpenAIConnectorOptions {
@@ -95,7 +86,10 @@ const NO_EVENTS: StreamEvent[] = Object.freeze([]) as unknown as StreamEvent[];
 export interface OpenAIStreamParser {
   /** Feeds one read's bytes, stamped `t` when the read resolved; returns the events they completed. */
   push(bytes: Uint8Array, t: number): StreamEvent[];
-  /** Ends the stream at `t`, flushing an event left without its blank line. */
+  /**
+   * Ends the stream at `t`, flushing an event left without its blank line; throws `INCOMPLETE_STREAM` when the stream
+   * had neither a `[DONE]` nor a `finish_reason`.
+   */
   end(t: number): StreamEvent[];
   /** A `data: [DONE]` event was seen. */
   readonly sawDone: boolean;
@@ -132,7 +126,13 @@ export function createOpenAIStreamParser(): OpenAIStreamParser {
   };
   return {
     push: (bytes, t) => check(handle(sse.push(bytes, t))),
-    end: (t) => check(handle(sse.end(t))),
+    end(t) {
+      const events = check(handle(sse.end(t)));
+      if (!sawDone && !sawFinish) {
+        throw new RequestError("INCOMPLETE_STREAM", "Stream ended before [DONE] and before any finish_reason");
+      }
+      return events;
+    },
     get sawDone() {
       return sawDone;
     },
@@ -176,65 +176,35 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
     return JSON.stringify({ ...b, ...options.extraBody });
   };
 
-  async function* run(spec: RequestSpec, sendOptions: SendOptions = {}): AsyncGenerator<StreamEvent> {
-    const { signal } = sendOptions;
-    const payload = body(spec);
-    const h = options.requestIdHeader ? { ...headers, "x-request-id": String(spec.index) } : headers;
-    const { res, tResponse } = yield* post(http, url, { headers: h, body: payload, signal });
-    const contentType = res.headers.get("content-type") ?? "";
-    if (/text\/html/i.test(contentType)) {
-      const excerpt = await bodyExcerpt(res, 120);
-      throw new RequestError(
-        "BAD_RESPONSE",
-        `${redactUrls(url)} answered with an HTML page, not ${
-          stream ? "an event stream" : "JSON"
-        } — is this an LLM endpoint, ` +
-          `and does the base URL end in /v1? (${excerpt})`,
-        { httpStatus: res.status, bodyExcerpt: excerpt },
-      );
-    }
-    const { reader, release } = abortableReader(res, signal);
-    let tLast = tResponse;
-    let finished = false;
-    try {
-      if (stream) {
-        const parser = createOpenAIStreamParser();
-        for (;;) {
-          const value = await reader.read();
-          const t = performance.now();
-          if (value === null) break;
-          tLast = t;
-          const events = parser.push(value, t);
-          for (let i = 0; i < events.length; i++) yield events[i];
-        }
-        signal?.throwIfAborted();
-        // Reading on after [DONE] to the body's end hands the connection back to the pool.
-        for (const ev of parser.end(tLast)) yield ev;
-        if (!parser.sawDone && !parser.sawFinish) {
-          throw new RequestError("INCOMPLETE_STREAM", "Stream ended before [DONE] and before any finish_reason");
-        }
-      } else {
-        const body = await readBody(reader, tResponse, signal);
-        tLast = body.tLast;
-        const text = body.text;
-        let parsed: Chunk;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          throw new RequestError("BAD_RESPONSE", `Response is not JSON: ${text.slice(0, 120)}`);
-        }
-        const events: StreamEvent[] = [];
-        chunkEvents(parsed, tLast, events);
-        for (const ev of events) yield ev;
+  // An HTML page where a stream or JSON was expected: a web server or gateway, not the API (often: no /v1).
+  const check = async (res: HttpResponse) => {
+    if (!/text\/html/i.test(res.headers.get("content-type") ?? "")) return;
+    const excerpt = await bodyExcerpt(res, 120);
+    throw new RequestError(
+      "BAD_RESPONSE",
+      `${redactUrls(url)} answered with an HTML page, not ${stream ? "an event stream" : "JSON"} — is this an LLM ` +
+        `endpoint, and does the base URL end in /v1? (${excerpt})`,
+      { httpStatus: res.status, bodyExcerpt: excerpt },
+    );
+  };
+  const format: BodyFormat = stream ? { stream: createOpenAIStreamParser } : {
+    body(text, tLast) {
+      let parsed: Chunk;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new RequestError("BAD_RESPONSE", `Response is not JSON: ${text.slice(0, 120)}`);
       }
-      finished = true;
-    } catch (e) {
-      throw toRequestError(e, signal, url);
-    } finally {
-      release(finished);
-    }
-    yield { type: "end", t: tLast };
-  }
+      const events: StreamEvent[] = [];
+      chunkEvents(parsed, tLast, events);
+      return events;
+    },
+  };
+
+  const run = (spec: RequestSpec, sendOptions: SendOptions = {}): AsyncGenerator<StreamEvent> => {
+    const h = options.requestIdHeader ? { ...headers, "x-request-id": String(spec.index) } : headers;
+    return readEvents(http, url, { headers: h, body: body(spec), signal: sendOptions.signal }, format, check);
+  };
 
   return {
     api: options.api ?? "openai",

@@ -1,13 +1,12 @@
 import { redactUrls, RequestError } from "../errors.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
 import {
-  abortableReader,
+  type BodyFormat,
   createHttpClient,
   fromFetch,
   type HttpClientKind,
-  post,
-  readBody,
-  toRequestError,
+  readEvents,
+  type StreamParser,
 } from "./http.ts";
 import { createLineDecoder, type TimedLine } from "./ndjson.ts";
 import type { Connector, FetchLike, SendOptions, StreamEvent, Usage } from "./types.ts";
@@ -114,7 +113,8 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
     );
   };
 
-  function parseLine(line: TimedLine): Record<string, unknown> {
+  /** A line's JSON object; a server's `error` object throws `SERVER_ERROR_EVENT`. */
+  function lineObject(line: TimedLine): Record<string, unknown> {
     let value: unknown;
     try {
       value = JSON.parse(line.text);
@@ -124,78 +124,70 @@ export function createSambaStudioConnector(options: SambaStudioConnectorOptions)
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       throw new RequestError("STREAM_PARSE", `Stream line is not a JSON object: ${line.text.slice(0, 120)}`);
     }
-    return value as Record<string, unknown>;
+    const obj = value as Record<string, unknown>;
+    if (obj.error) {
+      const e = obj.error as { message?: string } | string;
+      throw new RequestError(
+        "SERVER_ERROR_EVENT",
+        `Server sent an error: ${typeof e === "string" ? e : e.message ?? JSON.stringify(e)}`,
+      );
+    }
+    return obj;
   }
 
-  async function* run(spec: RequestSpec, sendOptions: SendOptions = {}): AsyncGenerator<StreamEvent> {
-    const { signal } = sendOptions;
-    const payload = body(spec);
-    const { res, tResponse } = yield* post(http, url, { headers, body: payload, signal });
-    const { reader, release } = abortableReader(res, signal);
-    const lines = createLineDecoder();
-    let tLast = tResponse;
-    let sawLast = false;
-    let finished = false;
-    const handle = function* (batch: TimedLine[]): Generator<StreamEvent> {
-      if (lines.error) throw new RequestError("EVENT_TOO_LARGE", `Cannot parse the stream: ${lines.error}`);
-      for (const line of batch) {
-        const obj = parseLine(line);
-        if (obj.error) {
-          const e = obj.error as { message?: string } | string;
-          throw new RequestError(
-            "SERVER_ERROR_EVENT",
-            `Server sent an error: ${typeof e === "string" ? e : e.message ?? JSON.stringify(e)}`,
-          );
-        }
-        if (!stream) {
-          const preds = (obj.predictions ?? (obj.items as { value?: unknown }[] | undefined)?.map((i) => i.value)) as
-            | ResponseItem[]
-            | undefined;
-          const item = preds?.[0];
-          if (!item) throw new RequestError("BAD_RESPONSE", `Unexpected response: ${line.text.slice(0, 120)}`);
-          const text = typeof item.completion === "string" ? item.completion : "";
-          yield { type: "delta", t: line.t, content: text, reasoning: "", finishReason: "stop" };
-          yield { type: "usage", t: line.t, usage: usageOf(item) };
-          sawLast = true;
-          continue;
-        }
-        const item = lineItem(obj, version);
-        if (!item) throw new RequestError("BAD_RESPONSE", `Unexpected stream line: ${line.text.slice(0, 120)}`);
-        const token = typeof item.stream_token === "string" ? item.stream_token : "";
-        if (item.is_last_response) {
-          sawLast = true;
-          if (token) yield { type: "delta", t: line.t, content: token, reasoning: "", finishReason: null };
-          yield { type: "usage", t: line.t, usage: usageOf(item) };
-        } else {
-          yield { type: "delta", t: line.t, content: token, reasoning: "", finishReason: null };
-        }
-      }
-    };
-    try {
-      if (stream) {
-        for (;;) {
-          const value = await reader.read();
-          const t = performance.now();
-          if (value === null) break;
-          tLast = t;
-          yield* handle(lines.push(value, t));
-        }
-        signal?.throwIfAborted();
-        yield* handle(lines.end(tLast));
-        if (!sawLast) throw new RequestError("INCOMPLETE_STREAM", "Stream ended before its last response");
-      } else {
-        const body = await readBody(reader, tResponse, signal);
-        tLast = body.tLast;
-        yield* handle([{ text: body.text.replace(/\s+$/, ""), t: tLast }]);
-      }
-      finished = true;
-    } catch (e) {
-      throw toRequestError(e, signal, url);
-    } finally {
-      release(finished);
+  /** The events of one streamed line; `state.sawLast` when it was the last response. */
+  function streamedLine(line: TimedLine, out: StreamEvent[], state: { sawLast: boolean }): void {
+    const item = lineItem(lineObject(line), version);
+    if (!item) throw new RequestError("BAD_RESPONSE", `Unexpected stream line: ${line.text.slice(0, 120)}`);
+    const token = typeof item.stream_token === "string" ? item.stream_token : "";
+    if (item.is_last_response) {
+      state.sawLast = true;
+      if (token) out.push({ type: "delta", t: line.t, content: token, reasoning: "", finishReason: null });
+      out.push({ type: "usage", t: line.t, usage: usageOf(item) });
+    } else {
+      out.push({ type: "delta", t: line.t, content: token, reasoning: "", finishReason: null });
     }
-    yield { type: "end", t: tLast };
   }
+
+  /** A parser of the NDJSON stream: one line decoder, each line's events. */
+  const streamParser = (): StreamParser => {
+    const lines = createLineDecoder();
+    const state = { sawLast: false };
+    const handle = (batch: TimedLine[]): StreamEvent[] => {
+      if (lines.error) throw new RequestError("EVENT_TOO_LARGE", `Cannot parse the stream: ${lines.error}`);
+      const out: StreamEvent[] = [];
+      for (const line of batch) streamedLine(line, out, state);
+      return out;
+    };
+    return {
+      push: (bytes, t) => handle(lines.push(bytes, t)),
+      end(t) {
+        const out = handle(lines.end(t));
+        if (!state.sawLast) throw new RequestError("INCOMPLETE_STREAM", "Stream ended before its last response");
+        return out;
+      },
+    };
+  };
+
+  /** Batch mode: one JSON body with the whole answer and the server's metrics. */
+  const wholeBody = (text: string, tLast: number): StreamEvent[] => {
+    const line = { text: text.replace(/\s+$/, ""), t: tLast };
+    const obj = lineObject(line);
+    const preds = (obj.predictions ?? (obj.items as { value?: unknown }[] | undefined)?.map((i) => i.value)) as
+      | ResponseItem[]
+      | undefined;
+    const item = preds?.[0];
+    if (!item) throw new RequestError("BAD_RESPONSE", `Unexpected response: ${line.text.slice(0, 120)}`);
+    const content = typeof item.completion === "string" ? item.completion : "";
+    return [
+      { type: "delta", t: tLast, content, reasoning: "", finishReason: "stop" },
+      { type: "usage", t: tLast, usage: usageOf(item) },
+    ];
+  };
+  const format: BodyFormat = stream ? { stream: streamParser } : { body: wholeBody };
+
+  const run = (spec: RequestSpec, sendOptions: SendOptions = {}): AsyncGenerator<StreamEvent> =>
+    readEvents(http, url, { headers, body: body(spec), signal: sendOptions.signal }, format);
 
   return {
     api: "sambastudio",

@@ -64,7 +64,9 @@ Deno.test("a default run records every resolved setting: the same workload as on
   const typed = await benchmark({ ...quick, maxNumCompletedRequests: 4, numConcurrentRequests: 8 }, {
     writeFiles: false,
   });
-  assert.deepEqual(workloadDifferences(byDefault.summary, typed.summary), []);
+  // (A busy machine may make either run's health suspect: that is said too, and is no difference of workload.)
+  const differences = workloadDifferences(byDefault.summary, typed.summary).filter((d) => !/health is SUSPECT/.test(d));
+  assert.deepEqual(differences, []);
   const [header, first] = recordsCsv(byDefault.summary, byDefault.records).split("\n");
   assert.equal(first.split(",")[header.split(",").indexOf("concurrency")], "8", "the CSV's concurrency column");
   // A dataset's size is the run's request count, recorded like a count given.
