@@ -284,6 +284,19 @@ function rowOf(
 /**
  * Compares a candidate run with a baseline: every figure of {@link COMPARED_METRICS} (p50, p90, p99 and mean of the
  * per-request ones), with a 95 % interval of the difference and a verdict, and what differs between the workloads.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchmark, compareRuns } from "../../mod.ts";
+ * const run = async (name: string, seed: number) => {
+ *   const { summary, records } = await benchmark({ maxNumCompletedRequests: 12, seed }, { writeFiles: false });
+ *   return { name, summary, records };
+ * };
+ * const comparison = compareRuns(await run("a", 1), await run("b", 2), { resamples: 200 });
+ * const ttft = comparison.rows.find((r) => r.metric === "ttft" && r.statistic === "p50")!;
+ * assert.ok(ttft.interval !== null || ttft.why); // an interval of the difference, or why there is none
+ * ```
  */
 export function compareRuns(baseline: ComparedRun, candidate: ComparedRun, options: CompareOptions = {}): Comparison {
   const opts: Required<CompareOptions> = { resamples: options.resamples ?? 2000, seed: options.seed ?? 1 };
@@ -353,6 +366,15 @@ function show(v: unknown): string {
  * load (concurrency, rate, arrival), the requests (token means and spreads asked for and achieved, dataset by content
  * hash), warm-up, the simulated endpoint's serving model, and the client's health. Nothing is refused; the comparison
  * shows these at the top.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchmark, workloadDifferences } from "../../mod.ts";
+ * const one = await benchmark({ maxNumCompletedRequests: 2, numConcurrentRequests: 1 }, { writeFiles: false });
+ * const two = await benchmark({ maxNumCompletedRequests: 2, numConcurrentRequests: 2 }, { writeFiles: false });
+ * assert.ok(workloadDifferences(one.summary, two.summary).some((d) => d.startsWith("concurrency: baseline 1")));
+ * ```
  */
 export function workloadDifferences(b: RunSummary, c: RunSummary): string[] {
   const out: string[] = [];

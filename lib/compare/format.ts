@@ -112,7 +112,21 @@ function gateText(outcomes: readonly GateOutcome[]): string[] {
   ];
 }
 
-/** The console table (columns padded; fits 100 columns for most labels). */
+/**
+ * The console table (columns padded; fits 100 columns for most labels).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchmark, compareRuns, formatComparisonTable } from "../../mod.ts";
+ * const run = async (name: string, seed: number) => {
+ *   const { summary, records } = await benchmark({ maxNumCompletedRequests: 12, seed }, { writeFiles: false });
+ *   return { name, summary, records };
+ * };
+ * const comparison = compareRuns(await run("a", 1), await run("b", 2), { resamples: 200 });
+ * assert.match(formatComparisonTable(comparison), /TTFT/);
+ * ```
+ */
 export function formatComparisonTable(c: Comparison, gate: readonly GateOutcome[] = []): string {
   const rows = [HEAD, ...c.rows.map(cells)];
   const widths = HEAD.map((_, i) => Math.max(...rows.map((r) => r[i].length)));

@@ -32,7 +32,18 @@ export interface GateRule {
 
 const METRIC_NAMES = COMPARED_METRICS.map((m) => m.name);
 
-/** Parses a `--fail-on` spec; throws {@link GateSpecError} with one line naming what is wrong. */
+/**
+ * Parses a `--fail-on` spec; throws {@link GateSpecError} with one line naming what is wrong.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseGate } from "../../mod.ts";
+ * const [rule] = parseGate("ttft.p99>+10%");
+ * assert.deepEqual([rule.metric, rule.statistic, rule.kind, rule.threshold], ["ttft", "p99", "relative", 0.1]);
+ * assert.throws(() => parseGate("latency>1"), /unknown metric "latency"/);
+ * ```
+ */
 export function parseGate(spec: string): GateRule[] {
   const rules: GateRule[] = [];
   for (const raw of spec.split(",")) {
@@ -116,7 +127,22 @@ function amount(rule: GateRule, x: number): string {
   return `${Number(x.toPrecision(4))}`;
 }
 
-/** Applies a gate's rules to a comparison. */
+/**
+ * Applies a gate's rules to a comparison.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchmark, compareRuns, evaluateGate, parseGate } from "../../mod.ts";
+ * const run = async (name: string, seed: number) => {
+ *   const { summary, records } = await benchmark({ maxNumCompletedRequests: 12, seed }, { writeFiles: false });
+ *   return { name, summary, records };
+ * };
+ * const comparison = compareRuns(await run("a", 1), await run("b", 2), { resamples: 200 });
+ * const [outcome] = evaluateGate(comparison, parseGate("error_rate>+5%"));
+ * assert.equal(outcome.fired, false); // no request failed on either side
+ * ```
+ */
 export function evaluateGate(comparison: Comparison, rules: readonly GateRule[]): GateOutcome[] {
   return rules.map((rule) => {
     const row = comparison.rows.find((r) => r.metric === rule.metric && r.statistic === rule.statistic);

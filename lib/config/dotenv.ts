@@ -80,7 +80,20 @@ export function loadEnvFiles(options: { cwd?: string; env?: Record<string, strin
   return { env: { ...fromFiles, ...env }, files, warnings };
 }
 
-/** {@link loadEnvFiles}' environment alone. */
+/**
+ * {@link loadEnvFiles}' environment alone.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadEnv } from "../../mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/.env`, "OPENAI_API_BASE=http://127.0.0.1:8000/v1\nOPENAI_API_KEY=from-file\n");
+ * const env = loadEnv({ cwd: dir, env: { OPENAI_API_KEY: "from-process" } });
+ * assert.equal(env.OPENAI_API_BASE, "http://127.0.0.1:8000/v1");
+ * assert.equal(env.OPENAI_API_KEY, "from-process"); // the process environment wins
+ * ```
+ */
 export function loadEnv(options: { cwd?: string; env?: Record<string, string> } = {}): Record<string, string> {
   return loadEnvFiles(options).env;
 }

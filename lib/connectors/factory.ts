@@ -14,6 +14,16 @@ export type ConnectorConfig =
 /**
  * The connector a run configuration calls for. `sim`, `openai` and `sambanova` speak the OpenAI format; `sambastudio`
  * speaks the generic v1/v2 API, except a SambaStudio URL containing `chat/completions`, which is OpenAI-compatible.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createConnector, parseRunConfig } from "../../mod.ts";
+ * const config = parseRunConfig({ llmApi: "openai", baseUrl: "http://127.0.0.1:8000/v1", model: "m" });
+ * await using connector = createConnector(config);
+ * assert.equal(connector.endpoint, "http://127.0.0.1:8000/v1/chat/completions");
+ * assert.equal(connector.api, "openai");
+ * ```
  */
 export function createConnector(
   config: ConnectorConfig,

@@ -155,6 +155,20 @@ export function endpointUrl(base: string, path: string): string {
 /**
  * Creates the connector for OpenAI-compatible servers (vLLM, SGLang, TGI, llama.cpp, Ollama, OpenAI, the simulated
  * endpoint): chat or plain completions, streamed as SSE or as one JSON body.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createOpenAIConnector, loadCorpus, loadTokenizer } from "../../mod.ts";
+ * import { startSimServer } from "../simulator/mod.ts";
+ * await using sim = startSimServer({ tokenizer: await loadTokenizer(), corpus: await loadCorpus() });
+ * await using connector = createOpenAIConnector({ baseUrl: sim.baseUrl, model: "llm-bench-sim" });
+ * const spec = { index: 0, prompt: "Hi", promptTokens: 1, requestedInputTokens: 1, maxTokens: 3 };
+ * const kinds = [];
+ * for await (const event of connector.stream(spec)) kinds.push(event.type); // each stamped when its read resolved
+ * assert.deepEqual([kinds[0], kinds[1], kinds.at(-1)], ["start", "response", "end"]);
+ * assert.ok(kinds.includes("delta") && kinds.includes("usage"));
+ * ```
  */
 export function createOpenAIConnector(options: OpenAIConnectorOptions): Connector {
   const endpointKind = options.endpoint ?? "chat";

@@ -85,6 +85,20 @@ function usageOf(item: ResponseItem): Usage {
  * Creates the connector for SambaStudio's generic API: v1 (typed params, `instance`) or v2 (plain params, `items`),
  * streamed as newline-delimited JSON, or one JSON body in batch mode. The last streamed line carries the server's
  * metrics, reported as a `usage` event.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createSambaStudioConnector, loadCorpus, loadTokenizer } from "../../mod.ts";
+ * import { startSimServer } from "../simulator/mod.ts";
+ * await using sim = startSimServer({ tokenizer: await loadTokenizer(), corpus: await loadCorpus() });
+ * const url = `${sim.origin}/api/v2/predict/generic/stream/project/endpoint`;
+ * await using connector = createSambaStudioConnector({ url, model: "COE/Meta-Llama-3.1-8B-Instruct", apiKey: "k" });
+ * const spec = { index: 0, prompt: "Hi", promptTokens: 1, requestedInputTokens: 1, maxTokens: 3 };
+ * let text = "";
+ * for await (const event of connector.stream(spec)) if (event.type === "delta") text += event.content;
+ * assert.ok(text.length > 0);
+ * ```
  */
 export function createSambaStudioConnector(options: SambaStudioConnectorOptions): Connector {
   const version = sambaStudioVersion(options.url);

@@ -278,7 +278,19 @@ function shardTable(merged: NonNullable<RunSummary["merged"]>): string[] {
   return [`Merged from ${merged.rows.length} of ${merged.shards} shards:`, line(rows[0]), ...rows.slice(1).map(line)];
 }
 
-/** The summary as a plain-text table for the console. */
+/**
+ * The summary as a plain-text table for the console.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchmark, formatSummaryTable } from "../../mod.ts";
+ * const { summary } = await benchmark({ maxNumCompletedRequests: 2 }, { writeFiles: false });
+ * const table = formatSummaryTable(summary);
+ * assert.match(table, /SIMULATED ENDPOINT/);
+ * assert.match(table, /closed loop, concurrency 8 · 2 requests/);
+ * ```
+ */
 export function formatSummaryTable(summary: RunSummary): string {
   const rows = summaryRows(summary);
   const out: string[] = [];

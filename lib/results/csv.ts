@@ -117,6 +117,16 @@ export const RECORD_CSV_HEADER: readonly string[] = [
 /**
  * One row per request (warm-up requests included, marked by `warmup`). Inter-token gaps are one field, the gaps
  * separated by spaces. A record without a `runId` (older files) gets the summary's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchmark, recordsCsv } from "../../mod.ts";
+ * const { summary, records } = await benchmark({ maxNumCompletedRequests: 2 }, { writeFiles: false });
+ * const [header, first] = recordsCsv(summary, records).split("\n"); // (answers' text may hold line breaks)
+ * assert.ok(header.startsWith("runId,simulated,api,model,mode,concurrency"));
+ * assert.match(first, /^[^,]+,true,sim,llm-bench-sim,stream,8,/);
+ * ```
  */
 export function recordsCsv(summary: RunSummary, records: readonly RequestRecord[]): string {
   const run = runColumns(summary);
@@ -198,7 +208,17 @@ export const SUMMARY_CSV_HEADER: readonly string[] = [
   ...METRIC_FIELDS.flatMap((f) => SUMMARY_STATS.map((s) => `${f}.${s}`)),
 ];
 
-/** One row per run summary. */
+/**
+ * One row per run summary.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchmark, summariesCsv } from "../../mod.ts";
+ * const { summary } = await benchmark({ maxNumCompletedRequests: 2 }, { writeFiles: false });
+ * assert.equal(summariesCsv([summary, summary]).trim().split("\n").length, 3); // a header and a row each
+ * ```
+ */
 export function summariesCsv(summaries: readonly RunSummary[]): string {
   return toCsv(
     SUMMARY_CSV_HEADER,

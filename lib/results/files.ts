@@ -207,7 +207,18 @@ export async function loadRun(pathOrStem: string, dir = "data/results"): Promise
   return { files, summary: await readSummary(files.summary), records: await readRecords(files.records) };
 }
 
-/** Lists the runs in a results folder, newest first (by the summary's start time). */
+/**
+ * Lists the runs in a results folder, newest first (by the summary's start time).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchmark, listRuns } from "../../mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const { files } = await benchmark({ maxNumCompletedRequests: 2, resultsDir: dir });
+ * assert.deepEqual((await listRuns(dir)).map((r) => r.stem), [files!.stem]);
+ * ```
+ */
 export async function listRuns(dir = "data/results"): Promise<{ stem: string; startedAt: string; model: string }[]> {
   const out: { stem: string; startedAt: string; model: string }[] = [];
   try {

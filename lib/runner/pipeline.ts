@@ -344,6 +344,16 @@ export interface ExecutedRun {
 /**
  * Executes a prepared run: the warm-up requests, then the measured ones — on this thread, or spread over measuring
  * threads (`clientThreads`) — with the client's event-loop lag, CPU time and connection reuse watched meanwhile.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { executeRun, parseRunConfig, prepareRun } from "../../mod.ts";
+ * await using prepared = await prepareRun(parseRunConfig({ maxNumCompletedRequests: 2 }), { writeFiles: false });
+ * const executed = await executeRun(prepared);
+ * assert.deepEqual(executed.records.map((r) => r.status), ["ok", "ok"]);
+ * assert.ok(executed.clientLoad.lagMs.length > 0); // the client watched its own event loop meanwhile
+ * ```
  */
 export async function executeRun(prepared: PreparedRun, options: ExecuteOptions = {}): Promise<ExecutedRun> {
   const { config, plan, connector } = prepared;
@@ -488,7 +498,19 @@ export interface BenchmarkResult {
   files: RunFiles | null;
 }
 
-/** Finishes a run: summarizes its records (DESIGN.md §2) and writes `<stem>_summary.json`. */
+/**
+ * Finishes a run: summarizes its records (DESIGN.md §2) and writes `<stem>_summary.json`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { executeRun, finishRun, parseRunConfig, prepareRun } from "../../mod.ts";
+ * await using prepared = await prepareRun(parseRunConfig({ maxNumCompletedRequests: 2 }), { writeFiles: false });
+ * const { summary } = await finishRun(prepared, await executeRun(prepared));
+ * assert.equal(summary.config.numConcurrentRequests, 8); // every setting resolved, defaults too
+ * assert.equal(summary.run.requestsSucceeded, 2);
+ * ```
+ */
 export async function finishRun(prepared: PreparedRun, executed: ExecutedRun): Promise<BenchmarkResult> {
   const { run } = executed;
   const { info } = prepared;

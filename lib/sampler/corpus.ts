@@ -2,7 +2,16 @@ import { z } from "zod";
 import { type CorpusTable, instruction } from "./sampler.ts";
 import { DEFAULT_TOKENIZER_NAME, type Tokenizer } from "./tokenizer.ts";
 
-/** The public-domain text prompts are cut from (Shakespeare's sonnets, data/sonnets.txt). */
+/**
+ * The public-domain text prompts are cut from (Shakespeare's sonnets, data/sonnets.txt).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadCorpus } from "../../mod.ts";
+ * assert.match(await loadCorpus(), /Shall I compare thee to a summer's day\?/);
+ * ```
+ */
 export async function loadCorpus(path = new URL("../../data/sonnets.txt", import.meta.url)): Promise<string> {
   return await Deno.readTextFile(path);
 }

@@ -30,6 +30,15 @@ function wrap(name: string, tok: LenmlTokenizer): Tokenizer {
 /**
  * Loads a tokenizer: the bundled Llama 3 one, or any Hugging Face `tokenizer.json` at `path` (its
  * `tokenizer_config.json` beside it is used when present).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadTokenizer } from "../../mod.ts";
+ * const tokenizer = await loadTokenizer(); // the bundled Llama 3 tokenizer
+ * assert.equal(tokenizer.decode(tokenizer.encode("Shall I compare thee")), "Shall I compare thee");
+ * assert.ok(tokenizer.count("Shall I compare thee to a summer's day?") > 5);
+ * ```
  */
 export async function loadTokenizer(path?: string): Promise<Tokenizer> {
   // Imported on first use: the bundled tokenizer's module holds its whole vocabulary, and a thread that only measures
