@@ -197,3 +197,16 @@ Deno.test("paths on the command line are the user's: relative to INIT_CWD (deno 
   assert.ok("config" in defaults && defaults.config);
   assert.equal(defaults.config.resultsDir, "data/results", "the default is the project's folder");
 });
+
+Deno.test("the README's flag table names every flag of deno task bench, and no flag that is not one", async () => {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const listed = new Set([...readme.matchAll(/^\| `(--[a-z-]+)/gm)].map((m) => m[1]));
+  const flags = BENCH_FLAGS.map((f) => flagName(f.field));
+  // A boolean flag may be listed by the form a user types to change its default (`--no-preflight`).
+  const missing = BENCH_FLAGS.filter((f) =>
+    !listed.has(flagName(f.field)) && !listed.has(`--no-${flagName(f.field).slice(2)}`)
+  );
+  assert.deepEqual(missing.map((f) => flagName(f.field)), []);
+  const unknown = [...listed].filter((l) => l !== "--version" && !flags.includes(l.replace(/^--no-/, "--")));
+  assert.deepEqual(unknown, []);
+});
