@@ -21,22 +21,24 @@ import { pinForMeasurement } from "../selftest/cpus.ts";
 const HELP = `deno task selftest [--concurrency 1,64,512] [--ttft-ms 50] [--itl-ms 20] [--output-tokens 40]
                     [--threads 1] [--cpus auto] [--floor-chunks 300] [--details FILE]
 
-Starts the simulated endpoint in a separate process with exact timings, runs the client against it at each
-concurrency, and prints measured − true errors (p50, p99, max): the send side (the server's receipt of a request − the
-client's t0), TTFT (client TTFT − server TTFT: send and receive side together), inter-token and end-to-end latency (the
-stream's last byte); the client's CPU time per chunk and event-loop lag, and a verdict per level. Targets up to
-concurrency 64: send p99 ≤ 1 ms, TTFT p99 ≤ 5 ms, E2E p99 ≤ 0.5 ms; beyond: TTFT p50 ≤ 20 ms, E2E p99 ≤ 5 ms;
-inter-token p50 ≤ 0.5 ms everywhere.
+Starts the simulated endpoint in a separate process with exact timings, runs the client against it
+at each concurrency, and prints measured − true errors (p50, p99, max): the send side (the server's
+receipt of a request − the client's t0), TTFT (client TTFT − server TTFT: send and receive side
+together), inter-token and end-to-end latency (the stream's last byte); the client's CPU time per
+chunk and event-loop lag, and a verdict per level. Targets up to concurrency 64: send p99 ≤ 1 ms,
+TTFT p99 ≤ 5 ms, E2E p99 ≤ 0.5 ms; beyond: TTFT p50 ≤ 20 ms, E2E p99 ≤ 5 ms; inter-token p50 ≤ 0.5
+ms everywhere.
 
-  --threads N      measuring threads (as deno task bench --client-threads N): the connections are spread over N
-                   worker threads, each with its own event loop
-  --cpus C         auto (default): on Linux with taskset and two or more CPUs, the client runs on the lower half of
-                   the CPUs and the simulated endpoint on the rest, so neither holds the other's timestamps up — as
-                   with an endpoint on another machine; off: both share every CPU; CLIENT:ENDPOINT lists, e.g. 0:1
-  --floor-chunks N chunks for the machine-floor measurement (a bare socket read of the simulator's writes, 20 ms
-                   apart) printed above the table; 0 skips it
-  --details FILE   also write every request's server send times and client arrival times (epoch ms), one JSON
-                   line per request, to see where the error comes from`;
+  --threads N      measuring threads (as deno task bench --client-threads N): the connections are
+                   spread over N worker threads, each with its own event loop
+  --cpus C         auto (default): on Linux with taskset and two or more CPUs, the client runs on
+                   the lower half of the CPUs and the simulated endpoint on the rest, so neither
+                   holds the other's timestamps up — as with an endpoint on another machine; off:
+                   both share every CPU; CLIENT:ENDPOINT lists, e.g. 0:1
+  --floor-chunks N chunks for the machine-floor measurement (a bare socket read of the simulator's
+                   writes, 20 ms apart) printed above the table; 0 skips it
+  --details FILE   also write every request's server send times and client arrival times (epoch ms),
+                   one JSON line per request, to see where the error comes from`;
 
 async function main(argv: string[]): Promise<number> {
   let values;
