@@ -28,7 +28,7 @@ function toNumber(raw: string): number | string {
 export type ParsedArgs =
   | { help: true; version?: false }
   | { help: false; version: true }
-  | { help: false; version?: false; config: RunConfigInput; sweep?: Sweep };
+  | { help: false; version?: false; config: RunConfigInput; sweep?: Sweep; intervals?: boolean };
 
 /** A `--sweep`: the config field and its values. */
 export interface Sweep {
@@ -139,9 +139,15 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
       }
     }
   }
-  return sweep
-    ? { help: false, config: config as RunConfigInput, sweep }
-    : { help: false, config: config as RunConfigInput };
+  // How the summary is shown is not part of the run.
+  const intervals = config.intervals === true;
+  delete config.intervals;
+  return {
+    help: false,
+    config: config as RunConfigInput,
+    ...(sweep ? { sweep } : {}),
+    ...(intervals ? { intervals } : {}),
+  };
 }
 
 /** A flag's default as `--help` shows it: the schema's default, or what the flag says it depends on. */
@@ -229,6 +235,8 @@ export type BenchPlan =
     /** How errors of a later parse of `input` name fields: by flag or environment variable. */
     parse: ParseOptions;
     sweep?: Sweep & { configs: RunConfig[] };
+    /** Show every metric's 95 % intervals under the summary table. */
+    intervals?: boolean;
   };
 
 /**
@@ -243,10 +251,11 @@ export function resolveBenchConfig(argv: readonly string[], env: Record<string, 
   const sources: Record<string, string> = {};
   const input = applyEnv(fromUserFolder(parsed.config, env.INIT_CWD), env, sources);
   const options = { sources, nameOf: flagName };
-  if (!parsed.sweep) return { help: false, input, parse: options, config: parseRunConfig(input, options) };
+  const shown = parsed.intervals ? { intervals: true } : {};
+  if (!parsed.sweep) return { help: false, input, parse: options, config: parseRunConfig(input, options), ...shown };
   // Every value must make a valid run, before the first run starts (the swept field may be one the others need).
   const configs = parsed.sweep.values.map((v) => parseRunConfig({ ...input, [parsed.sweep!.field]: v }, options));
-  return { help: false, input, parse: options, config: configs[0], sweep: { ...parsed.sweep, configs } };
+  return { help: false, input, parse: options, config: configs[0], sweep: { ...parsed.sweep, configs }, ...shown };
 }
 
 /**

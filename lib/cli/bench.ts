@@ -214,7 +214,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           view.done();
           await writeReport(result);
           console.log(`\n── ${label(value, i)}`);
-          console.log(emphasize(formatSummaryTable(result.summary), colourOut));
+          console.log(emphasize(formatSummaryTable(result.summary, { intervals: plan.intervals }), colourOut));
           printFiles(result.files);
         },
       });
@@ -244,7 +244,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     view.done();
     await writeReport(result);
     console.log("");
-    console.log(emphasize(formatSummaryTable(result.summary), colourOut));
+    console.log(emphasize(formatSummaryTable(result.summary, { intervals: plan.intervals }), colourOut));
     printFiles(result.files);
     for (const line of firstErrors(result.records)) err(line);
     if (signalled) return INTERRUPT_EXIT_CODES[signalled];

@@ -100,9 +100,15 @@ export function flagsOf(schema: { shape: Record<string, z.ZodType> }): FlagSpec[
   return out;
 }
 
-/** Every flag of `deno task bench`: the run's fields, and `--sweep`. */
+/** Every flag of `deno task bench`: the run's fields, `--sweep`, and how the summary is shown. */
 export const BENCH_FLAGS: FlagSpec[] = [
   ...flagsOf(RunConfigFields),
+  {
+    field: "intervals",
+    group: "Output",
+    kind: "boolean",
+    help: 'under the summary table, every metric\'s 95 % intervals (mean, p50, p90, p99; "too few" where none)',
+  },
   {
     field: "sweep",
     group: "Load",

@@ -1,3 +1,4 @@
+import { clusteredIntervals, rateInterval } from "./intervals.ts";
 import {
   METRIC_FIELDS,
   type MetricField,
@@ -105,7 +106,9 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
   for (const r of failed) byCode[r.error?.code ?? "UNKNOWN"] = (byCode[r.error?.code ?? "UNKNOWN"] ?? 0) + 1;
 
   const metrics = {} as Record<MetricField, Statistics>;
-  for (const field of FIELDS) metrics[field] = computeStatistics(metricValues(records, field));
+  for (const field of FIELDS) metrics[field] = computeStatistics(metricValues(records, field), { intervals: true });
+  // A request's inter-token gaps travel together: their intervals are over requests, not gaps.
+  metrics.interTokenLatencyMs.ci = clusteredIntervals(ok.map((r) => r.interTokenLatenciesMs));
 
   const simulated = context.endpoint.simulated;
   let goodput: RunSummary["goodput"];
@@ -182,6 +185,26 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
       outputTokensPerS: wallS ? outTokens / wallS : null,
       requestsPerS: wallS ? ok.length / wallS : null,
       requestsPerMin: wallS ? (ok.length / wallS) * 60 : null,
+      ...(firstSend !== null && lastEnd !== null
+        ? {
+          ci: {
+            outputTokensPerS: rateInterval(
+              ok.map((r) => ({
+                fromMs: r.startOffsetMs + (r.ttftMs ?? 0),
+                toMs: r.endOffsetMs,
+                amount: r.outputTokens ?? 0,
+              })),
+              firstSend,
+              lastEnd,
+            ),
+            requestsPerS: rateInterval(
+              ok.map((r) => ({ fromMs: r.endOffsetMs, toMs: r.endOffsetMs, amount: 1 })),
+              firstSend,
+              lastEnd,
+            ),
+          },
+        }
+        : {}),
     },
     health,
     ...(stalls ? { stalls } : {}),

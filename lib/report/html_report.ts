@@ -3,6 +3,7 @@ import { runCharts } from "../charts/charts.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
 import {
   clientServerRows,
+  formatInterval,
   headline,
   healthFigures,
   shardRows,
@@ -21,6 +22,7 @@ export const REPORT_CSS = `
 .llm-bench th:first-child, .llm-bench td:first-child { text-align: left; }
 .llm-bench thead th { border-bottom: 2px solid #999; }
 .llm-bench .sim-banner { background: #fff3cd; border: 1px solid #e0b84c; padding: 8px 12px; font-weight: 600; margin: 8px 0; }
+.llm-bench td.too-few { color: #8a6d3b; font-style: italic; }
 .llm-bench .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 560px), 1fr)); gap: 18px 28px; }
 .llm-bench figure.llm-bench-chart { margin: 0; min-width: 0; }
 .llm-bench figure.llm-bench-chart > svg { width: 100%; height: auto; max-width: 100%; }
@@ -40,17 +42,26 @@ export function summaryTableHtml(summary: RunSummary): string {
     `<th>client − server</th></tr></thead><tbody>${
       cs.map((r) => `<tr>${r.map((c, i) => `<td>${i ? c : escapeHtml(c)}</td>`).join("")}</tr>`).join("")
     }</tbody></table>` + statsTable(summaryRows(summary, "server"), "llm-bench-server");
-  return statsTable(summaryRows(summary), "llm-bench-summary") + server;
+  return statsTable(summaryRows(summary), "llm-bench-summary", summary) + server;
 }
 
-function statsTable(rows: ReturnType<typeof summaryRows>, cls: string): string {
-  return `<table class="${cls}"><thead><tr><th>metric</th>${
-    TABLE_COLUMNS.map((c) => `<th>${c}</th>`).join("")
+/** The statistics table, with the 95 % intervals of p50 and p99 where the summary has them. */
+function statsTable(rows: ReturnType<typeof summaryRows>, cls: string, summary?: RunSummary): string {
+  const ci = (r: (typeof rows)[number], stat: "p50" | "p99") => {
+    const text = formatInterval(summary?.metrics[r.field].ci?.[stat]);
+    return `<td${
+      text === "too few" ? ' class="too-few" title="too few requests for a 95 % interval"' : ""
+    }>${text}</td>`;
+  };
+  const withCi = summary !== undefined && rows.some((r) => summary.metrics[r.field].ci);
+  return `<table class="${cls}"><thead><tr><th>metric</th>${TABLE_COLUMNS.map((c) => `<th>${c}</th>`).join("")}${
+    withCi ? "<th>p50 95 % interval</th><th>p99 95 % interval</th>" : ""
   }</tr></thead><tbody>${
     rows.map((r) =>
-      `<tr><td>${escapeHtml(r.label)}</td>${TABLE_COLUMNS.map((c) => `<td>${r.cells[c]}</td>`).join("")}</tr>`
-    )
-      .join("")
+      `<tr><td>${escapeHtml(r.label)}</td>${TABLE_COLUMNS.map((c) => `<td>${r.cells[c]}</td>`).join("")}${
+        withCi ? ci(r, "p50") + ci(r, "p99") : ""
+      }</tr>`
+    ).join("")
   }</tbody></table>`;
 }
 

@@ -1,4 +1,5 @@
 import { OPEN_LOOP_MAX_IN_FLIGHT } from "../config/schema.ts";
+import { valuesNeeded } from "../metrics/intervals.ts";
 import type { MetricField, RunSummary, Statistics } from "../results/schema.ts";
 
 /** Display names and units of the per-request metrics, in table order. */
@@ -7,8 +8,8 @@ export const METRIC_LABELS: Record<MetricField, string> = {
   e2eMs: "End-to-end latency (ms)",
   interTokenLatencyMs: "Inter-token latency (ms)",
   tpotMs: "Time per output token (ms)",
-  outputTokensPerS: "Output throughput / request (tok/s)",
-  decodeTokensPerS: "Decode throughput / request (tok/s)",
+  outputTokensPerS: "Output tok/s per request",
+  decodeTokensPerS: "Decode tok/s per request",
   ttfbMs: "Time to first byte (ms)",
   inputTokens: "Input tokens",
   outputTokens: "Output tokens",
@@ -27,14 +28,71 @@ export const METRIC_LABELS: Record<MetricField, string> = {
 
 const isServerField = (f: MetricField) => f.startsWith("server") || f === "ttftOverheadMs";
 
-/** Columns of the summary table. */
+/** Columns of the summary table (HTML); the console leaves out the standard deviation to fit 80 columns. */
 export const TABLE_COLUMNS = ["mean", "p50", "p90", "p99", "min", "max", "stddev", "count"] as const;
+const CONSOLE_COLUMNS = ["mean", "p50", "p90", "p99", "min", "max", "count"] as const;
+type Column = typeof TABLE_COLUMNS[number];
 
 /** One row of the summary table: a metric's label and its statistics as display strings. */
 export interface SummaryRow {
   field: MetricField;
   label: string;
-  cells: Record<typeof TABLE_COLUMNS[number], string>;
+  cells: Record<Column, string>;
+}
+
+/** A 95 % interval as a table shows it: `76.2–85.1`, or "too few" where the values cannot give one. */
+export function formatInterval(ci: readonly [number, number] | null | undefined): string {
+  if (ci === undefined) return "–";
+  return ci === null ? "too few" : `${formatNumber(ci[0])}–${formatNumber(ci[1])}`;
+}
+
+/** The metrics the precision lines name, with their short names and units. */
+const PRECISION_METRICS: [MetricField, string, string][] = [
+  ["ttftMs", "TTFT", "ms"],
+  ["e2eMs", "E2E", "ms"],
+  ["interTokenLatencyMs", "ITL", "ms"],
+  ["tpotMs", "TPOT", "ms"],
+];
+
+/**
+ * How precise the headline figures are, in a few lines under the table: the 95 % intervals of the p50s and the p99s
+ * of TTFT, E2E, inter-token latency and TPOT, and of the output throughput — or that a p99 has too few requests for one,
+ * and how many it needs.
+ */
+export function precisionLines(summary: RunSummary): string[] {
+  const m = summary.metrics;
+  if (!m.ttftMs?.ci) return [];
+  const shown = PRECISION_METRICS.filter(([f]) => m[f].count > 0);
+  const known = (stat: "p50" | "p99") =>
+    shown.filter(([f]) => m[f].ci?.[stat]).map(([f, name, unit]) =>
+      `${name} ${formatInterval(m[f].ci![stat])} ${unit}`
+    );
+  const tooFew = (stat: "p50" | "p99") => shown.filter(([f]) => m[f].ci?.[stat] === null).map(([, name]) => name);
+  const lines: string[] = [""];
+  const p50 = known("p50");
+  const tput = summary.throughput.ci?.outputTokensPerS;
+  if (tput) p50.push(`output ${formatInterval(tput)} tok/s`);
+  if (p50.length) lines.push(...wrapAtDots(`95 % intervals — p50: ${p50.join(" · ")}`, 80));
+  const p99 = known("p99");
+  const few = tooFew("p99");
+  const needs = few.length
+    ? `${few.join(", ")} too few requests (${valuesNeeded(0.99)} needed, this run has ${m.ttftMs.count})`
+    : "";
+  lines.push(...wrapAtDots(`p99: ${[...p99, needs].filter(Boolean).join(" · ")}`, 80));
+  lines.push("(--intervals: every metric's mean, p50, p90 and p99)");
+  return lines;
+}
+
+/** Every metric's 95 % intervals (`--intervals`): the mean and p50, p90, p99 of each, "too few" where there is none. */
+export function intervalRows(summary: RunSummary): string[] {
+  const stats = ["p50", "p90", "p99", "mean"] as const;
+  const rows = summaryRows(summary).filter((r) => summary.metrics[r.field].ci)
+    .map((r) => [r.label, ...stats.map((st) => formatInterval(summary.metrics[r.field].ci![st]))]);
+  if (rows.length === 0) return [];
+  const head = ["95 % interval", ...stats];
+  const w = head.map((_, i) => Math.max(...[head, ...rows].map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[0]) : c.padStart(w[i]))).join("  ");
+  return [fmt(head), fmt(w.map((n) => "-".repeat(n))), ...rows.map(fmt)];
 }
 
 /** Formats a number for tables: 3 significant decimals below 10, 1 decimal below 1000, none above. */
@@ -236,20 +294,20 @@ export function clientServerRows(summary: RunSummary): [string, string, string, 
   const rows = [
     pair("Time to first token (ms)", m.ttftMs, m.serverTtftMs),
     pair("End-to-end latency (ms)", m.e2eMs, m.serverE2eMs),
-    pair("Decode throughput / request (tok/s)", m.decodeTokensPerS, m.serverDecodeTokensPerS),
+    pair("Decode tok/s per request", m.decodeTokensPerS, m.serverDecodeTokensPerS),
   ];
   return rows.filter((r) => r[2] !== "–");
 }
 
-function formatRows(rows: SummaryRow[]): string[] {
+function formatRows(rows: SummaryRow[], columns: readonly Column[] = CONSOLE_COLUMNS): string[] {
   const labelWidth = Math.max(6, ...rows.map((r) => r.label.length));
-  const widths = TABLE_COLUMNS.map((c) => Math.max(c.length, ...rows.map((r) => r.cells[c].length)));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => r.cells[c].length)));
   const line = (label: string, cells: string[]) =>
     label.padEnd(labelWidth) + "  " + cells.map((c, i) => c.padStart(widths[i])).join("  ");
   return [
-    line("metric", [...TABLE_COLUMNS]),
+    line("metric", [...columns]),
     line("-".repeat(labelWidth), widths.map((w) => "-".repeat(w))),
-    ...rows.map((r) => line(r.label, TABLE_COLUMNS.map((c) => r.cells[c]))),
+    ...rows.map((r) => line(r.label, columns.map((c) => r.cells[c]))),
   ];
 }
 
@@ -279,7 +337,8 @@ function shardTable(merged: NonNullable<RunSummary["merged"]>): string[] {
 }
 
 /**
- * The summary as a plain-text table for the console.
+ * The summary as a plain-text table for the console (80 columns): the statistics of every metric, how precise the
+ * headline ones are (every metric's 95 % intervals with `intervals`), health, and the run's headline figures.
  *
  * @example
  * ```ts
@@ -291,7 +350,7 @@ function shardTable(merged: NonNullable<RunSummary["merged"]>): string[] {
  * assert.match(table, /closed loop, concurrency 8 · 2 requests/);
  * ```
  */
-export function formatSummaryTable(summary: RunSummary): string {
+export function formatSummaryTable(summary: RunSummary, options: { intervals?: boolean } = {}): string {
   const rows = summaryRows(summary);
   const out: string[] = [];
   if (summary.simulated) out.push(`*** ${summary.label} ***`);
@@ -302,6 +361,8 @@ export function formatSummaryTable(summary: RunSummary): string {
     "",
     ...formatRows(rows),
   );
+  const precision = options.intervals ? ["", ...intervalRows(summary)] : precisionLines(summary);
+  if (precision.length) out.push(...precision);
   const cs = clientServerRows(summary);
   if (cs.length > 0) {
     const head: [string, string, string, string] = ["client vs server (p50)", "client", "server", "client − server"];

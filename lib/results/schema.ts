@@ -4,6 +4,9 @@ const ms = z.number();
 const maybe = z.number().nullable();
 
 /** One flat statistics record of a per-request metric (DESIGN.md §2); `null` where there is no value. */
+/** A 95 % interval, or null where there is none. */
+const IntervalSchema = z.tuple([z.number(), z.number()]).nullable();
+
 export const StatisticsSchema = z.object({
   count: z.int().min(0),
   mean: maybe,
@@ -17,8 +20,19 @@ export const StatisticsSchema = z.object({
   p95: maybe,
   p99: maybe,
   max: maybe,
+  /**
+   * 95 % intervals of the mean and of p50 … p99 (README "How precise is it"): `[low, high]`, or null where the
+   * values are too few for one. Present for the per-request metrics of a summary.
+   */
+  ci: z.object({
+    mean: IntervalSchema,
+    p50: IntervalSchema,
+    p90: IntervalSchema,
+    p95: IntervalSchema,
+    p99: IntervalSchema,
+  }).optional(),
 });
-/** count, mean, sample stddev, min, p5 … p99, max. */
+/** count, mean, sample stddev, min, p5 … p99, max, and (per-request metrics) their 95 % intervals. */
 export type Statistics = z.infer<typeof StatisticsSchema>;
 
 /** A failed request's error: a stable code, a message, and the HTTP status and body excerpt where there is one. */
@@ -248,6 +262,8 @@ export const RunSummarySchema = z.object({
     outputTokensPerS: z.number().nullable(),
     requestsPerS: z.number().nullable(),
     requestsPerMin: z.number().nullable(),
+    /** 95 % intervals of the two rates, by batch means over ten windows of the run (null when too short). */
+    ci: z.object({ outputTokensPerS: IntervalSchema, requestsPerS: IntervalSchema }).optional(),
   }),
   /** Whether the numbers can be trusted: `suspect` when the client may have distorted them. */
   health: z.object({

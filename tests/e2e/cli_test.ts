@@ -69,6 +69,28 @@ Deno.test("deno task bench with no endpoint runs on the simulated endpoint, says
   assert.ok(report.split("<svg").length - 1 >= 9, "every chart in the report");
 });
 
+Deno.test("every figure with its precision: intervals under the table, every metric's with --intervals, in the files", async () => {
+  const cwd = await Deno.makeTempDir();
+  const args = ["--max-num-completed-requests", "12", "--mean-output-tokens", "8", "--stddev-output-tokens", "0"];
+  const r = await bench(args, { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^95 % intervals — p50: TTFT [\d.]+–[\d.]+ ms/m);
+  assert.match(r.stdout, /too few requests \(368 needed, this run has 12\)/);
+  const summary = await readSummary(`${cwd}/${filesFrom(r.stdout).summary}`);
+  const ci = summary.metrics.ttftMs.ci!;
+  assert.ok(ci.p50![0] <= summary.metrics.ttftMs.p50! && summary.metrics.ttftMs.p50! <= ci.p50![1]);
+  assert.equal(ci.p99, null, "12 requests: no p99 interval");
+  const report = await Deno.readTextFile(`${cwd}/${/^Report: +(.+)$/m.exec(r.stdout)![1]}`);
+  assert.match(report, /<th>p50 95 % interval<\/th>/);
+  const full = await bench([...args, "--intervals"], { cwd });
+  assert.equal(full.code, 0, full.stderr);
+  assert.match(full.stdout, /^95 % interval +p50 +p90 +p99 +mean$/m);
+  assert.match(
+    full.stdout,
+    /^Time to first token \(ms\) +[\d.]+–[\d.]+ +(too few|[\d.]+–[\d.]+) +too few +[\d.]+–[\d.]+$/m,
+  );
+});
+
 Deno.test("bad flags get one line naming the flag, exit code 2, no stack trace, nothing sent", async () => {
   const cases: [string[], RegExp][] = [
     [["--num-concurrent-requests", "0"], /--num-concurrent-requests: must be ≥ 1 \(got 0\)/],
