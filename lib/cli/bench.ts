@@ -16,6 +16,7 @@ import { cliMessage, flagName } from "./flags.ts";
 import { versionText } from "./help.ts";
 import { createProgressView } from "./progress.ts";
 import { emphasize, paint, wantsColour } from "./style.ts";
+import { targetName } from "../config/precision.ts";
 import { INTERRUPT_EXIT_CODES, type InterruptSignal, listenForInterrupts } from "./signals.ts";
 
 const colourErr = wantsColour(Deno.stderr);
@@ -90,7 +91,12 @@ function announce(s: BenchmarkStart, label: string | undefined, formatDetected: 
     );
     err("    (point it at a real server with --base-url URL --model NAME, or OPENAI_API_BASE in .env)");
   }
-  const count = Number.isFinite(s.requests) ? `${s.requests} requests` : "requests";
+  const targets = s.config.targetPrecision?.map((t) => `${targetName(t)} ±${+(t.relative * 100).toFixed(2)} %`);
+  const count = Number.isFinite(s.requests)
+    ? `${s.requests} requests${targets ? ` at most, until ${targets.join(", ")}` : ""}`
+    : targets
+    ? `requests until ${targets.join(", ")}`
+    : "requests";
   const trace = s.datasetFormat === "mooncake";
   const shape = trace
     ? `at the trace's timestamps${s.config.traceSpeed !== 1 ? ` × 1/${s.config.traceSpeed}` : ""}${

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SimParamsSchema } from "../simulator/params.ts";
 import { SloSchema } from "./slo.ts";
+import { PrecisionTargetsSchema } from "./precision.ts";
 import { DATASET_FORMATS } from "../sampler/formats.ts";
 
 /** The groups a command's help lists its settings in, in order. */
@@ -304,6 +305,19 @@ export const RunConfigFields = z.object({
   datasetOrder: z.enum(["sequential", "shuffle"]).default("sequential").meta(
     flag("Requests & datasets", "order of the dataset's requests (shuffle uses {seed})"),
   ),
+  /**
+   * Keep the run going until each named figure's 95 % interval is narrow enough: `ttft.p99:5%` = until p99 TTFT is
+   * known within ±5 % (README "How precise is it"). Checked every few seconds; bounded by `maxNumCompletedRequests`
+   * (unbounded when not given) and `timeoutS`. The summary says whether and when the targets were reached.
+   */
+  targetPrecision: PrecisionTargetsSchema.optional().meta(
+    flag(
+      "Load",
+      "keep sending until each figure's 95 % interval is within ± its share, e.g. ttft.p99:5%,itl.p50:2% " +
+        "(bounded by {maxNumCompletedRequests} if given, and {timeoutS}); metrics ttft, e2e, itl, tpot, ttfb",
+      { arg: "SPEC" },
+    ),
+  ),
   /** Service-level objectives per request; the summary reports goodput against them. */
   slo: SloSchema.optional().meta(
     flag(
@@ -485,6 +499,11 @@ function checkShards(cfg: z.output<typeof RunConfigFields>, ctx: z.RefinementCtx
       );
     }
   }
+  if (cfg.targetPrecision !== undefined) {
+    if (cfg.clientThreads > 1) issue("targetPrecision", "runs on one measuring thread for now: drop {clientThreads}");
+    if (cfg.multiTurn) issue("targetPrecision", "is not combined with {multiTurn} yet");
+    if (cfg.shards !== undefined && cfg.shards > 1) issue("targetPrecision", "is not combined with {shards} yet");
+  }
   if (cfg.shards !== undefined && cfg.shards > 1 && cfg.clientThreads > 1) {
     issue("clientThreads", "one thread per shard: run more shards instead of {clientThreads} > 1 with {shards}");
   }
@@ -529,13 +548,15 @@ export interface RunShape {
   multiTurn?: boolean;
   sessions?: number;
   turns?: number;
+  targetPrecision?: unknown;
 }
 
 /**
  * The defaults that depend on the run's shape, resolved from the settings given (a value given is kept): the
  * concurrency — {@link DEFAULT_CONCURRENCY} in a closed loop, {@link OPEN_LOOP_MAX_IN_FLIGHT} (no cap) in an open
  * loop or a trace; the request count — {@link DEFAULT_REQUESTS}, every turn of synthetic sessions, absent (unbounded)
- * with a duration, absent with a dataset until its size is known (the plan resolves it); synthetic sessions and turns.
+ * with a duration or a precision target, absent with a dataset until its size is known (the plan resolves it);
+ * synthetic sessions and turns.
  * The schema resolves a new run with it, and results files written before a setting was recorded are read with it.
  *
  * @example
@@ -558,7 +579,8 @@ export function dependentDefaults(
     const maxNumCompletedRequests = cfg.maxNumCompletedRequests ?? sessions * turns;
     return { numConcurrentRequests, maxNumCompletedRequests, sessions, turns };
   }
-  const unknownCount = cfg.durationS !== undefined || cfg.dataset !== undefined;
+  // A duration, a dataset's size or a precision target bounds the run instead.
+  const unknownCount = cfg.durationS !== undefined || cfg.dataset !== undefined || cfg.targetPrecision !== undefined;
   const maxNumCompletedRequests = cfg.maxNumCompletedRequests ?? (unknownCount ? undefined : DEFAULT_REQUESTS);
   return maxNumCompletedRequests === undefined
     ? { numConcurrentRequests }

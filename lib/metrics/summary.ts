@@ -1,3 +1,5 @@
+import { precisionState } from "./precision.ts";
+import type { PrecisionTarget } from "../config/precision.ts";
 import { clusteredIntervals, rateInterval } from "./intervals.ts";
 import {
   METRIC_FIELDS,
@@ -30,6 +32,8 @@ export interface SummaryContext {
   slo?: Slo;
   /** The client's own load during the run, for the health verdict. */
   clientLoad?: ClientLoad;
+  /** Precision targets: where each stands over the records, and when all were first found reached. */
+  precision?: { targets: readonly PrecisionTarget[]; reached?: { afterRequests: number; atS: number } };
 }
 
 /** The label every summary of the simulated endpoint carries. */
@@ -208,6 +212,7 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
     },
     health,
     ...(stalls ? { stalls } : {}),
+    ...(context.precision ? { precision: precisionBlock(records, context.precision) } : {}),
     ...(cache ? { cache } : {}),
     ...(turns ? { turns } : {}),
     ...(goodput ? { goodput } : {}),
@@ -218,5 +223,20 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
       byCode,
     },
     metrics,
+  };
+}
+
+/** Where each precision target stands at the end of the run, and when all were first reached. */
+function precisionBlock(
+  records: readonly RequestRecord[],
+  precision: NonNullable<SummaryContext["precision"]>,
+): NonNullable<RunSummary["precision"]> {
+  const targets = precisionState(records, precision.targets);
+  return {
+    targets,
+    reached: targets.every((t) => t.reached),
+    ...(precision.reached
+      ? { reachedAfterRequests: precision.reached.afterRequests, reachedAtS: precision.reached.atS }
+      : {}),
   };
 }

@@ -218,8 +218,11 @@ function planFromTable(config: RunConfig, table: CorpusTable): RunPlan {
 function scheduleOf(config: RunConfig, max: number): number[] | undefined {
   let schedule: number[] | undefined;
   if (config.requestRate) {
-    // A duration-bound open loop needs arrivals for the whole duration (and some to spare).
-    const count = Number.isFinite(max) ? max : Math.ceil(config.requestRate * config.durationS! * 1.5) + 16;
+    // An open loop bounded by time (a duration, or the run's timeout when precision targets bound it) needs arrivals
+    // for all of it, and some to spare.
+    const count = Number.isFinite(max)
+      ? max
+      : Math.ceil(config.requestRate * (config.durationS ?? config.timeoutS) * 1.5) + 16;
     schedule = arrivalSchedule({
       rate: config.requestRate,
       arrival: config.arrival,

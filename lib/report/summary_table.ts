@@ -137,6 +137,22 @@ export function inFlightCap(cap: unknown, shown = cap): string {
   return typeof cap === "number" && cap < OPEN_LOOP_MAX_IN_FLIGHT ? `, at most ${shown} in flight` : "";
 }
 
+/** Where the precision targets stood: each figure's ± against its target, and whether and when all were reached. */
+export function precisionText(p: NonNullable<RunSummary["precision"]>): string {
+  const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`;
+  const each = p.targets.map((t) =>
+    `${t.figure} ${t.halfWidth === null ? "too few for an interval" : `±${pct(t.halfWidth)}`} (target ±${
+      pct(t.target)
+    })`
+  ).join(" · ");
+  const when = p.reachedAfterRequests !== undefined
+    ? `reached after ${p.reachedAfterRequests} requests, ${formatNumber(p.reachedAtS)} s`
+    : p.reached
+    ? "reached"
+    : "NOT reached";
+  return `${each} — ${when}`;
+}
+
 /**
  * The load that produced a run, in one line: API and model, closed loop (concurrency) or open loop (rate, arrival,
  * cap), how many requests or how long, token means and spreads (or the dataset), seed, warm-up — what a report must
@@ -253,6 +269,7 @@ export function headline(summary: RunSummary): [string, string][] {
         } (${summary.goodput.met} requests)`,
       ] as [string, string]]
       : []),
+    ...(summary.precision ? [["Precision", precisionText(summary.precision)] as [string, string]] : []),
     ...(stallText(summary) ? [["Stalls", stallText(summary)!] as [string, string]] : []),
     ...(summary.turns
       ? [[

@@ -249,7 +249,7 @@ export const RunSummarySchema = z.object({
   }),
   run: z.object({
     startedAt: z.string(),
-    stopReason: z.enum(["completed", "duration", "timeout", "interrupted"]),
+    stopReason: z.enum(["completed", "duration", "precision", "timeout", "interrupted"]),
     /** Warm-up requests sent before the measured ones (not in any statistic). */
     warmupRequests: z.int().default(0),
     wallTimeS: z.number().nullable(),
@@ -289,6 +289,24 @@ export const RunSummarySchema = z.object({
     longestStallMs: StatisticsSchema,
     /** Per answer: number of stalls. */
     stallCount: StatisticsSchema,
+  }).optional(),
+  /** Present when the run set precision targets (`--target-precision`): where each stood at the end. */
+  precision: z.object({
+    targets: z.array(z.object({
+      figure: z.string(),
+      /** The largest relative half-width allowed. */
+      target: z.number(),
+      value: z.number().nullable(),
+      interval: IntervalSchema,
+      /** The larger side of the interval over the figure; null while there is no interval (too few). */
+      halfWidth: z.number().nullable(),
+      reached: z.boolean(),
+    })),
+    /** Every target within its share at the end of the run. */
+    reached: z.boolean(),
+    /** When the check first found every target reached (sending stopped then; requests in flight finished). */
+    reachedAfterRequests: z.int().optional(),
+    reachedAtS: z.number().optional(),
   }).optional(),
   /** Present when the run set SLOs (`--slo`). */
   goodput: z.object({

@@ -14,6 +14,8 @@ import { preflight } from "../connectors/preflight.ts";
 import type { Connector } from "../connectors/types.ts";
 import { meetsSlo } from "../metrics/goodput.ts";
 import { stallFields } from "../metrics/stalls.ts";
+import { precisionState } from "../metrics/precision.ts";
+import type { PrecisionTarget } from "../config/precision.ts";
 import { summarize } from "../metrics/summary.ts";
 import { environmentInfo } from "./environment.ts";
 import { planRun, type RunPlan } from "../plan/plan.ts";
@@ -339,6 +341,45 @@ export interface ExecutedRun {
   records: RequestRecord[];
   run: RunResult;
   clientLoad: ClientLoad;
+  /** When precision targets were first found reached (sending stopped then). */
+  precisionReached?: PrecisionReached;
+}
+
+/** The moment a run's precision targets were first found reached. */
+export interface PrecisionReached {
+  afterRequests: number;
+  atS: number;
+}
+
+/** How often the precision targets are checked, ms; a check also waits for 10 % more records than the last one. */
+const PRECISION_CHECK_MS = 2000;
+
+/**
+ * Checks the precision targets every few seconds against the records so far, and aborts `enough` once all are
+ * reached. A check sorts the records' values, so it waits for 10 % more records than the last one: its cost over a
+ * run stays small, and it runs between chunks, never inside the per-chunk path.
+ */
+function watchPrecision(targets: readonly PrecisionTarget[], records: readonly RequestRecord[]) {
+  const enough = new AbortController();
+  const started = performance.now();
+  let checked = 0;
+  let reached: PrecisionReached | undefined;
+  const timer = setInterval(() => {
+    if (records.length < Math.max(checked * 1.1, checked + 1)) return;
+    checked = records.length;
+    if (precisionState(records, targets).every((t) => t.reached)) {
+      reached = { afterRequests: records.length, atS: (performance.now() - started) / 1000 };
+      clearInterval(timer);
+      enough.abort();
+    }
+  }, PRECISION_CHECK_MS);
+  return {
+    enough: enough.signal,
+    get reached() {
+      return reached;
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 /**
@@ -357,6 +398,8 @@ export interface ExecutedRun {
  */
 export async function executeRun(prepared: PreparedRun, options: ExecuteOptions = {}): Promise<ExecutedRun> {
   const { config, plan, connector } = prepared;
+  // With precision targets, the measured records so far: the watch reads them every few seconds.
+  const measuredRecords: RequestRecord[] = [];
   const common = {
     connector,
     concurrency: plan.concurrency,
@@ -373,6 +416,7 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
       record.runId = prepared.runId;
       Object.assign(record, stallFields(record, config.readingSpeed));
       if (config.slo && !record.warmup) record.meetsSlo = meetsSlo(record, config.slo);
+      if (!record.warmup && config.targetPrecision) measuredRecords.push(record);
       prepared.append(record);
       options.onRecord?.(record);
     },
@@ -434,7 +478,13 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
       ? { indexStride: config.shards, indexOffset: config.shardIndex ?? 0 }
       : {}),
   };
-  const run = threaded ?? await sendRequests({ ...measured, part });
+  const watch = config.targetPrecision ? watchPrecision(config.targetPrecision, measuredRecords) : undefined;
+  let run: RunResult;
+  try {
+    run = threaded ?? await sendRequests({ ...measured, part, stopSending: watch?.enough });
+  } finally {
+    watch?.stop();
+  }
   const clientLoad = monitor.stop();
   if (threaded) {
     // The main thread only relayed: the lag that matters is the measuring threads'.
@@ -452,7 +502,12 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
       };
     }
   }
-  return { records: [...warmup, ...run.records], run, clientLoad };
+  return {
+    records: [...warmup, ...run.records],
+    run,
+    clientLoad,
+    ...(watch?.reached ? { precisionReached: watch.reached } : {}),
+  };
 }
 
 /**
@@ -539,6 +594,9 @@ export async function finishRun(prepared: PreparedRun, executed: ExecutedRun): P
     environment: info.environment,
     slo: prepared.config.slo,
     clientLoad: executed.clientLoad,
+    ...(config.targetPrecision
+      ? { precision: { targets: config.targetPrecision, reached: executed.precisionReached } }
+      : {}),
   });
   if (prepared.files) await writeSummary(prepared.files.summary, summary);
   return { config: prepared.config, summary, records: executed.records, files: prepared.files };

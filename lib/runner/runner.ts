@@ -77,6 +77,8 @@ export interface RunOptions {
   turnDelayMs?: number;
   /** Mark every record as warm-up (not counted in the summary). */
   warmup?: boolean;
+  /** Aborting it stops sending new requests; those in flight finish (stop reason `precision`: the targets were met). */
+  stopSending?: AbortSignal;
   /** This run as one part of a larger one (a measuring thread, a shard): the clock and request indexes it shares. */
   part?: RunPart;
 }
@@ -116,7 +118,7 @@ function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
 /** What a run produced. */
 export interface RunResult {
   records: RequestRecord[];
-  stopReason: "completed" | "duration" | "timeout" | "interrupted";
+  stopReason: "completed" | "duration" | "precision" | "timeout" | "interrupted";
   /** Wall-clock start, ISO 8601. */
   startedAt: string;
   /** Responses that came from llm-bench's simulated endpoint (it marks them with a header). */
@@ -209,6 +211,12 @@ export async function sendRequests(options: RunOptions): Promise<RunResult> {
     if (stopReason === "completed") stopReason = "duration";
     sending.abort();
   }, options.durationMs);
+  const enough = () => {
+    if (stopReason === "completed") stopReason = "precision";
+    sending.abort();
+  };
+  if (options.stopSending?.aborted) enough();
+  options.stopSending?.addEventListener("abort", enough, { once: true });
   const loop: Loop = {
     options,
     send,
@@ -227,6 +235,7 @@ export async function sendRequests(options: RunOptions): Promise<RunResult> {
     clearTimeout(timer);
     if (durationTimer !== undefined) clearTimeout(durationTimer);
     options.signal?.removeEventListener("abort", onAbort);
+    options.stopSending?.removeEventListener("abort", enough);
   }
   return { records, stopReason, startedAt, simulatedResponses, runStartEpochMs: performance.timeOrigin + runStart };
 }

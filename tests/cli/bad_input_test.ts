@@ -36,6 +36,12 @@ const BAD: [string[], Record<string, string>, RegExp][] = [
   [["--ttft-timeout", "0"], {}, /--ttft-timeout: must be > 0/],
   [["--idle-timeout", "soon"], {}, /--idle-timeout: expected a number \(got "soon"\)/],
   [["--request-timeout", "-1"], {}, /--request-timeout: must be > 0/],
+  [["--target-precision", "ttft:5%"], {}, /--target-precision: cannot read "ttft:5%": expected METRIC\.STATISTIC:N%/],
+  [
+    ["--target-precision", "ttft.p99:5%", "--client-threads", "2"],
+    {},
+    /--target-precision: runs on one measuring thread/,
+  ],
   [["--seed", "-1"], {}, /--seed: must be ≥ 0/],
   [["--seed", "1.5"], {}, /--seed: expected an integer/],
   [["--mode", "fast"], {}, /--mode: accepted values: stream, batch \(got "fast"\)/],

@@ -91,6 +91,27 @@ Deno.test("every figure with its precision: intervals under the table, every met
   );
 });
 
+Deno.test("--target-precision keeps sending until the figure is precise enough, then stops and says when", async () => {
+  const cwd = await Deno.makeTempDir();
+  const quick = ["--mean-output-tokens", "4", "--stddev-output-tokens", "0", "--num-concurrent-requests", "8"];
+  const r = await bench([...quick, "--target-precision", "ttft.p50:10%"], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Running requests until ttft\.p50 ±10 %/);
+  assert.match(r.stdout, /\(stop: precision\)/);
+  assert.match(r.stdout, /^Precision +ttft\.p50 ±[\d.]+ % \(target ±10 %\) — reached after \d+ requests/m);
+  const summary = await readSummary(`${cwd}/${filesFrom(r.stdout).summary}`);
+  assert.equal(summary.precision?.reached, true);
+  assert.ok(summary.precision!.targets[0].halfWidth! <= 0.1);
+  assert.equal(summary.config.maxNumCompletedRequests, undefined, "bounded by the target, not by 40 requests");
+  // A bound that comes first: the run ends there and says the target was not reached.
+  const capped = await bench([...quick, "--target-precision", "ttft.p99:1%", "--max-num-completed-requests", "10"], {
+    cwd,
+  });
+  assert.equal(capped.code, 0, capped.stderr);
+  assert.match(capped.stdout, /\(stop: completed\)/);
+  assert.match(capped.stdout, /^Precision +ttft\.p99 too few for an interval \(target ±1\.0 %\) — NOT reached$/m);
+});
+
 Deno.test("bad flags get one line naming the flag, exit code 2, no stack trace, nothing sent", async () => {
   const cases: [string[], RegExp][] = [
     [["--num-concurrent-requests", "0"], /--num-concurrent-requests: must be ≥ 1 \(got 0\)/],
