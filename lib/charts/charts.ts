@@ -159,7 +159,11 @@ export function throughputVsOutputChart(records: readonly RequestRecord[], optio
  * Timeline of the run, one row per request: from send to first token (waiting: queue + prefill), then from first
  * token to the end (streaming); failed and aborted requests in their own colours.
  */
-export function timelineChart(records: readonly RequestRecord[], options: ChartOptions = {}): Chart {
+export function timelineChart(
+  records: readonly RequestRecord[],
+  options: ChartOptions & { window?: { startMs: number; endMs: number } } = {},
+): Chart {
+  const { window, ...chartOptions } = options;
   const id = "timeline";
   const title = "Requests across the run";
   if (records.length === 0) return emptyChart(id, title, "no request was sent");
@@ -184,7 +188,19 @@ export function timelineChart(records: readonly RequestRecord[], options: ChartO
     }
   });
   const rowHeight = sorted.length > 120 ? 2 : sorted.length > 60 ? 4 : 7;
-  return render(id, title, { height: Math.max(160, sorted.length * rowHeight + 70), ...options }, {
+  // The steady-state window, shaded behind the requests: where the intended load was held.
+  const shade = window
+    ? [
+      Plot.rectX([window], {
+        x1: (w: { startMs: number }) => w.startMs / 1000,
+        x2: (w: { endMs: number }) => w.endMs / 1000,
+        fill: "#2ca02c",
+        fillOpacity: 0.08,
+        title: () => "steady-state window: the intended load was held",
+      }),
+    ]
+    : [];
+  return render(id, title, { height: Math.max(160, sorted.length * rowHeight + 70), ...chartOptions }, {
     x: { label: "Time since run start (s) →", grid: true },
     y: { axis: null },
     color: {
@@ -193,6 +209,7 @@ export function timelineChart(records: readonly RequestRecord[], options: ChartO
       legend: true,
     },
     marks: [
+      ...shade,
       Plot.barX(segments, {
         x1: "from",
         x2: "to",
@@ -446,10 +463,10 @@ export function turnsChart(
  * server reported timings. */
 export function runCharts(
   records: readonly RequestRecord[],
-  options: ChartOptions & { readingSpeed?: number } = {},
+  options: ChartOptions & { readingSpeed?: number; window?: { startMs: number; endMs: number } } = {},
 ): Chart[] {
   const server = records.some((r) => r.serverTtftMs !== undefined || r.serverE2eMs !== undefined);
-  const { readingSpeed, ...chart } = options;
+  const { readingSpeed, window, ...chart } = options;
   const measured = records.filter((r) => !r.warmup);
   const run = [{ label: "this run", records: measured }];
   return [
@@ -460,7 +477,7 @@ export function runCharts(
     ttftVsInputChart(records, chart),
     e2eVsOutputChart(records, chart),
     throughputVsOutputChart(records, chart),
-    timelineChart(records, chart),
+    timelineChart(records, { ...chart, window }),
     latencyOverTimeChart(records, chart),
     stallChart(records, { ...chart, readingSpeed }),
     ecdfChart(run, "ttftMs", { ...chart, id: "ecdf-run-ttftMs" }),

@@ -352,6 +352,18 @@ export const RunConfigFields = z.object({
       default: "none",
     }),
   ),
+  /**
+   * The figures the summary table shows: `steady` — those of the steady-state window (ramp-up and drain left out) when
+   * it holds enough of the run's requests, else the whole run's (the table says which); `all` — the whole run's. The
+   * summary file has both. @default "steady"
+   */
+  window: z.enum(["steady", "all"]).default("steady").meta(
+    flag(
+      "Output",
+      "the figures the table shows: the steady-state window's (where the intended load was held; ramp-up and drain " +
+        "left out) when it holds enough requests, or the whole run's",
+    ),
+  ),
   /** Folder for results files. @default "data/results" */
   resultsDir: z.string().min(1).default("data/results").meta(
     flag("Output", "folder for results files", { arg: "DIR" }),

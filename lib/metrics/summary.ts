@@ -1,3 +1,4 @@
+import { type IntendedLoad, recordsIn, steadyWindow } from "./window.ts";
 import { precisionState } from "./precision.ts";
 import type { PrecisionTarget } from "../config/precision.ts";
 import { clusteredIntervals, rateInterval } from "./intervals.ts";
@@ -109,10 +110,7 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
   const byCode: Record<string, number> = {};
   for (const r of failed) byCode[r.error?.code ?? "UNKNOWN"] = (byCode[r.error?.code ?? "UNKNOWN"] ?? 0) + 1;
 
-  const metrics = {} as Record<MetricField, Statistics>;
-  for (const field of FIELDS) metrics[field] = computeStatistics(metricValues(records, field), { intervals: true });
-  // A request's inter-token gaps travel together: their intervals are over requests, not gaps.
-  metrics.interTokenLatencyMs.ci = clusteredIntervals(ok.map((r) => r.interTokenLatenciesMs));
+  const metrics = metricsOf(records);
 
   const simulated = context.endpoint.simulated;
   let goodput: RunSummary["goodput"];
@@ -213,6 +211,7 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
     health,
     ...(stalls ? { stalls } : {}),
     ...(context.precision ? { precision: precisionBlock(records, context.precision) } : {}),
+    ...windowBlock(records, context),
     ...(cache ? { cache } : {}),
     ...(turns ? { turns } : {}),
     ...(goodput ? { goodput } : {}),
@@ -238,5 +237,63 @@ function precisionBlock(
     ...(precision.reached
       ? { reachedAfterRequests: precision.reached.afterRequests, reachedAtS: precision.reached.atS }
       : {}),
+  };
+}
+
+/** Every per-request metric's statistics and 95 % intervals over the records (warm-up left out by the caller). */
+function metricsOf(records: readonly RequestRecord[]): Record<MetricField, Statistics> {
+  const metrics = {} as Record<MetricField, Statistics>;
+  for (const field of FIELDS) metrics[field] = computeStatistics(metricValues(records, field), { intervals: true });
+  // A request's inter-token gaps travel together: their intervals are over requests, not gaps.
+  const ok = records.filter((r) => r.status === "ok");
+  metrics.interTokenLatencyMs.ci = clusteredIntervals(ok.map((r) => r.interTokenLatenciesMs));
+  return metrics;
+}
+
+/** The fewest requests a steady-state window must hold to give the headline figures: 10, and half of the run's. */
+export const WINDOW_MIN_REQUESTS = 10;
+
+/** What a run intended to hold, from its configuration: a trace none; a shard its share of the concurrency. */
+function intendedLoad(context: SummaryContext): IntendedLoad {
+  const c = context.config;
+  if (c.datasetFormat === "mooncake") return {};
+  if (typeof c.requestRate === "number") return { openLoop: true };
+  if (typeof c.numConcurrentRequests !== "number") return {};
+  const shard = context.shard;
+  if (!shard || shard.shards <= 1) return { concurrency: c.numConcurrentRequests };
+  const n = c.numConcurrentRequests;
+  return { concurrency: Math.floor(n / shard.shards) + (shard.index < n % shard.shards ? 1 : 0) };
+}
+
+/** The steady-state window's block of a summary (none when the run has no window). */
+function windowBlock(records: readonly RequestRecord[], context: SummaryContext): Pick<RunSummary, "window"> {
+  const finished = records.filter((r) => r.status !== "aborted");
+  const window = steadyWindow(finished, intendedLoad(context));
+  if (!window) return {};
+  const inside = recordsIn(finished, window);
+  const ok = inside.filter((r) => r.status === "ok");
+  const spanS = (window.endMs - window.startMs) / 1000;
+  // The tokens streamed inside the window (each answer's spread over its stream), over the window's length.
+  let tokens = 0;
+  for (const r of records) {
+    if (r.status !== "ok" || r.ttftMs === null) continue;
+    const from = r.startOffsetMs + r.ttftMs;
+    const to = r.endOffsetMs;
+    const overlap = Math.min(to, window.endMs) - Math.max(from, window.startMs);
+    if (overlap > 0) tokens += to > from ? ((r.outputTokens ?? 0) * overlap) / (to - from) : (r.outputTokens ?? 0);
+  }
+  const share = finished.length ? inside.length / finished.length : 0;
+  return {
+    window: {
+      ...window,
+      requests: inside.length,
+      share,
+      enough: inside.length >= WINDOW_MIN_REQUESTS && share >= 0.5,
+      throughput: {
+        outputTokensPerS: spanS > 0 ? tokens / spanS : null,
+        requestsPerS: spanS > 0 ? ok.length / spanS : null,
+      },
+      metrics: metricsOf(inside),
+    },
   };
 }

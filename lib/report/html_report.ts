@@ -7,6 +7,7 @@ import {
   headline,
   healthFigures,
   shardRows,
+  shownFigures,
   summaryRows,
   TABLE_COLUMNS,
   workloadLine,
@@ -42,18 +43,21 @@ export function summaryTableHtml(summary: RunSummary): string {
     `<th>client − server</th></tr></thead><tbody>${
       cs.map((r) => `<tr>${r.map((c, i) => `<td>${i ? c : escapeHtml(c)}</td>`).join("")}</tr>`).join("")
     }</tbody></table>` + statsTable(summaryRows(summary, "server"), "llm-bench-server");
-  return statsTable(summaryRows(summary), "llm-bench-summary", summary) + server;
+  const shown = shownFigures(summary);
+  const which = shown.line ? `<p class="meta window-line">${escapeHtml(shown.line)}</p>` : "";
+  return which + statsTable(summaryRows(summary), "llm-bench-summary", summary) + server;
 }
 
 /** The statistics table, with the 95 % intervals of p50 and p99 where the summary has them. */
 function statsTable(rows: ReturnType<typeof summaryRows>, cls: string, summary?: RunSummary): string {
+  const metrics = summary ? shownFigures(summary).metrics : undefined;
   const ci = (r: (typeof rows)[number], stat: "p50" | "p99") => {
-    const text = formatInterval(summary?.metrics[r.field].ci?.[stat]);
+    const text = formatInterval(metrics?.[r.field].ci?.[stat]);
     return `<td${
       text === "too few" ? ' class="too-few" title="too few requests for a 95 % interval"' : ""
     }>${text}</td>`;
   };
-  const withCi = summary !== undefined && rows.some((r) => summary.metrics[r.field].ci);
+  const withCi = metrics !== undefined && rows.some((r) => metrics[r.field].ci);
   return `<table class="${cls}"><thead><tr><th>metric</th>${TABLE_COLUMNS.map((c) => `<th>${c}</th>`).join("")}${
     withCi ? "<th>p50 95 % interval</th><th>p99 95 % interval</th>" : ""
   }</tr></thead><tbody>${
@@ -117,7 +121,11 @@ export function styled(fragment: string): string {
  */
 export function runReportHtml(summary: RunSummary, records: readonly RequestRecord[], title?: string): string {
   const subtitle = summary.simulated ? "SIMULATED ENDPOINT" : undefined;
-  const charts = runCharts(records, { subtitle, readingSpeed: summary.stalls?.readingSpeedTokensPerS });
+  const charts = runCharts(records, {
+    subtitle,
+    readingSpeed: summary.stalls?.readingSpeedTokensPerS,
+    window: summary.window,
+  });
   const name = title ?? `llm-bench · ${summary.endpoint.model} · ${summary.run.startedAt}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(name)}</title>

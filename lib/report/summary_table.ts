@@ -1,5 +1,6 @@
 import { OPEN_LOOP_MAX_IN_FLIGHT } from "../config/schema.ts";
 import { valuesNeeded } from "../metrics/intervals.ts";
+import { wrap } from "../text.ts";
 import type { MetricField, RunSummary, Statistics } from "../results/schema.ts";
 
 /** Display names and units of the per-request metrics, in table order. */
@@ -60,7 +61,8 @@ const PRECISION_METRICS: [MetricField, string, string][] = [
  * and how many it needs.
  */
 export function precisionLines(summary: RunSummary): string[] {
-  const m = summary.metrics;
+  const figures = shownFigures(summary);
+  const m = figures.metrics;
   if (!m.ttftMs?.ci) return [];
   const shown = PRECISION_METRICS.filter(([f]) => m[f].count > 0);
   const known = (stat: "p50" | "p99") =>
@@ -70,7 +72,8 @@ export function precisionLines(summary: RunSummary): string[] {
   const tooFew = (stat: "p50" | "p99") => shown.filter(([f]) => m[f].ci?.[stat] === null).map(([, name]) => name);
   const lines: string[] = [""];
   const p50 = known("p50");
-  const tput = summary.throughput.ci?.outputTokensPerS;
+  // The throughput's interval is the whole run's (batch means need the whole run's windows).
+  const tput = figures.scope === "all" ? summary.throughput.ci?.outputTokensPerS : undefined;
   if (tput) p50.push(`output ${formatInterval(tput)} tok/s`);
   if (p50.length) lines.push(...wrapAtDots(`95 % intervals — p50: ${p50.join(" · ")}`, 80));
   const p99 = known("p99");
@@ -86,8 +89,9 @@ export function precisionLines(summary: RunSummary): string[] {
 /** Every metric's 95 % intervals (`--intervals`): the mean and p50, p90, p99 of each, "too few" where there is none. */
 export function intervalRows(summary: RunSummary): string[] {
   const stats = ["p50", "p90", "p99", "mean"] as const;
-  const rows = summaryRows(summary).filter((r) => summary.metrics[r.field].ci)
-    .map((r) => [r.label, ...stats.map((st) => formatInterval(summary.metrics[r.field].ci![st]))]);
+  const metrics = shownFigures(summary).metrics;
+  const rows = summaryRows(summary).filter((r) => metrics[r.field].ci)
+    .map((r) => [r.label, ...stats.map((st) => formatInterval(metrics[r.field].ci![st]))]);
   if (rows.length === 0) return [];
   const head = ["95 % interval", ...stats];
   const w = head.map((_, i) => Math.max(...[head, ...rows].map((r) => r[i].length)));
@@ -104,12 +108,53 @@ export function formatNumber(x: number | null | undefined): string {
   return Math.round(x).toLocaleString("en-US");
 }
 
+/** The figures a table shows: the steady-state window's or the whole run's, and a line that says which. */
+export interface ShownFigures {
+  metrics: RunSummary["metrics"];
+  scope: "steady" | "all";
+  /** Which figures, and why, in one line ("" for a run without a window). */
+  line: string;
+}
+
+/**
+ * The figures the tables show (`window` in the configuration): the steady-state window's when it holds enough of the
+ * run's requests (and the run did not ask for the whole run's), else the whole run's — with a line that says which.
+ */
+export function shownFigures(summary: RunSummary): ShownFigures {
+  const w = summary.window;
+  if (!w) return { metrics: summary.metrics, scope: "all", line: "" };
+  const span = `${formatNumber(w.startMs / 1000)}–${formatNumber(w.endMs / 1000)} s`;
+  const finished = w.share > 0 ? Math.round(w.requests / w.share) : 0;
+  const held = `${w.requests} of ${finished} requests, ${w.basis}`;
+  if (summary.config.window === "all") {
+    return {
+      metrics: summary.metrics,
+      scope: "all",
+      line: `Whole run (--window all); steady-state window ${span}: ${held}`,
+    };
+  }
+  if (!w.enough) {
+    return {
+      metrics: summary.metrics,
+      scope: "all",
+      line: `Whole run: the steady-state window (${span}) holds too few requests (${held})`,
+    };
+  }
+  return {
+    metrics: w.metrics as RunSummary["metrics"],
+    scope: "steady",
+    line: `Steady-state window ${span}: ${held}; ramp-up and drain left out (--window all: the whole run)`,
+  };
+}
+
 /** The rows of the summary table, for the console, markdown and HTML alike. Metrics with no values are left out. */
 export function summaryRows(summary: RunSummary, which: "client" | "server" = "client"): SummaryRow[] {
   const rows: SummaryRow[] = [];
+  const metrics = shownFigures(summary).metrics;
   for (const [field, label] of Object.entries(METRIC_LABELS) as [MetricField, string][]) {
     if (isServerField(field) !== (which === "server")) continue;
-    const s: Statistics = summary.metrics[field];
+    const s: Statistics | undefined = metrics[field];
+    if (!s) continue;
     if (s.count === 0) continue;
     const cells = {} as SummaryRow["cells"];
     for (const col of TABLE_COLUMNS) cells[col] = col === "count" ? String(s.count) : formatNumber(s[col]);
@@ -260,6 +305,14 @@ export function headline(summary: RunSummary): [string, string][] {
       "Request throughput",
       `${formatNumber(throughput.requestsPerS)} req/s (${formatNumber(throughput.requestsPerMin)} req/min)`,
     ],
+    ...(summary.window
+      ? [[
+        "Steady-state throughput",
+        `${formatNumber(summary.window.throughput.outputTokensPerS)} tok/s · ${
+          formatNumber(summary.window.throughput.requestsPerS)
+        } req/s (over the steady-state window)`,
+      ] as [string, string]]
+      : []),
     ["Error rate", errors.rate === null ? "–" : `${(errors.rate * 100).toFixed(1)} %${codes ? ` (${codes})` : ""}`],
     ...(summary.goodput
       ? [[
@@ -376,8 +429,10 @@ export function formatSummaryTable(summary: RunSummary, options: { intervals?: b
     ...wrapAtDots(`load: ${workloadLine(summary)}`, 100),
     `tokenizer ${summary.tokenizer}`,
     "",
-    ...formatRows(rows),
   );
+  const shown = shownFigures(summary);
+  if (shown.line) out.push(...wrap(shown.line, 80), "");
+  out.push(...formatRows(rows));
   const precision = options.intervals ? ["", ...intervalRows(summary)] : precisionLines(summary);
   if (precision.length) out.push(...precision);
   const cs = clientServerRows(summary);

@@ -290,6 +290,22 @@ export const RunSummarySchema = z.object({
     /** Per answer: number of stalls. */
     stallCount: StatisticsSchema,
   }).optional(),
+  /**
+   * The steady-state window (README "How precise is it"): where the intended load was held — its span (ms from the
+   * run's start), how it was found, and the figures of the requests that started and ended inside it. `enough` when
+   * it holds enough of the run's requests for its figures to be the headline ones.
+   */
+  window: z.object({
+    startMs: z.number(),
+    endMs: z.number(),
+    basis: z.string(),
+    requests: z.int(),
+    /** Requests inside the window over the run's finished requests. */
+    share: z.number(),
+    enough: z.boolean(),
+    throughput: z.object({ outputTokensPerS: z.number().nullable(), requestsPerS: z.number().nullable() }),
+    metrics: z.record(z.string(), StatisticsSchema),
+  }).optional(),
   /** Present when the run set precision targets (`--target-precision`): where each stood at the end. */
   precision: z.object({
     targets: z.array(z.object({
