@@ -71,7 +71,8 @@ export {
   type PrepareOptions,
   prepareRun,
 } from "./lib/runner/pipeline.ts";
-export { runSweep, type SweepOptions } from "./lib/runner/sweep.ts";
+export { runRepeats, runSweep, type SweepOptions } from "./lib/runner/sweep.ts";
+export { type RepeatSummary, repeatSummary } from "./lib/metrics/repeat.ts";
 export type { RequestTimeouts, RunProgress, RunResult } from "./lib/runner/runner.ts";
 
 // Metrics: pure functions of records.

@@ -28,7 +28,13 @@ function toNumber(raw: string): number | string {
 export type ParsedArgs =
   | { help: true; version?: false }
   | { help: false; version: true }
-  | { help: false; version?: false; config: RunConfigInput; sweep?: Sweep; intervals?: boolean };
+  | { help: false; version?: false; config: RunConfigInput; sweep?: Sweep; intervals?: boolean; repeat?: Repeat };
+
+/** A `--repeat`: how many runs, and whether each keeps the seed. */
+export interface Repeat {
+  times: number;
+  sameSeed: boolean;
+}
 
 /** A `--sweep`: the config field and its values. */
 export interface Sweep {
@@ -139,14 +145,26 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
       }
     }
   }
-  // How the summary is shown is not part of the run.
+  // How the summary is shown, and how many times the run is made, are not part of the run.
   const intervals = config.intervals === true;
+  const { repeat: times, repeatSameSeed } = config;
   delete config.intervals;
+  delete config.repeat;
+  delete config.repeatSameSeed;
+  let repeat: Repeat | undefined;
+  if (times !== undefined) {
+    if (typeof times !== "number" || !Number.isInteger(times) || times < 2 || times > 1000) {
+      throw new ConfigError(`--repeat: expected a whole number of runs, 2 … 1000 (got ${JSON.stringify(times)})`);
+    }
+    if (sweep) throw new ConfigError("--repeat: one workload repeated, or a --sweep over several: not both");
+    repeat = { times, sameSeed: repeatSameSeed === true };
+  } else if (repeatSameSeed) throw new ConfigError("--repeat-same-seed: needs --repeat N");
   return {
     help: false,
     config: config as RunConfigInput,
     ...(sweep ? { sweep } : {}),
     ...(intervals ? { intervals } : {}),
+    ...(repeat ? { repeat } : {}),
   };
 }
 
@@ -237,6 +255,8 @@ export type BenchPlan =
     sweep?: Sweep & { configs: RunConfig[] };
     /** Show every metric's 95 % intervals under the summary table. */
     intervals?: boolean;
+    /** Run the configuration this many times. */
+    repeat?: Repeat;
   };
 
 /**
@@ -251,7 +271,10 @@ export function resolveBenchConfig(argv: readonly string[], env: Record<string, 
   const sources: Record<string, string> = {};
   const input = applyEnv(fromUserFolder(parsed.config, env.INIT_CWD), env, sources);
   const options = { sources, nameOf: flagName };
-  const shown = parsed.intervals ? { intervals: true } : {};
+  const shown = {
+    ...(parsed.intervals ? { intervals: true } : {}),
+    ...(parsed.repeat ? { repeat: parsed.repeat } : {}),
+  };
   if (!parsed.sweep) return { help: false, input, parse: options, config: parseRunConfig(input, options), ...shown };
   // Every value must make a valid run, before the first run starts (the swept field may be one the others need).
   const configs = parsed.sweep.values.map((v) => parseRunConfig({ ...input, [parsed.sweep!.field]: v }, options));

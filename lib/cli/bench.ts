@@ -6,10 +6,12 @@ import { loadEnvFiles } from "../config/dotenv.ts";
 import { ConfigError, EndpointError } from "../errors.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import { sweepSummary } from "../metrics/sweep.ts";
-import { formatSummaryTable, inFlightCap } from "../report/summary_table.ts";
+import { formatNumber, formatSummaryTable, inFlightCap } from "../report/summary_table.ts";
 import { formatSweepTable } from "../report/sweep_table.ts";
 import { type BenchmarkOptions, type BenchmarkResult, type BenchmarkStart, runParsed } from "../runner/pipeline.ts";
-import { runSweep } from "../runner/sweep.ts";
+import { runRepeats, runSweep } from "../runner/sweep.ts";
+import { repeatSummary } from "../metrics/repeat.ts";
+import { formatRepeatTable } from "../report/repeat_table.ts";
 import { benchHelp, type BenchPlan, resolveBenchConfig } from "./args.ts";
 import { withDiscoveredModel } from "./discover_model.ts";
 import { cliMessage, flagName } from "./flags.ts";
@@ -241,6 +243,47 @@ export async function main(argv: readonly string[]): Promise<number> {
         console.log("");
         console.log(`Sweep summary: ${base}_sweep.json`);
         console.log(`Sweep report:  ${base}_sweep.html`);
+      }
+      if (signalled) return INTERRUPT_EXIT_CODES[signalled];
+      return runs.every((r) => r.result.summary.run.requestsSucceeded === 0) ? 1 : 0;
+    }
+
+    const repeat = plan.repeat;
+    if (repeat) {
+      const label = (seed: number, i: number) => `run ${i + 1}/${repeat.times}, seed ${seed}`;
+      const runs = await runRepeats(plan.input, repeat.times, {
+        ...options,
+        sameSeed: repeat.sameSeed,
+        parse: plan.parse,
+        onRunStart: (seed, i) => {
+          view = runView(label(seed, i));
+        },
+        onRunEnd: async ({ value, result }, i) => {
+          view.done();
+          await writeReport(result);
+          const m = result.summary.metrics;
+          console.log(
+            `── ${label(value, i)}: ${result.summary.run.requestsSucceeded} ok · TTFT p50 ${
+              formatNumber(m.ttftMs.p50)
+            } ms · E2E p50 ${formatNumber(m.e2eMs.p50)} ms · ${
+              formatNumber(result.summary.throughput.outputTokensPerS)
+            } tok/s · health ${result.summary.health?.verdict ?? "–"}`,
+          );
+          if (result.files) console.log(`   Report: ${result.files.report}`);
+        },
+      });
+      const summary = repeatSummary(runs.map((r) => ({ seed: r.value, result: r.result })));
+      console.log("");
+      console.log(emphasize(formatRepeatTable(summary), colourOut));
+      const first = runs[0]?.result.files;
+      if (first) {
+        const base = first.summary.replace(/_summary\.json$/, "").replace(
+          /_(stream|batch)_/,
+          `_repeat${repeat.times}_$1_`,
+        );
+        await Deno.writeTextFile(`${base}_repeat.json`, JSON.stringify(summary, null, 2) + "\n");
+        console.log("");
+        console.log(`Repeat summary: ${base}_repeat.json`);
       }
       if (signalled) return INTERRUPT_EXIT_CODES[signalled];
       return runs.every((r) => r.result.summary.run.requestsSucceeded === 0) ? 1 : 0;

@@ -104,6 +104,20 @@ export function flagsOf(schema: { shape: Record<string, z.ZodType> }): FlagSpec[
 export const BENCH_FLAGS: FlagSpec[] = [
   ...flagsOf(RunConfigFields),
   {
+    field: "repeat",
+    group: "Load",
+    kind: "number",
+    arg: "N",
+    help: "run the same workload N times (seeds s, s + 1, …; fresh connections) and set each figure's run-to-run " +
+      "spread beside each run's own 95 % interval",
+  },
+  {
+    field: "repeatSameSeed",
+    group: "Load",
+    kind: "boolean",
+    help: "with --repeat: the same seed every time (the same prompts)",
+  },
+  {
     field: "intervals",
     group: "Output",
     kind: "boolean",

@@ -1,5 +1,5 @@
 import { type ParseOptions, parseRunConfig } from "../config/resolve.ts";
-import type { RunConfigInput, SweepField } from "../config/schema.ts";
+import type { RunConfig, RunConfigInput, SweepField } from "../config/schema.ts";
 import type { SweepRun } from "../metrics/sweep.ts";
 import { type BenchmarkOptions, type BenchmarkResult, runParsed } from "./pipeline.ts";
 
@@ -33,6 +33,15 @@ export async function runSweep(
   options: SweepOptions = {},
 ): Promise<SweepRun<BenchmarkResult>[]> {
   const configs = values.map((value) => parseRunConfig({ ...base, [field]: value }, options.parse));
+  return runEach(configs, values, options);
+}
+
+/** Runs parsed configurations one after another, `values[i]` naming run i; stops early when `signal` aborts. */
+async function runEach(
+  configs: readonly RunConfig[],
+  values: readonly number[],
+  options: SweepOptions,
+): Promise<SweepRun<BenchmarkResult>[]> {
   const runs: SweepRun<BenchmarkResult>[] = [];
   for (const [i, value] of values.entries()) {
     if (options.signal?.aborted) break;
@@ -42,4 +51,28 @@ export async function runSweep(
     await options.onRunEnd?.(run, i, values.length);
   }
   return runs;
+}
+
+/**
+ * Runs one workload `times` times, one after another, each with fresh connections (and, unless `sameSeed`, the seeds
+ * s, s + 1, …: other prompts of the same lengths), so the runs' spread can be set beside each run's own intervals
+ * (`repeatSummary`). Each run is named by its seed. Stops early (keeping the finished runs) when `signal` aborts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runRepeats } from "../../mod.ts";
+ * const runs = await runRepeats({ maxNumCompletedRequests: 2, seed: 5 }, 2, { writeFiles: false });
+ * assert.deepEqual(runs.map((r) => r.value), [5, 6]);
+ * ```
+ */
+export function runRepeats(
+  base: RunConfigInput,
+  times: number,
+  options: SweepOptions & { sameSeed?: boolean } = {},
+): Promise<SweepRun<BenchmarkResult>[]> {
+  const first = parseRunConfig(base, options.parse);
+  const seeds = Array.from({ length: times }, (_, i) => first.seed + (options.sameSeed ? 0 : i));
+  const configs = seeds.map((seed) => parseRunConfig({ ...base, seed }, options.parse));
+  return runEach(configs, seeds, options);
 }

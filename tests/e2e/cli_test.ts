@@ -112,6 +112,21 @@ Deno.test("--target-precision keeps sending until the figure is precise enough, 
   assert.match(capped.stdout, /^Precision +ttft\.p99 too few for an interval \(target ±1\.0 %\) — NOT reached$/m);
 });
 
+Deno.test("--repeat N runs one workload N times and sets each figure's run-to-run spread beside its own interval", async () => {
+  const cwd = await Deno.makeTempDir();
+  const r = await bench(["--repeat", "3", "--max-num-completed-requests", "12", "--mean-output-tokens", "6"], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.match(/^── run \d\/3, seed \d: 12 ok/gm)?.length, 3);
+  assert.match(r.stdout, /^3 runs of one workload \(seeds 0, 1, 2\)/m);
+  assert.match(r.stdout, /^TTFT p50 \(ms\) +[\d.]+ +[\d.]+ +[\d.]+–[\d.]+ +[\d.]+ % +±[\d.]+ %$/m);
+  const path = /^Repeat summary: (.+)$/m.exec(r.stdout)![1];
+  const repeat = JSON.parse(await Deno.readTextFile(`${cwd}/${path}`));
+  assert.deepEqual(repeat.seeds, [0, 1, 2]);
+  assert.equal(repeat.rows.find((row: { figure: string }) => row.figure === "ttft.p50").values.length, 3);
+  const same = await bench(["--repeat", "2", "--repeat-same-seed", "--max-num-completed-requests", "4"], { cwd });
+  assert.match(same.stdout, /^2 runs of one workload \(seed 0 each\)/m);
+});
+
 Deno.test("bad flags get one line naming the flag, exit code 2, no stack trace, nothing sent", async () => {
   const cases: [string[], RegExp][] = [
     [["--num-concurrent-requests", "0"], /--num-concurrent-requests: must be ≥ 1 \(got 0\)/],

@@ -2,6 +2,7 @@
 // JOB_COMPLETION_INDEX set and one --start-at, against one simulated endpoint in another process; then `deno task
 // merge`. Every request once, merged percentiles equal to those of the union of the records, an open-loop rate split
 // over the shards adding up to the requested rate, a missing shard refused.
+import { clusteredIntervals } from "../../lib/metrics/intervals.ts";
 import assert from "node:assert/strict";
 import { computeStatistics } from "../../lib/metrics/statistics.ts";
 import { arrivalSchedule } from "../../lib/plan/schedule.ts";
@@ -78,11 +79,15 @@ Deno.test("closed loop over 3 shards: every request once; merged statistics are 
   // Exact: the merged percentiles are those of the union of the shards' raw records.
   const union = parts.flat().filter((r) => r.status === "ok");
   for (const field of ["ttftMs", "e2eMs", "tpotMs"] as const) {
-    assert.deepEqual(summary.metrics[field], computeStatistics(union.map((r) => r[field])), field);
+    assert.deepEqual(summary.metrics[field], computeStatistics(union.map((r) => r[field]), { intervals: true }), field);
   }
+  // (Inter-token latency's intervals are by request: the union's gaps, grouped by request.)
   assert.deepEqual(
     summary.metrics.interTokenLatencyMs,
-    computeStatistics(union.flatMap((r) => r.interTokenLatenciesMs)),
+    {
+      ...computeStatistics(union.flatMap((r) => r.interTokenLatenciesMs)),
+      ci: clusteredIntervals(union.map((r) => r.interTokenLatenciesMs)),
+    },
   );
   // Throughput over the merged wall time (earliest first send → latest completion on the shards' clocks).
   const tokens = union.reduce((n, r) => n + (r.outputTokens ?? 0), 0);
