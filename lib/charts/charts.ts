@@ -315,20 +315,40 @@ export function ecdfChart(
   });
 }
 
-/** Line chart of a summary figure against a swept value (e.g. p50/p99 TTFT vs concurrency). */
+/**
+ * Line chart of a summary figure against a swept value (e.g. p50/p99 TTFT vs concurrency); a point with its own 95 %
+ * interval gets a whisker.
+ */
 export function curveChart(
-  points: readonly { x: number; y: number | null; series: string }[],
+  points: readonly { x: number; y: number | null; series: string; interval?: readonly [number, number] | null }[],
   labels: { id: string; title: string; x: string; y: string; linearX?: boolean },
   options: ChartOptions = {},
 ): Chart {
   const data = points.filter((p) => p.y !== null);
   if (data.length === 0) return emptyChart(labels.id, labels.title, "no runs with values");
+  // A point's own 95 % interval as a whisker (none where the run had too few requests for one).
+  const whiskers = data.filter((p) => p.interval).map((p) => ({
+    x: p.x,
+    low: p.interval![0],
+    high: p.interval![1],
+    series: p.series,
+    tip: `${p.series} at ${p.x}: 95 % interval ${p.interval![0].toFixed(1)}–${p.interval![1].toFixed(1)}`,
+  }));
   return render(labels.id, labels.title, options, {
     grid: true,
     x: labels.linearX ? { label: `${labels.x} →` } : { label: `${labels.x} →`, type: "log", base: 2 },
     y: { label: `↑ ${labels.y}` },
     color: { legend: true },
     marks: [
+      Plot.ruleX(whiskers, {
+        x: "x",
+        y1: "low",
+        y2: "high",
+        stroke: "series",
+        strokeWidth: 2,
+        strokeOpacity: 0.5,
+        title: "tip",
+      }),
       Plot.line(data, { x: "x", y: "y", stroke: "series", marker: "circle" }),
     ],
   });

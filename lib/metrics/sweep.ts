@@ -1,5 +1,6 @@
 import type { SweepField } from "../config/schema.ts";
 import type { RunSummary } from "../results/schema.ts";
+import type { Interval } from "./intervals.ts";
 
 /** One run of a sweep: the value it used and what it produced (at least its summary, and its files' stem if any). */
 export interface SweepRun<R extends SweepResult = SweepResult> {
@@ -29,6 +30,17 @@ export interface SweepRow {
   outputTokensPerS: number | null;
   requestsPerS: number | null;
   goodputRequestsPerS: number | null;
+  /**
+   * The runs' own 95 % intervals of their latency percentiles and throughput (null: too few; absent: a run from before
+   * intervals), for whiskers on the load curves.
+   */
+  ci?: {
+    ttftP50Ms: Interval;
+    ttftP99Ms: Interval;
+    e2eP50Ms: Interval;
+    e2eP99Ms: Interval;
+    outputTokensPerS: Interval;
+  };
   /** The run's health verdict, and why when suspect (null: a run from before verdicts). */
   health: "valid" | "suspect" | null;
   healthReasons: string[];
@@ -63,6 +75,17 @@ export function sweepSummary(field: SweepField, runs: readonly SweepRun[]): Swee
       outputTokensPerS: s.throughput.outputTokensPerS,
       requestsPerS: s.throughput.requestsPerS,
       goodputRequestsPerS: s.goodput?.requestsPerS ?? null,
+      ...(s.metrics.ttftMs.ci
+        ? {
+          ci: {
+            ttftP50Ms: s.metrics.ttftMs.ci.p50,
+            ttftP99Ms: s.metrics.ttftMs.ci.p99,
+            e2eP50Ms: s.metrics.e2eMs.ci?.p50 ?? null,
+            e2eP99Ms: s.metrics.e2eMs.ci?.p99 ?? null,
+            outputTokensPerS: s.throughput.ci?.outputTokensPerS ?? null,
+          },
+        }
+        : {}),
       health: s.health?.verdict ?? null,
       healthReasons: s.health?.reasons ?? [],
     };

@@ -19,22 +19,27 @@ export function sweepCharts(sweep: SweepSummary) {
   return [
     curveChart(
       rows.flatMap((r) => [
-        { x: r.value, y: r.ttftP50Ms, series: "TTFT p50" },
-        { x: r.value, y: r.ttftP99Ms, series: "TTFT p99" },
+        { x: r.value, y: r.ttftP50Ms, series: "TTFT p50", interval: r.ci?.ttftP50Ms },
+        { x: r.value, y: r.ttftP99Ms, series: "TTFT p99", interval: r.ci?.ttftP99Ms },
       ]),
       { id: "sweep-ttft", title: `Time to first token vs ${x.toLowerCase()}`, x, y: "TTFT (ms)" },
       { subtitle, width: 460 },
     ),
     curveChart(
       rows.flatMap((r) => [
-        { x: r.value, y: r.e2eP50Ms, series: "E2E p50" },
-        { x: r.value, y: r.e2eP99Ms, series: "E2E p99" },
+        { x: r.value, y: r.e2eP50Ms, series: "E2E p50", interval: r.ci?.e2eP50Ms },
+        { x: r.value, y: r.e2eP99Ms, series: "E2E p99", interval: r.ci?.e2eP99Ms },
       ]),
       { id: "sweep-e2e", title: `End-to-end latency vs ${x.toLowerCase()}`, x, y: "End-to-end latency (ms)" },
       { subtitle, width: 460 },
     ),
     curveChart(
-      rows.map((r) => ({ x: r.value, y: r.outputTokensPerS, series: "total output tokens/s" })),
+      rows.map((r) => ({
+        x: r.value,
+        y: r.outputTokensPerS,
+        series: "total output tokens/s",
+        interval: r.ci?.outputTokensPerS,
+      })),
       { id: "sweep-throughput", title: `Output throughput vs ${x.toLowerCase()}`, x, y: "Output tokens/s" },
       { subtitle, width: 460 },
     ),
