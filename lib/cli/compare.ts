@@ -4,7 +4,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { type ComparedRun, compareRuns, type Comparison } from "../compare/compare.ts";
+import { type ComparedRun, compareRuns, type Comparison, groupAsRun } from "../compare/compare.ts";
 import { formatComparisonJson, formatComparisonMarkdown, formatComparisonTable } from "../compare/format.ts";
 import { evaluateGate, type GateOutcome, type GateRule, parseGate } from "../compare/gate.ts";
 import { loadRunArgument, type RunArgument } from "../compare/load.ts";
@@ -63,9 +63,22 @@ function pairsOf(args: RunArgument[]): { pairs: [ComparedRun, ComparedRun][]; no
   const [base, ...rest] = args;
   const pairs: [ComparedRun, ComparedRun][] = [];
   const notes: string[] = [];
+  // Repeated runs are one side: their requests pooled, their run-level figures the runs' mean.
+  const side = (a: RunArgument): ComparedRun | undefined =>
+    a.kind === "run" ? named(a.name, a.run) : a.kind === "group" ? groupAsRun(a.name, a.runs) : undefined;
+  for (const a of args) {
+    if (a.kind === "group") {
+      console.error(
+        `note: ${a.name}: ${a.runs.length} repeated runs, their requests pooled — the intervals are over requests ` +
+          "and leave the runs' drift out (their repeat table shows it); throughput is the runs' mean",
+      );
+    }
+  }
   for (const other of rest) {
-    if (base.kind === "run" && other.kind === "run") {
-      pairs.push([named(base.name, base.run), named(other.name, other.run)]);
+    const b = side(base);
+    const c = side(other);
+    if (b && c) {
+      pairs.push([b, c]);
       continue;
     }
     if (base.kind === "sweep" && other.kind === "sweep") {
@@ -92,7 +105,7 @@ function pairsOf(args: RunArgument[]): { pairs: [ComparedRun, ComparedRun][]; no
     }
     return `${base.kind === "sweep" ? base.name : other.name} is a sweep and ${
       base.kind === "sweep" ? other.name : base.name
-    } a single run: compare a sweep with a sweep, or name one of the sweep's runs`;
+    } is not: compare a sweep with a sweep, or name one of the sweep's runs`;
   }
   if (pairs.length === 0) return "no pairs to compare (the sweeps share no swept value)";
   return { pairs, notes };

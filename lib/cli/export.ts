@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
         if (e instanceof RunNotFoundError) return fail(e.message);
         throw e;
       }
-      const runs = arg.kind === "run" ? [arg.run] : arg.points.map((x) => x.run);
+      const runs = arg.kind === "run" ? [arg.run] : arg.kind === "group" ? arg.runs : arg.points.map((x) => x.run);
       for (const run of runs) {
         parts.push(recordsCsv(run.summary, run.records));
         rowCount += run.records.length;

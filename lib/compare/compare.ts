@@ -456,3 +456,52 @@ export function workloadDifferences(b: RunSummary, c: RunSummary): string[] {
   }
   return out;
 }
+
+/**
+ * Repeated runs of one workload compared as one side: their requests pooled (a figure's interval is then over the
+ * requests of every run — the runs' own drift is not in it: `repeatSummary` shows that), their run-level figures
+ * (throughput, goodput) the runs' mean, the first run's configuration as the group's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { benchmark } from "../../mod.ts";
+ * import { groupAsRun } from "./compare.ts";
+ * const runs = [];
+ * for (const seed of [0, 1]) runs.push(await benchmark({ maxNumCompletedRequests: 3, seed }, { writeFiles: false }));
+ * const group = groupAsRun("two runs", runs);
+ * assert.equal(group.records.length, 6);
+ * const mean = (runs[0].summary.throughput.outputTokensPerS! + runs[1].summary.throughput.outputTokensPerS!) / 2;
+ * assert.equal(group.summary.throughput.outputTokensPerS, mean);
+ * ```
+ */
+export function groupAsRun(
+  name: string,
+  runs: readonly { summary: RunSummary; records: readonly RequestRecord[] }[],
+): ComparedRun {
+  const mean = (f: (s: RunSummary) => number | null | undefined) => {
+    const xs = runs.map((r) => f(r.summary)).filter((x): x is number => typeof x === "number");
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+  };
+  const first = runs[0].summary;
+  const summary: RunSummary = {
+    ...first,
+    throughput: {
+      outputTokensPerS: mean((s) => s.throughput.outputTokensPerS),
+      requestsPerS: mean((s) => s.throughput.requestsPerS),
+      requestsPerMin: mean((s) => s.throughput.requestsPerMin),
+    },
+    ...(first.goodput ? { goodput: { ...first.goodput, requestsPerS: mean((s) => s.goodput?.requestsPerS) } } : {}),
+    // Suspect when any run was.
+    ...(first.health
+      ? {
+        health: {
+          ...first.health,
+          verdict: runs.some((r) => r.summary.health?.verdict === "suspect") ? "suspect" : "valid",
+          reasons: runs.flatMap((r) => r.summary.health?.reasons ?? []),
+        },
+      }
+      : {}),
+  };
+  return { name: `${name} (${runs.length} runs)`, summary, records: runs.flatMap((r) => r.records) };
+}

@@ -7,13 +7,14 @@ import { resolve } from "node:path";
 import { type LoadedRun, loadRun } from "../results/files.ts";
 import { ResultsFileError, RunNotFoundError } from "../errors.ts";
 
-/** A run, or a sweep's runs by swept value. */
+/** A run, a sweep's runs by swept value, or repeated runs of one workload (a group). */
 export type RunArgument =
   | { kind: "run"; name: string; run: LoadedRun }
-  | { kind: "sweep"; name: string; field: string; points: { value: number; run: LoadedRun }[] };
+  | { kind: "sweep"; name: string; field: string; points: { value: number; run: LoadedRun }[] }
+  | { kind: "group"; name: string; runs: LoadedRun[] };
 
-const ACCEPTED =
-  "a stem, a <stem>_summary.json, a <stem>_individual_responses.jsonl, or a folder with one run or a sweep";
+const ACCEPTED = "a stem, a <stem>_summary.json, a <stem>_individual_responses.jsonl, or a folder with one run, " +
+  "a sweep or repeated runs";
 
 async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
   try {
@@ -53,10 +54,23 @@ export async function loadRunArgument(arg: string, options: { cwd: string; resul
   if (info?.isDirectory) {
     const summaries: string[] = [];
     const sweeps: string[] = [];
+    const repeats: string[] = [];
     for await (const e of Deno.readDir(path)) {
       if (!e.isFile) continue;
       if (e.name.endsWith("_summary.json")) summaries.push(e.name);
       if (e.name.endsWith("_sweep.json")) sweeps.push(e.name);
+      if (e.name.endsWith("_repeat.json")) repeats.push(e.name);
+    }
+    if (repeats.length === 1 && sweeps.length === 0) {
+      const repeat = JSON.parse(await Deno.readTextFile(`${path}/${repeats[0]}`)) as { stems: (string | null)[] };
+      const runs: LoadedRun[] = [];
+      for (const stem of repeat.stems) if (stem) runs.push(await load(`${path}/${stem}_summary.json`, path));
+      return { kind: "group", name: repeats[0].replace(/_repeat\.json$/, ""), runs };
+    }
+    if (repeats.length + sweeps.length > 1) {
+      throw new RunNotFoundError(
+        `${arg}: the folder holds ${repeats.length + sweeps.length} sweeps or repeats; name one run or one folder each`,
+      );
     }
     if (sweeps.length === 1) {
       const sweep = JSON.parse(await Deno.readTextFile(`${path}/${sweeps[0]}`)) as {

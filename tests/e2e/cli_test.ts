@@ -127,6 +127,21 @@ Deno.test("--repeat N runs one workload N times and sets each figure's run-to-ru
   assert.match(same.stdout, /^2 runs of one workload \(seed 0 each\)/m);
 });
 
+Deno.test("deno task compare takes repeated runs as groups: their requests pooled, said so", async () => {
+  const cwd = await Deno.makeTempDir();
+  const quick = ["--repeat", "2", "--max-num-completed-requests", "10", "--mean-output-tokens", "6"];
+  for (const [dir, seed] of [["a", "0"], ["b", "7"]]) {
+    const r = await bench([...quick, "--seed", seed, "--results-dir", `${cwd}/${dir}`], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const c = await runTask("compare", [`${cwd}/a`, `${cwd}/b`, "--resamples", "200"]);
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stdout, /^Baseline: +\S+_repeat2_\S+ \(2 runs\)/m);
+  assert.match(c.stdout, /^Candidate: +\S+_repeat2_\S+ \(2 runs\)/m);
+  assert.match(c.stderr, /note: \S+: 2 repeated runs, their requests pooled/);
+  assert.match(c.stdout, /^TTFT p50 \(ms\)/m);
+});
+
 Deno.test("bad flags get one line naming the flag, exit code 2, no stack trace, nothing sent", async () => {
   const cases: [string[], RegExp][] = [
     [["--num-concurrent-requests", "0"], /--num-concurrent-requests: must be ≥ 1 \(got 0\)/],
