@@ -105,7 +105,9 @@ function pairsOf(args: RunArgument[]): { pairs: [ComparedRun, ComparedRun][]; no
     }
     return `${base.kind === "sweep" ? base.name : other.name} is a sweep and ${
       base.kind === "sweep" ? other.name : base.name
-    } is not: compare a sweep with a sweep, or name one of the sweep's runs`;
+    } ${
+      base.kind === "group" || other.kind === "group" ? "repeated runs" : "a single run"
+    }: compare a sweep with a sweep, or name one of the sweep's runs`;
   }
   if (pairs.length === 0) return "no pairs to compare (the sweeps share no swept value)";
   return { pairs, notes };
