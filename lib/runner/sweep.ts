@@ -26,7 +26,7 @@ export interface SweepOptions extends BenchmarkOptions {
  * assert.deepEqual(runs.map((r) => r.result.summary.config.numConcurrentRequests), [1, 2]);
  * ```
  */
-export async function runSweep(
+export function runSweep(
   base: RunConfigInput,
   field: SweepField,
   values: readonly number[],
