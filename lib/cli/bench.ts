@@ -272,11 +272,18 @@ export async function main(argv: readonly string[]): Promise<number> {
           if (result.files) console.log(`   Report: ${result.files.report}`);
         },
       });
-      const summary = repeatSummary(runs.map((r) => ({ seed: r.value, result: r.result })));
-      console.log("");
-      console.log(emphasize(formatRepeatTable(summary), colourOut));
-      const first = runs[0]?.result.files;
-      if (first) {
+      // An interrupted run is not the workload: it keeps its files, but stays out of the spread.
+      const whole = runs.filter((r) => r.result.summary.run.stopReason !== "interrupted");
+      if (whole.length < runs.length) {
+        err(`${runs.length - whole.length} interrupted run left out of the repeat table (its files are kept)`);
+      }
+      const summary = repeatSummary(whole.map((r) => ({ seed: r.value, result: r.result })));
+      if (whole.length >= 2) {
+        console.log("");
+        console.log(emphasize(formatRepeatTable(summary), colourOut));
+      } else err("fewer than 2 whole runs: no repeat table");
+      const first = whole[0]?.result.files;
+      if (first && whole.length >= 2) {
         const base = first.summary.replace(/_summary\.json$/, "").replace(
           /_(stream|batch)_/,
           `_repeat${repeat.times}_$1_`,
