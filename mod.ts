@@ -72,6 +72,7 @@ export {
   prepareRun,
 } from "./lib/runner/pipeline.ts";
 export { runRepeats, runSweep, type SweepOptions } from "./lib/runner/sweep.ts";
+export { type CapacityOptions, type CapacityProbe, type CapacityResult, findCapacity } from "./lib/runner/capacity.ts";
 export { type RepeatSummary, repeatSummary } from "./lib/metrics/repeat.ts";
 export type { RequestTimeouts, RunProgress, RunResult } from "./lib/runner/runner.ts";
 

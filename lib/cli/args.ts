@@ -28,7 +28,23 @@ function toNumber(raw: string): number | string {
 export type ParsedArgs =
   | { help: true; version?: false }
   | { help: false; version: true }
-  | { help: false; version?: false; config: RunConfigInput; sweep?: Sweep; intervals?: boolean; repeat?: Repeat };
+  | {
+    help: false;
+    version?: false;
+    config: RunConfigInput;
+    sweep?: Sweep;
+    intervals?: boolean;
+    repeat?: Repeat;
+    findMax?: FindMax;
+  };
+
+/** A `--find-max`: what is searched, and how. */
+export interface FindMax {
+  dimension: "concurrency" | "rate";
+  attainment: number;
+  precision: number;
+  maxProbes: number;
+}
 
 /** A `--repeat`: how many runs, and whether each keeps the seed. */
 export interface Repeat {
@@ -159,13 +175,53 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
     if (sweep) throw new ConfigError("--repeat: one workload repeated, or a --sweep over several: not both");
     repeat = { times, sameSeed: repeatSameSeed === true };
   } else if (repeatSameSeed) throw new ConfigError("--repeat-same-seed: needs --repeat N");
+  const findMax = readFindMax(config, { sweep: sweep !== undefined, repeat: repeat !== undefined });
   return {
     help: false,
     config: config as RunConfigInput,
     ...(sweep ? { sweep } : {}),
     ...(intervals ? { intervals } : {}),
     ...(repeat ? { repeat } : {}),
+    ...(findMax ? { findMax } : {}),
   };
+}
+
+/** `--find-max` and its companions, taken out of the run's flags and checked. */
+function readFindMax(config: Record<string, unknown>, other: { sweep: boolean; repeat: boolean }): FindMax | undefined {
+  const { findMax, attainment, precision, maxProbes } = config;
+  for (const k of ["findMax", "attainment", "precision", "maxProbes"]) delete config[k];
+  if (findMax === undefined) {
+    const stray = [["--attainment", attainment], ["--precision", precision], ["--max-probes", maxProbes]]
+      .find(([, v]) => v !== undefined);
+    if (stray) throw new ConfigError(`${stray[0]}: needs --find-max concurrency|rate`);
+    return undefined;
+  }
+  if (findMax !== "concurrency" && findMax !== "rate") {
+    throw new ConfigError(`--find-max: accepted values: concurrency, rate (got ${JSON.stringify(findMax)})`);
+  }
+  if (other.sweep || other.repeat) {
+    throw new ConfigError(`--find-max: a search of its own: not with ${other.sweep ? "--sweep" : "--repeat"}`);
+  }
+  if (config.slo === undefined) throw new ConfigError("--find-max: needs --slo (e.g. --slo ttft=500ms,tpot=50ms)");
+  if (findMax === "concurrency" && config.requestRate !== undefined) {
+    throw new ConfigError("--find-max concurrency: searches a closed loop: drop --request-rate");
+  }
+  if (findMax === "rate" && config.requestRate !== undefined) {
+    throw new ConfigError("--find-max rate: the search sets the rate: drop --request-rate");
+  }
+  const a = attainment ?? 0.9;
+  if (typeof a !== "number" || !(a > 0 && a <= 1)) {
+    throw new ConfigError(`--attainment: expected a share 0 < P ≤ 1, e.g. 0.9 (got ${JSON.stringify(attainment)})`);
+  }
+  const p = precision === undefined ? 10 : Number(/^(\d+(?:\.\d+)?)\s*%$/.exec(String(precision))?.[1]);
+  if (!(p > 0 && p < 100)) {
+    throw new ConfigError(`--precision: expected a percentage like 10% (got ${JSON.stringify(precision)})`);
+  }
+  const m = maxProbes ?? 12;
+  if (typeof m !== "number" || !Number.isInteger(m) || m < 1 || m > 100) {
+    throw new ConfigError(`--max-probes: expected a whole number 1 … 100 (got ${JSON.stringify(maxProbes)})`);
+  }
+  return { dimension: findMax, attainment: a, precision: p / 100, maxProbes: m };
 }
 
 /** A flag's default as `--help` shows it: the schema's default, or what the flag says it depends on. */
@@ -257,6 +313,8 @@ export type BenchPlan =
     intervals?: boolean;
     /** Run the configuration this many times. */
     repeat?: Repeat;
+    /** Search the highest load within the SLOs. */
+    findMax?: FindMax;
   };
 
 /**
@@ -274,6 +332,7 @@ export function resolveBenchConfig(argv: readonly string[], env: Record<string, 
   const shown = {
     ...(parsed.intervals ? { intervals: true } : {}),
     ...(parsed.repeat ? { repeat: parsed.repeat } : {}),
+    ...(parsed.findMax ? { findMax: parsed.findMax } : {}),
   };
   if (!parsed.sweep) return { help: false, input, parse: options, config: parseRunConfig(input, options), ...shown };
   // Every value must make a valid run, before the first run starts (the swept field may be one the others need).

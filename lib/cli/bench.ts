@@ -10,6 +10,7 @@ import { formatNumber, formatSummaryTable, inFlightCap } from "../report/summary
 import { formatSweepTable } from "../report/sweep_table.ts";
 import { type BenchmarkOptions, type BenchmarkResult, type BenchmarkStart, runParsed } from "../runner/pipeline.ts";
 import { runRepeats, runSweep } from "../runner/sweep.ts";
+import { findCapacity } from "../runner/capacity.ts";
 import { repeatSummary } from "../metrics/repeat.ts";
 import { formatRepeatTable } from "../report/repeat_table.ts";
 import { benchHelp, type BenchPlan, resolveBenchConfig } from "./args.ts";
@@ -246,6 +247,73 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       if (signalled) return INTERRUPT_EXIT_CODES[signalled];
       return runs.every((r) => r.result.summary.run.requestsSucceeded === 0) ? 1 : 0;
+    }
+
+    const findMax = plan.findMax;
+    if (findMax) {
+      const unit = findMax.dimension === "concurrency" ? "" : " req/s";
+      const name = findMax.dimension === "concurrency" ? "concurrency" : "rate";
+      const pct = (x: number | null) => (x === null ? "–" : `${(x * 100).toFixed(1)} %`);
+      err(
+        `Searching the highest ${name} at which ≥ ${pct(findMax.attainment)} of requests meet ${
+          Object.entries(plan.config.slo ?? {}).map(([k, v]) => `${k.replace(/Ms$/, "")} ≤ ${v} ms`).join(", ")
+        } (95 % intervals; to ${pct(findMax.precision)}; at most ${findMax.maxProbes} probes)`,
+      );
+      const search = await findCapacity(plan.input, {
+        ...options,
+        ...findMax,
+        parse: plan.parse,
+        onProbeStart: (load, i) => {
+          view = runView(`probe ${i}: ${name} ${load}${unit}`);
+        },
+        onProbe: async (p) => {
+          view.done();
+          await writeReport(p.result);
+          const m = p.result.summary.metrics;
+          console.log(
+            `probe ${name} ${p.load}${unit}${p.extension ? " (again, twice the requests)" : ""}: ${p.verdict} — ` +
+              `attainment ${pct(p.attainment)} (95 % CI ${pct(p.interval?.[0] ?? null)}–${
+                pct(p.interval?.[1] ?? null)
+              }) of ${p.judged} requests${p.scope === "steady" ? " in the steady-state window" : ""} · TTFT p99 ${
+                formatNumber(m.ttftMs.p99)
+              } ms · TPOT p50 ${formatNumber(m.tpotMs.p50)} ms · ${
+                formatNumber(p.result.summary.throughput.outputTokensPerS)
+              } tok/s`,
+          );
+        },
+      });
+      const best = search.probes.find((p) => p.load === search.max && p.verdict === "PASS");
+      console.log("");
+      if (search.max === null) {
+        console.log(
+          `No ${name} met the SLOs: ${name} ${search.upper}${unit} already failed (stop: ${search.stoppedBy})`,
+        );
+      } else {
+        const m = best!.result.summary.metrics;
+        console.log(
+          `Max sustainable ${name}: ${search.max}${unit}${
+            search.upper !== null ? ` (between ${search.max} and ${search.upper}${unit})` : " (no probe failed)"
+          } — TTFT p99 ${formatNumber(m.ttftMs.p99)} ms · TPOT p50 ${formatNumber(m.tpotMs.p50)} ms · ${
+            formatNumber(best!.result.summary.throughput.outputTokensPerS)
+          } tok/s · attainment ${pct(best!.attainment)} (stop: ${search.stoppedBy})`,
+        );
+      }
+      const first = search.probes[0]?.result.files;
+      if (first) {
+        const base = first.summary.replace(/_summary\.json$/, "").replace(
+          /_[^_]+_(stream|batch)_/,
+          `_find-max-${name}_$1_`,
+        );
+        const { probes, ...rest } = search;
+        const out = {
+          ...rest,
+          probes: probes.map(({ result, ...p }) => ({ ...p, stem: result.files?.stem ?? null })),
+        };
+        await Deno.writeTextFile(`${base}_capacity.json`, JSON.stringify(out, null, 2) + "\n");
+        console.log(`Capacity: ${base}_capacity.json`);
+      }
+      if (signalled) return INTERRUPT_EXIT_CODES[signalled];
+      return 0;
     }
 
     const repeat = plan.repeat;

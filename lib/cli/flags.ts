@@ -104,6 +104,35 @@ export function flagsOf(schema: { shape: Record<string, z.ZodType> }): FlagSpec[
 export const BENCH_FLAGS: FlagSpec[] = [
   ...flagsOf(RunConfigFields),
   {
+    field: "findMax",
+    group: "Load",
+    kind: "string",
+    arg: "concurrency|rate",
+    help: "search the highest load that meets --slo for --attainment of the requests: probes doubling until one " +
+      "fails, then bisecting to --precision",
+  },
+  {
+    field: "attainment",
+    group: "Load",
+    kind: "number",
+    arg: "P",
+    help: "with --find-max: the share of requests that must meet every SLO, 0 < P ≤ 1 (default 0.9)",
+  },
+  {
+    field: "precision",
+    group: "Load",
+    kind: "string",
+    arg: "N%",
+    help: "with --find-max: how close the highest passing and the lowest failing load must come (default 10%)",
+  },
+  {
+    field: "maxProbes",
+    group: "Load",
+    kind: "number",
+    arg: "N",
+    help: "with --find-max: probes at most (default 12)",
+  },
+  {
     field: "repeat",
     group: "Load",
     kind: "number",

@@ -142,6 +142,35 @@ Deno.test("deno task compare takes repeated runs as groups: their requests poole
   assert.match(c.stdout, /^TTFT p50 \(ms\)/m);
 });
 
+Deno.test("--find-max concurrency finds where the simulator stops meeting the SLO, probe by probe", async () => {
+  const cwd = await Deno.makeTempDir();
+  // The simulator serves 2 at once: beyond that requests queue behind 10-token answers, and TTFT passes 150 ms.
+  const r = await bench([
+    "--find-max",
+    "concurrency",
+    "--slo",
+    "ttft=150ms",
+    "--sim-params",
+    '{"maxBatch": 2, "jitter": 0}',
+    "--mean-output-tokens",
+    "10",
+    "--stddev-output-tokens",
+    "0",
+    "--max-probes",
+    "6",
+  ], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Searching the highest concurrency at which ≥ 90\.0 % of requests meet ttft ≤ 150 ms/);
+  assert.match(r.stdout, /^probe concurrency 1: PASS — attainment 100\.0 %/m);
+  assert.match(r.stdout, /^probe concurrency \d+: FAIL/m);
+  const answer = /^Max sustainable concurrency: (\d+) \(between \d+ and (\d+)\)/m.exec(r.stdout);
+  assert.ok(answer, r.stdout);
+  assert.ok(Number(answer[1]) >= 2 && Number(answer[2]) <= 8, `the queue starts past the batch of 2: ${answer[0]}`);
+  const capacity = JSON.parse(await Deno.readTextFile(`${cwd}/${/^Capacity: (.+)$/m.exec(r.stdout)![1]}`));
+  assert.equal(capacity.max, Number(answer[1]));
+  assert.ok(capacity.probes.every((p: { stem: string | null }) => p.stem !== null), "every probe is a run with files");
+});
+
 Deno.test("bad flags get one line naming the flag, exit code 2, no stack trace, nothing sent", async () => {
   const cases: [string[], RegExp][] = [
     [["--num-concurrent-requests", "0"], /--num-concurrent-requests: must be ≥ 1 \(got 0\)/],
