@@ -98,7 +98,7 @@ function probeRequests(dimension: CapacityDimension, load: number): number {
  *   meanOutputTokens: 10,
  *   stddevOutputTokens: 0,
  *   sim: { maxBatch: 2, jitter: 0 },
- * }, { dimension: "concurrency", maxProbes: 2, writeFiles: false });
+ * }, { dimension: "concurrency", attainment: 0.5, maxProbes: 2, writeFiles: false }); // 12 requests decide 50 %
  * assert.deepEqual(result.probes.map((p) => p.load), [1, 2]); // doubling while the probes pass
  * assert.equal(result.probes[0].verdict, "PASS");
  * ```
