@@ -210,22 +210,32 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(`Report:  ${files.report}`);
     };
 
+    /** Hooks that give each of several runs its own progress views, write its report, then `show` it. */
+    const perRun = (
+      label: (value: number, i: number) => string,
+      show: (run: { value: number; result: BenchmarkResult }, i: number) => void,
+    ) => ({
+      onRunStart: (value: number, i: number) => {
+        view = runView(label(value, i));
+      },
+      onRunEnd: async (run: { value: number; result: BenchmarkResult }, i: number) => {
+        view.done();
+        await writeReport(run.result);
+        show(run, i);
+      },
+    });
+
     const sweep = plan.sweep;
     if (sweep) {
       const label = (value: number, i: number) => `${sweep.field} = ${value} (${i + 1}/${sweep.values.length})`;
       const runs = await runSweep(plan.input, sweep.field, sweep.values, {
         ...options,
         parse: plan.parse,
-        onRunStart: (value, i) => {
-          view = runView(label(value, i));
-        },
-        onRunEnd: async ({ value, result }, i) => {
-          view.done();
-          await writeReport(result);
+        ...perRun(label, ({ value, result }, i) => {
           console.log(`\n── ${label(value, i)}`);
           console.log(emphasize(formatSummaryTable(result.summary, { intervals: plan.intervals }), colourOut));
           printFiles(result.files);
-        },
+        }),
       });
       const summary = sweepSummary(sweep.field, runs);
       console.log("");
@@ -323,12 +333,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         ...options,
         sameSeed: repeat.sameSeed,
         parse: plan.parse,
-        onRunStart: (seed, i) => {
-          view = runView(label(seed, i));
-        },
-        onRunEnd: async ({ value, result }, i) => {
-          view.done();
-          await writeReport(result);
+        ...perRun(label, ({ value, result }, i) => {
           const m = result.summary.metrics;
           console.log(
             `── ${label(value, i)}: ${result.summary.run.requestsSucceeded} ok · TTFT p50 ${
@@ -338,7 +343,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             } tok/s · health ${result.summary.health?.verdict ?? "–"}`,
           );
           if (result.files) console.log(`   Report: ${result.files.report}`);
-        },
+        }),
       });
       // An interrupted run is not the workload: it keeps its files, but stays out of the spread.
       const whole = runs.filter((r) => r.result.summary.run.stopReason !== "interrupted");
