@@ -308,6 +308,16 @@ export async function main(argv: readonly string[]): Promise<number> {
           } tok/s · attainment ${pct(best!.attainment)} (stop: ${search.stoppedBy})`,
         );
       }
+      const loads = new Set(search.probes.map((p) => p.load)).size;
+      console.log(
+        search.knee
+          ? `Knee at ${name} ${search.knee.load}${unit}: output throughput grew ${
+            formatNumber(search.knee.slopeBefore)
+          } tok/s per unit of load up to it, ${formatNumber(search.knee.slopeAfter)} after`
+          : loads < 4
+          ? `No knee found: ${loads} loads probed, too few to fit two lines`
+          : "No knee: output throughput still grew with load as it did at the start",
+      );
       const first = search.probes[0]?.result.files;
       if (first) {
         const base = first.summary.replace(/_summary\.json$/, "").replace(

@@ -107,3 +107,58 @@ export function capacityAnswer(probes: readonly ProbePoint[]): { max: number | n
   const passed = probes.filter((p) => p.verdict === "PASS" && (upper === null || p.load < upper)).map((p) => p.load);
   return { max: passed.length ? Math.max(...passed) : null, upper };
 }
+
+/** Where throughput stops growing with load: the split of a two-segment fit, and the slopes on each side. */
+export interface Knee {
+  load: number;
+  /** Throughput gained per unit of load below the knee, and above it. */
+  slopeBefore: number;
+  slopeAfter: number;
+}
+
+/** Least-squares line through points: its slope and its sum of squared errors. */
+function fit(points: readonly { x: number; y: number }[]): { slope: number; sse: number } {
+  const n = points.length;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (const p of points) {
+    sxx += (p.x - mx) ** 2;
+    sxy += (p.x - mx) * (p.y - my);
+  }
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  let sse = 0;
+  for (const p of points) sse += (p.y - (my + slope * (p.x - mx))) ** 2;
+  return { slope, sse };
+}
+
+/**
+ * The knee of throughput against load: the split where two lines fit far better than one (less than half the error)
+ * and the line after it rises at most half as steeply as the one before — or null (too few loads, or no such bend:
+ * throughput still grows as it did).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kneeOf } from "./capacity.ts";
+ * const points = [[1, 100], [2, 200], [4, 400], [8, 800], [12, 820], [16, 830]].map(([x, y]) => ({ x, y }));
+ * assert.equal(kneeOf(points)?.load, 8);
+ * assert.equal(kneeOf(points.slice(0, 4)), null); // a straight line: no knee
+ * ```
+ */
+export function kneeOf(points: readonly { x: number; y: number }[]): Knee | null {
+  const sorted = [...points].sort((a, b) => a.x - b.x);
+  if (sorted.length < 4) return null;
+  const one = fit(sorted);
+  let best: { k: number; sse: number; before: number; after: number } | null = null;
+  for (let k = 2; k <= sorted.length - 2; k++) {
+    // The segments share the split point: the bend is at a probed load.
+    const left = fit(sorted.slice(0, k));
+    const right = fit(sorted.slice(k - 1));
+    const sse = left.sse + right.sse;
+    if (!best || sse < best.sse) best = { k, sse, before: left.slope, after: right.slope };
+  }
+  if (!best || best.before <= 0 || best.sse >= 0.5 * one.sse || best.after > 0.5 * best.before) return null;
+  return { load: sorted[best.k - 1].x, slopeBefore: best.before, slopeAfter: best.after };
+}

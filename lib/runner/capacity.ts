@@ -12,6 +12,8 @@ import {
   attainmentInterval,
   attainmentOf,
   capacityAnswer,
+  type Knee,
+  kneeOf,
   nextLoad,
   type ProbeVerdict,
   probeVerdict,
@@ -71,6 +73,8 @@ export interface CapacityResult {
   max: number | null;
   /** The lowest load that did not pass (null: every probe passed). */
   upper: number | null;
+  /** Where throughput stopped growing with load (each load's last probe), or null: no bend, or too few loads. */
+  knee: Knee | null;
   stoppedBy: CapacityStop;
 }
 
@@ -164,5 +168,18 @@ export async function findCapacity(base: RunConfigInput, options: CapacityOption
   }
   const judged = probes.filter((p, i) => !(p.verdict === "INDETERMINATE" && probes[i + 1]?.load === p.load));
   const answer = capacityAnswer(judged);
-  return { dimension: options.dimension, slo, attainmentTarget: attainment, precision, probes, ...answer, stoppedBy };
+  const lastAtLoad = new Map(probes.map((p) => [p.load, p.result.summary.throughput.outputTokensPerS]));
+  const knee = kneeOf(
+    [...lastAtLoad].filter((e): e is [number, number] => e[1] !== null).map(([x, y]) => ({ x, y })),
+  );
+  return {
+    dimension: options.dimension,
+    slo,
+    attainmentTarget: attainment,
+    precision,
+    probes,
+    ...answer,
+    knee,
+    stoppedBy,
+  };
 }

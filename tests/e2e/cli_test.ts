@@ -166,6 +166,7 @@ Deno.test("--find-max concurrency finds where the simulator stops meeting the SL
   const answer = /^Max sustainable concurrency: (\d+) \(between \d+ and (\d+)\)/m.exec(r.stdout);
   assert.ok(answer, r.stdout);
   assert.ok(Number(answer[1]) >= 2 && Number(answer[2]) <= 8, `the queue starts past the batch of 2: ${answer[0]}`);
+  assert.match(r.stdout, /^(Knee at concurrency \d+: output throughput grew|No knee)/m);
   const capacity = JSON.parse(await Deno.readTextFile(`${cwd}/${/^Capacity: (.+)$/m.exec(r.stdout)![1]}`));
   assert.equal(capacity.max, Number(answer[1]));
   assert.ok(capacity.probes.every((p: { stem: string | null }) => p.stem !== null), "every probe is a run with files");
