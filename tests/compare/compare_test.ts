@@ -68,15 +68,20 @@ Deno.test("a decode step a third longer: TPOT worse with an interval excluding 0
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("two runs of the same endpoint with different seeds: no significant difference on the p50s, gate exits 0", async () => {
+Deno.test("two runs of the same endpoint with different seeds: the p50s agree, gate exits 0", async () => {
   const dir = await Deno.makeTempDir();
   const a = await run(`${dir}/a`, { seed: 1 });
   const b = await run(`${dir}/b`, { seed: 2 });
   const out = await compare(a, b, "--format", "json", "--fail-on", "ttft.p50>+10%,tpot.p50>+10%,e2e.p50>+10%");
   assert.equal(out.code, 0, out.stdout);
   const c = JSON.parse(out.stdout) as Comparison;
-  for (const key of ["ttft.p50", "e2e.p50", "tpot.p50"]) {
-    assert.equal(row(c, key).verdict, "no significant difference", `${key}: ${JSON.stringify(row(c, key))}`);
+  // Each 95 % interval alarms falsely 1 time in 20 on identical endpoints (more with this machine's drift): one of
+  // the three p50s flagged is chance, two at once (about 1 in 140) is not; and none may move by much.
+  const p50s = ["ttft.p50", "e2e.p50", "tpot.p50"].map((key) => row(c, key));
+  const flagged = p50s.filter((r) => r.verdict !== "no significant difference");
+  assert.ok(flagged.length <= 1, `flagged: ${JSON.stringify(flagged)}`);
+  for (const r of p50s) {
+    assert.ok(Math.abs(r.relative!) < 0.15, `${r.metric}.${r.statistic} moved ${(100 * r.relative!).toFixed(1)} %`);
   }
   // Inter-token latency pools thousands of gaps: its interval is narrow, and two runs on this loaded machine drift
   // apart by a few percent often enough to be "significant" (deno task perf:false-alarms: ITL p50 in 2 of 20 identical
