@@ -535,3 +535,82 @@ export function chatTurnsCharts(turns: readonly TurnPoint[], options: ChartOptio
     });
   });
 }
+
+/** One probe of a capacity search, as its charts draw it. */
+export interface CapacityPoint {
+  load: number;
+  verdict: "PASS" | "FAIL" | "INDETERMINATE";
+  outputTokensPerS: number | null;
+  ttftP99Ms: number | null;
+  tpotP50Ms: number | null;
+}
+
+/**
+ * The capacity curves of a `--find-max` search: throughput against load (each probe coloured by its verdict, the knee
+ * and the answer marked), and TTFT p99 and TPOT p50 against load with the SLOs drawn.
+ */
+export function capacityCharts(
+  points: readonly CapacityPoint[],
+  labels: { load: string; max: number | null; knee: number | null; slo: { ttftMs?: number; tpotMs?: number } },
+  options: ChartOptions = {},
+): Chart[] {
+  const colours = { domain: ["PASS", "INDETERMINATE", "FAIL"], range: ["#2ca02c", "#ff9d3c", "#d62728"], legend: true };
+  const tip = (p: CapacityPoint) => `${labels.load} ${p.load}: ${p.verdict}`;
+  const sorted = [...points].sort((a, b) => a.load - b.load);
+  const marks = (ruleAt: number | null, label: string) =>
+    ruleAt === null ? [] : [
+      Plot.ruleX([ruleAt], { stroke: "#555", strokeDasharray: "4,3" }),
+      Plot.text([ruleAt], {
+        x: (d: number) => d,
+        frameAnchor: "top",
+        dy: 4,
+        dx: 4,
+        textAnchor: "start",
+        text: () => label,
+      }),
+    ];
+  const throughput = sorted.filter((p) => p.outputTokensPerS !== null);
+  const tput = throughput.length === 0
+    ? emptyChart("capacity-throughput", "Output throughput against load", "no probe finished")
+    : render("capacity-throughput", "Output throughput against load", options, {
+      grid: true,
+      x: { label: `${labels.load} →` },
+      y: { label: "↑ output tokens/s" },
+      color: colours,
+      marks: [
+        ...marks(labels.knee, "knee"),
+        ...marks(labels.max, "max sustainable"),
+        Plot.line(throughput, { x: "load", y: "outputTokensPerS", stroke: "#999" }),
+        Plot.dot(throughput, { x: "load", y: "outputTokensPerS", fill: "verdict", r: 5, title: tip }),
+      ],
+    });
+  const latency = sorted.flatMap((p) => [
+    ...(p.ttftP99Ms !== null ? [{ load: p.load, ms: p.ttftP99Ms, figure: "TTFT p99", verdict: p.verdict }] : []),
+    ...(p.tpotP50Ms !== null ? [{ load: p.load, ms: p.tpotP50Ms, figure: "TPOT p50", verdict: p.verdict }] : []),
+  ]);
+  const slos = [
+    ...(labels.slo.ttftMs !== undefined ? [{ ms: labels.slo.ttftMs, figure: "TTFT SLO" }] : []),
+    ...(labels.slo.tpotMs !== undefined ? [{ ms: labels.slo.tpotMs, figure: "TPOT SLO" }] : []),
+  ];
+  const lat = latency.length === 0
+    ? emptyChart("capacity-latency", "Latency against load, with the SLOs", "no probe finished")
+    : render("capacity-latency", "Latency against load, with the SLOs", options, {
+      grid: true,
+      x: { label: `${labels.load} →` },
+      y: { label: "↑ ms", type: "log" },
+      color: { legend: true },
+      marks: [
+        Plot.ruleY(slos, { y: "ms", stroke: "figure", strokeDasharray: "6,3" }),
+        Plot.line(latency, {
+          x: "load",
+          y: "ms",
+          stroke: "figure",
+          marker: "circle",
+          title: (d: { figure: string; load: number; ms: number; verdict: string }) =>
+            `${d.figure} at ${d.load}: ${d.ms.toFixed(1)} ms (${d.verdict})`,
+        }),
+        ...marks(labels.max, "max sustainable"),
+      ],
+    });
+  return [tput, lat];
+}

@@ -330,7 +330,20 @@ export async function main(argv: readonly string[]): Promise<number> {
           probes: probes.map(({ result, ...p }) => ({ ...p, stem: result.files?.stem ?? null })),
         };
         await Deno.writeTextFile(`${base}_capacity.json`, JSON.stringify(out, null, 2) + "\n");
+        const { capacityReportHtml } = await import("../report/capacity_report.ts");
+        await Deno.writeTextFile(
+          `${base}_capacity.html`,
+          capacityReportHtml({
+            ...rest,
+            probes: probes.map(({ result, ...p }) => ({
+              ...p,
+              summary: result.summary,
+              stem: result.files?.stem ?? null,
+            })),
+          }),
+        );
         console.log(`Capacity: ${base}_capacity.json`);
+        console.log(`Capacity report: ${base}_capacity.html`);
       }
       if (signalled) return INTERRUPT_EXIT_CODES[signalled];
       return 0;

@@ -177,6 +177,10 @@ Deno.test("--find-max concurrency finds where the simulator stops meeting the SL
   const capacity = JSON.parse(await Deno.readTextFile(`${cwd}/${/^Capacity: (.+)$/m.exec(r.stdout)![1]}`));
   assert.deepEqual([capacity.max, capacity.upper, capacity.stoppedBy], [2, 3, "precision"]);
   assert.ok(capacity.probes.every((p: { stem: string | null }) => p.stem !== null), "every probe is a run with files");
+  const page = await Deno.readTextFile(`${cwd}/${/^Capacity report: (.+)$/m.exec(r.stdout)![1]}`);
+  assert.match(page, /Max sustainable concurrency: <b>2<\/b> \(between 2 and 3\)/);
+  assert.match(page, /data-chart="capacity-throughput"/);
+  assert.match(page, /data-chart="capacity-latency"/);
 });
 
 Deno.test("bad flags get one line naming the flag, exit code 2, no stack trace, nothing sent", async () => {
