@@ -6,7 +6,7 @@ import { loadEnvFiles } from "../config/dotenv.ts";
 import { ConfigError, EndpointError } from "../errors.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import { sweepSummary } from "../metrics/sweep.ts";
-import { formatNumber, formatSummaryTable, inFlightCap } from "../report/summary_table.ts";
+import { formatNumber, formatShare as pct, formatSummaryTable, inFlightCap } from "../report/summary_table.ts";
 import { formatSweepTable } from "../report/sweep_table.ts";
 import { type BenchmarkOptions, type BenchmarkResult, type BenchmarkStart, runParsed } from "../runner/pipeline.ts";
 import { runRepeats, runSweep } from "../runner/sweep.ts";
@@ -263,7 +263,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (findMax) {
       const unit = findMax.dimension === "concurrency" ? "" : " req/s";
       const name = findMax.dimension === "concurrency" ? "concurrency" : "rate";
-      const pct = (x: number | null) => (x === null ? "–" : `${(x * 100).toFixed(1)} %`);
       err(
         `Searching the highest ${name} at which ≥ ${pct(findMax.attainment)} of requests meet ${
           Object.entries(plan.config.slo ?? {}).map(([k, v]) => `${k.replace(/Ms$/, "")} ≤ ${v} ms`).join(", ")
@@ -330,6 +329,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           probes: probes.map(({ result, ...p }) => ({ ...p, stem: result.files?.stem ?? null })),
         };
         await Deno.writeTextFile(`${base}_capacity.json`, JSON.stringify(out, null, 2) + "\n");
+        // The page's charts (Plot on jsdom) load only now, as the run report's do.
         const { capacityReportHtml } = await import("../report/capacity_report.ts");
         await Deno.writeTextFile(
           `${base}_capacity.html`,

@@ -230,11 +230,10 @@ export function clusteredIntervals(clusters: readonly (readonly number[])[]): In
   const out = { ...none };
   for (const [name, p] of Object.entries(P_OF) as [Exclude<IntervalStatistic, "mean">, number][]) {
     const xq = quantileOf(p);
-    let share = 0;
-    for (const g of sortedGroups) share += countAtMost(g, xq);
-    const f = share / total;
+    const below = sortedGroups.map((g) => countAtMost(g, xq));
+    const f = below.reduce((a, b) => a + b, 0) / total;
     let ss = 0;
-    for (const g of sortedGroups) ss += ((countAtMost(g, xq) - f * g.length) / nBar) ** 2;
+    for (let i = 0; i < m; i++) ss += ((below[i] - f * sortedGroups[i].length) / nBar) ** 2;
     const se = Math.sqrt(ss / (m * (m - 1)));
     const lo = p - Z95 * se;
     const hi = p + Z95 * se;

@@ -243,8 +243,10 @@ function precisionBlock(
 /** Every per-request metric's statistics and 95 % intervals over the records (warm-up left out by the caller). */
 function metricsOf(records: readonly RequestRecord[]): Record<MetricField, Statistics> {
   const metrics = {} as Record<MetricField, Statistics>;
-  for (const field of FIELDS) metrics[field] = computeStatistics(metricValues(records, field), { intervals: true });
-  // A request's inter-token gaps travel together: their intervals are over requests, not gaps.
+  for (const field of FIELDS) {
+    // A request's inter-token gaps travel together: their intervals are over requests, not gaps (below).
+    metrics[field] = computeStatistics(metricValues(records, field), { intervals: field !== "interTokenLatencyMs" });
+  }
   const ok = records.filter((r) => r.status === "ok");
   metrics.interTokenLatencyMs.ci = clusteredIntervals(ok.map((r) => r.interTokenLatenciesMs));
   return metrics;

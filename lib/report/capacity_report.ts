@@ -2,7 +2,7 @@ import { capacityCharts } from "../charts/charts.ts";
 import { escapeHtml } from "../charts/escape.ts";
 import { chartsHtml, REPORT_CSS } from "./html_report.ts";
 import { INTERACTIVE_SCRIPT } from "./interactive.ts";
-import { formatNumber, workloadLine } from "./summary_table.ts";
+import { formatNumber, formatShare, workloadLine } from "./summary_table.ts";
 import type { RunSummary } from "../results/schema.ts";
 
 /** What the capacity page needs of a search: its answer, and each probe's verdict, attainment and run summary. */
@@ -26,7 +26,7 @@ export interface CapacityPage {
   }[];
 }
 
-const pct = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)} %`);
+const pct = formatShare;
 
 /**
  * A self-contained HTML page of a `--find-max` search: the answer, the probes (verdict, attainment and its interval,

@@ -41,6 +41,11 @@ export interface SummaryRow {
   cells: Record<Column, string>;
 }
 
+/** A share as a percentage with one decimal (`97.3 %`), "–" when there is none. */
+export function formatShare(x: number | null | undefined): string {
+  return x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)} %`;
+}
+
 /** A 95 % interval as a table shows it: `76.2–85.1`, or "too few" where the values cannot give one. */
 export function formatInterval(ci: readonly [number, number] | null | undefined): string {
   if (ci === undefined) return "–";
@@ -65,6 +70,7 @@ export function precisionLines(summary: RunSummary): string[] {
   const m = figures.metrics;
   if (!m.ttftMs?.ci) return [];
   const shown = PRECISION_METRICS.filter(([f]) => m[f].count > 0);
+  if (shown.length === 0) return []; // no request succeeded: nothing to be precise about
   const known = (stat: "p50" | "p99") =>
     shown.filter(([f]) => m[f].ci?.[stat]).map(([f, name, unit]) =>
       `${name} ${formatInterval(m[f].ci![stat])} ${unit}`
