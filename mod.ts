@@ -43,7 +43,7 @@ export type {
 } from "./lib/config/schema.ts";
 export { parseRunConfig } from "./lib/config/resolve.ts";
 export { loadEnv } from "./lib/config/dotenv.ts";
-export type { Slo } from "./lib/config/slo.ts";
+export { parseSlo, type PercentileSlo, type Slo, sloTerms, sloText } from "./lib/config/slo.ts";
 
 // Requests: prompts of exact token counts, and the plan of a run.
 export { type ChatMessage, createSampler, type RequestSpec, type Sampler } from "./lib/sampler/sampler.ts";

@@ -536,22 +536,87 @@ export function chatTurnsCharts(turns: readonly TurnPoint[], options: ChartOptio
   });
 }
 
+/** The server's figures over the run, as `serverMetrics.series` keeps them (seconds from the run's start). */
+export interface ServerSeries {
+  t: readonly number[];
+  running: readonly (number | null)[];
+  waiting: readonly (number | null)[];
+  kvCache: readonly (number | null)[];
+  generationTokensPerS: readonly (number | null)[];
+}
+
+/**
+ * The server's view of a run, from its own `/metrics` on the run's timeline: requests running and waiting, KV-cache
+ * use, and the tokens it generated per second (beside the client's output rate, when given).
+ */
+export function serverViewCharts(
+  series: ServerSeries,
+  options: ChartOptions & { engine?: string | null; clientTokensPerS?: { t: number; tokensPerS: number }[] } = {},
+): Chart[] {
+  const { engine, clientTokensPerS, ...chart } = options;
+  const who = `server-reported${engine ? ` (${engine})` : ""}`;
+  const points = (key: "running" | "waiting" | "kvCache" | "generationTokensPerS", label: string, scale = 1) =>
+    series.t.flatMap((t, i) => {
+      const v = series[key][i];
+      return v === null || v === undefined ? [] : [{ t, value: v * scale, figure: label }];
+    });
+  const queue = [...points("running", "running"), ...points("waiting", "waiting")];
+  const kv = points("kvCache", "KV cache", 100);
+  const tokens = [
+    ...points("generationTokensPerS", "server: generated tok/s"),
+    ...(clientTokensPerS ?? []).map((p) => ({ t: p.t, value: p.tokensPerS, figure: "client: output tok/s" })),
+  ];
+  const x = { label: "seconds from the run's start →" };
+  return [
+    queue.length === 0
+      ? emptyChart("server-queue", "Requests running and waiting (server)", "the server reported neither")
+      : render("server-queue", `Requests running and waiting, ${who}`, chart, {
+        grid: true,
+        x,
+        y: { label: "↑ requests", zero: true },
+        color: { legend: true, domain: ["running", "waiting"], range: ["#1f77b4", "#d62728"] },
+        marks: [Plot.line(queue, { x: "t", y: "value", stroke: "figure", marker: "circle", curve: "step-after" })],
+      }),
+    kv.length === 0
+      ? emptyChart("server-kv", "KV-cache use (server)", "the server reported no KV-cache use")
+      : render("server-kv", `KV-cache use, ${who}`, chart, {
+        grid: true,
+        x,
+        y: { label: "↑ % of the KV cache", domain: [0, 100] },
+        marks: [
+          Plot.areaY(kv, { x: "t", y: "value", fill: "#9467bd", fillOpacity: 0.3 }),
+          Plot.line(kv, { x: "t", y: "value", stroke: "#9467bd" }),
+        ],
+      }),
+    tokens.length === 0
+      ? emptyChart("server-tokens", "Generated tokens per second (server)", "the server reported no token counter")
+      : render("server-tokens", `Tokens per second, ${who} and client-measured`, chart, {
+        grid: true,
+        x,
+        y: { label: "↑ tokens/s", zero: true },
+        color: { legend: true },
+        marks: [Plot.line(tokens, { x: "t", y: "value", stroke: "figure", marker: "circle" })],
+      }),
+  ];
+}
+
 /** One probe of a capacity search, as its charts draw it. */
 export interface CapacityPoint {
   load: number;
   verdict: "PASS" | "FAIL" | "INDETERMINATE";
   outputTokensPerS: number | null;
-  ttftP99Ms: number | null;
-  tpotP50Ms: number | null;
+  /** The figures the SLOs limit at this load (`TTFT p99`), with their limits. */
+  figures: readonly { label: string; ms: number | null; maxMs: number }[];
 }
 
 /**
  * The capacity curves of a `--find-max` search: throughput against load (each probe coloured by its verdict, the knee
- * and the answer marked), and TTFT p99 and TPOT p50 against load with the SLOs drawn.
+ * and the answer marked), the figures the SLOs limit against load, and the same figures against throughput — each
+ * with its limit drawn in its colour.
  */
 export function capacityCharts(
   points: readonly CapacityPoint[],
-  labels: { load: string; max: number | null; knee: number | null; slo: { ttftMs?: number; tpotMs?: number } },
+  labels: { load: string; max: number | null; knee: number | null },
   options: ChartOptions = {},
 ): Chart[] {
   const colours = { domain: ["PASS", "INDETERMINATE", "FAIL"], range: ["#2ca02c", "#ff9d3c", "#d62728"], legend: true };
@@ -584,13 +649,31 @@ export function capacityCharts(
         Plot.dot(throughput, { x: "load", y: "outputTokensPerS", fill: "verdict", r: 5, title: tip }),
       ],
     });
-  const latency = sorted.flatMap((p) => [
-    ...(p.ttftP99Ms !== null ? [{ load: p.load, ms: p.ttftP99Ms, figure: "TTFT p99", verdict: p.verdict }] : []),
-    ...(p.tpotP50Ms !== null ? [{ load: p.load, ms: p.tpotP50Ms, figure: "TPOT p50", verdict: p.verdict }] : []),
-  ]);
-  const slos = [
-    ...(labels.slo.ttftMs !== undefined ? [{ ms: labels.slo.ttftMs, figure: "TTFT SLO" }] : []),
-    ...(labels.slo.tpotMs !== undefined ? [{ ms: labels.slo.tpotMs, figure: "TPOT SLO" }] : []),
+  const latency = sorted.flatMap((p) =>
+    p.figures.filter((f) => f.ms !== null).map((f) => ({
+      load: p.load,
+      tokensPerS: p.outputTokensPerS,
+      ms: f.ms!,
+      figure: f.label,
+      verdict: p.verdict,
+    }))
+  );
+  const limits = [...new Map(sorted.flatMap((p) => p.figures).map((f) => [f.label, f.maxMs]))]
+    .map(([figure, ms]) => ({ figure, ms }));
+  const tipFigure = (d: { figure: string; load: number; ms: number; verdict: string; tokensPerS: number | null }) =>
+    `${d.figure} at ${labels.load} ${d.load}: ${d.ms.toFixed(1)} ms, ${
+      d.tokensPerS === null ? "–" : d.tokensPerS.toFixed(0)
+    } tok/s (${d.verdict})`;
+  const limitMarks = [
+    Plot.ruleY(limits, { y: "ms", stroke: "figure", strokeDasharray: "6,3" }),
+    Plot.text(limits, {
+      y: "ms",
+      text: (d: { figure: string }) => `${d.figure} limit`,
+      frameAnchor: "left",
+      dy: -6,
+      dx: 4,
+      fill: "figure",
+    }),
   ];
   const lat = latency.length === 0
     ? emptyChart("capacity-latency", "Latency against load, with the SLOs", "no probe finished")
@@ -600,17 +683,31 @@ export function capacityCharts(
       y: { label: "↑ ms", type: "log" },
       color: { legend: true },
       marks: [
-        Plot.ruleY(slos, { y: "ms", stroke: "figure", strokeDasharray: "6,3" }),
-        Plot.line(latency, {
-          x: "load",
-          y: "ms",
-          stroke: "figure",
-          marker: "circle",
-          title: (d: { figure: string; load: number; ms: number; verdict: string }) =>
-            `${d.figure} at ${d.load}: ${d.ms.toFixed(1)} ms (${d.verdict})`,
-        }),
+        ...limitMarks,
+        Plot.line(latency, { x: "load", y: "ms", stroke: "figure", marker: "circle", title: tipFigure }),
         ...marks(labels.max, "max sustainable"),
       ],
     });
-  return [tput, lat];
+  const byThroughput = latency.filter((d) => d.tokensPerS !== null);
+  const latTput = byThroughput.length === 0
+    ? emptyChart("capacity-latency-throughput", "Latency against throughput, with the SLOs", "no probe finished")
+    : render("capacity-latency-throughput", "Latency against throughput, with the SLOs", options, {
+      grid: true,
+      x: { label: "output tokens/s →" },
+      y: { label: "↑ ms", type: "log" },
+      color: { legend: true },
+      marks: [
+        ...limitMarks,
+        Plot.line(byThroughput, { x: "tokensPerS", y: "ms", stroke: "figure", marker: "circle", title: tipFigure }),
+        Plot.text(byThroughput, {
+          x: "tokensPerS",
+          y: "ms",
+          text: (d: { load: number }) => `${d.load}`,
+          dy: -9,
+          fontSize: 9,
+          fill: "#555",
+        }),
+      ],
+    });
+  return [tput, lat, latTput];
 }

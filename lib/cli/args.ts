@@ -44,6 +44,8 @@ export interface FindMax {
   attainment: number;
   precision: number;
   maxProbes: number;
+  /** The first load probed. */
+  start: number;
 }
 
 /** A `--repeat`: how many runs, and whether each keeps the seed. */
@@ -188,10 +190,15 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
 
 /** `--find-max` and its companions, taken out of the run's flags and checked. */
 function readFindMax(config: Record<string, unknown>, other: { sweep: boolean; repeat: boolean }): FindMax | undefined {
-  const { findMax, attainment, precision, maxProbes } = config;
-  for (const k of ["findMax", "attainment", "precision", "maxProbes"]) delete config[k];
+  const { findMax, attainment, precision, maxProbes, start } = config;
+  for (const k of ["findMax", "attainment", "precision", "maxProbes", "start"]) delete config[k];
   if (findMax === undefined) {
-    const stray = [["--attainment", attainment], ["--precision", precision], ["--max-probes", maxProbes]]
+    const stray = [
+      ["--attainment", attainment],
+      ["--precision", precision],
+      ["--max-probes", maxProbes],
+      ["--start-load", start],
+    ]
       .find(([, v]) => v !== undefined);
     if (stray) throw new ConfigError(`${stray[0]}: needs --find-max concurrency|rate`);
     return undefined;
@@ -202,7 +209,9 @@ function readFindMax(config: Record<string, unknown>, other: { sweep: boolean; r
   if (other.sweep || other.repeat) {
     throw new ConfigError(`--find-max: a search of its own: not with ${other.sweep ? "--sweep" : "--repeat"}`);
   }
-  if (config.slo === undefined) throw new ConfigError("--find-max: needs --slo (e.g. --slo ttft=500ms,tpot=50ms)");
+  if (config.slo === undefined) {
+    throw new ConfigError("--find-max: needs --slo (e.g. --slo ttft.p99<=500ms,tpot.p50<=50ms)");
+  }
   if (findMax === "concurrency" && config.requestRate !== undefined) {
     throw new ConfigError("--find-max concurrency: searches a closed loop: drop --request-rate");
   }
@@ -221,7 +230,15 @@ function readFindMax(config: Record<string, unknown>, other: { sweep: boolean; r
   if (typeof m !== "number" || !Number.isInteger(m) || m < 1 || m > 100) {
     throw new ConfigError(`--max-probes: expected a whole number 1 … 100 (got ${JSON.stringify(maxProbes)})`);
   }
-  return { dimension: findMax, attainment: a, precision: p / 100, maxProbes: m };
+  const s = start ?? 1;
+  if (typeof s !== "number" || !(s > 0) || (findMax === "concurrency" && !Number.isInteger(s))) {
+    throw new ConfigError(
+      `--start-load: expected ${findMax === "concurrency" ? "a whole number ≥ 1" : "a rate above 0"} (got ${
+        JSON.stringify(start)
+      })`,
+    );
+  }
+  return { dimension: findMax, attainment: a, precision: p / 100, maxProbes: m, start: s };
 }
 
 /** A flag's default as `--help` shows it: the schema's default, or what the flag says it depends on. */

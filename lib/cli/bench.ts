@@ -6,11 +6,12 @@ import { loadEnvFiles } from "../config/dotenv.ts";
 import { ConfigError, EndpointError } from "../errors.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import { sweepSummary } from "../metrics/sweep.ts";
-import { formatNumber, formatShare as pct, formatSummaryTable, inFlightCap } from "../report/summary_table.ts";
+import { formatNumber, formatSummaryTable, inFlightCap } from "../report/summary_table.ts";
 import { formatSweepTable } from "../report/sweep_table.ts";
 import { type BenchmarkOptions, type BenchmarkResult, type BenchmarkStart, runParsed } from "../runner/pipeline.ts";
 import { runRepeats, runSweep } from "../runner/sweep.ts";
-import { findCapacity } from "../runner/capacity.ts";
+import { capacityRecord, findCapacity, probeRecord } from "../runner/capacity.ts";
+import { answerLines, capacityHeading, probeLines } from "../report/capacity_text.ts";
 import { repeatSummary } from "../metrics/repeat.ts";
 import { formatRepeatTable } from "../report/repeat_table.ts";
 import { benchHelp, type BenchPlan, resolveBenchConfig } from "./args.ts";
@@ -128,6 +129,19 @@ function announce(s: BenchmarkStart, label: string | undefined, formatDetected: 
     `${label ? `[${label}] ` : ""}Running ${count}, ${shape}${bounds}${warm}${shard}, against ` +
       `${s.endpoint.api} ${s.endpoint.url} (model ${s.endpoint.model}); tokenizer ${s.tokenizer}`,
   );
+  err(serverMetricsLine(s.serverMetrics));
+}
+
+/** What `--server-metrics` found, in one line. */
+export function serverMetricsLine(found: BenchmarkStart["serverMetrics"]): string {
+  if (found.scraped) {
+    return `Server metrics: ${found.url} (${found.families} families${
+      found.engine ? `, ${found.engine} names` : ", no engine's names known: kept raw, not summarized"
+    }), scraped every second`;
+  }
+  return found.url === null
+    ? "Server metrics: off"
+    : `Server metrics: none — ${found.url} ${found.reason} (--server-metrics URL to name them)`;
 }
 
 /** Runs the CLI; returns the process exit code. */
@@ -263,11 +277,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (findMax) {
       const unit = findMax.dimension === "concurrency" ? "" : " req/s";
       const name = findMax.dimension === "concurrency" ? "concurrency" : "rate";
-      err(
-        `Searching the highest ${name} at which ≥ ${pct(findMax.attainment)} of requests meet ${
-          Object.entries(plan.config.slo ?? {}).map(([k, v]) => `${k.replace(/Ms$/, "")} ≤ ${v} ms`).join(", ")
-        } (95 % intervals; to ${pct(findMax.precision)}; at most ${findMax.maxProbes} probes)`,
-      );
+      const heading = { ...findMax, slo: plan.config.slo!, attainmentTarget: findMax.attainment };
+      for (const line of capacityHeading(heading, findMax.maxProbes)) err(line);
+      let probed = 0;
       const search = await findCapacity(plan.input, {
         ...options,
         ...findMax,
@@ -278,72 +290,17 @@ export async function main(argv: readonly string[]): Promise<number> {
         onProbe: async (p) => {
           view.done();
           await writeReport(p.result);
-          const m = p.result.summary.metrics;
-          console.log(
-            `probe ${name} ${p.load}${unit}${p.extension ? " (again, twice the requests)" : ""}: ${p.verdict} — ` +
-              `attainment ${pct(p.attainment)} (95 % CI ${pct(p.interval?.[0] ?? null)}–${
-                pct(p.interval?.[1] ?? null)
-              }) of ${p.judged} requests${p.scope === "steady" ? " in the steady-state window" : ""} · TTFT p99 ${
-                formatNumber(m.ttftMs.p99)
-              } ms · TPOT p50 ${formatNumber(m.tpotMs.p50)} ms · ${
-                formatNumber(p.result.summary.throughput.outputTokensPerS)
-              } tok/s`,
-          );
+          console.log(probeLines(probeRecord(p), findMax.dimension, ++probed).join("\n"));
         },
       });
-      const best = search.probes.find((p) => p.load === search.max && p.verdict === "PASS");
       console.log("");
-      if (search.max === null) {
-        console.log(
-          `No ${name} met the SLOs: ${name} ${search.upper}${unit} already failed (stop: ${search.stoppedBy})`,
-        );
-      } else {
-        const m = best!.result.summary.metrics;
-        console.log(
-          `Max sustainable ${name}: ${search.max}${unit}${
-            search.upper !== null ? ` (between ${search.max} and ${search.upper}${unit})` : " (no probe failed)"
-          } — TTFT p99 ${formatNumber(m.ttftMs.p99)} ms · TPOT p50 ${formatNumber(m.tpotMs.p50)} ms · ${
-            formatNumber(best!.result.summary.throughput.outputTokensPerS)
-          } tok/s · attainment ${pct(best!.attainment)} (stop: ${search.stoppedBy})`,
-        );
-      }
-      const loads = new Set(search.probes.map((p) => p.load)).size;
-      console.log(
-        search.knee
-          ? `Knee at ${name} ${search.knee.load}${unit}: output throughput grew ${
-            formatNumber(search.knee.slopeBefore)
-          } tok/s per unit of load up to it, ${formatNumber(search.knee.slopeAfter)} after`
-          : loads < 4
-          ? `No knee found: ${loads} loads probed, too few to fit two lines`
-          : "No knee: output throughput still grew with load as it did at the start",
-      );
-      const first = search.probes[0]?.result.files;
-      if (first) {
-        const base = first.summary.replace(/_summary\.json$/, "").replace(
-          /_[^_]+_(stream|batch)_/,
-          `_find-max-${name}_$1_`,
-        );
-        const { probes, ...rest } = search;
-        const out = {
-          ...rest,
-          probes: probes.map(({ result, ...p }) => ({ ...p, stem: result.files?.stem ?? null })),
-        };
-        await Deno.writeTextFile(`${base}_capacity.json`, JSON.stringify(out, null, 2) + "\n");
-        // The page's charts (Plot on jsdom) load only now, as the run report's do.
-        const { capacityReportHtml } = await import("../report/capacity_report.ts");
-        await Deno.writeTextFile(
-          `${base}_capacity.html`,
-          capacityReportHtml({
-            ...rest,
-            probes: probes.map(({ result, ...p }) => ({
-              ...p,
-              summary: result.summary,
-              stem: result.files?.stem ?? null,
-            })),
-          }),
-        );
-        console.log(`Capacity: ${base}_capacity.json`);
-        console.log(`Capacity report: ${base}_capacity.html`);
+      console.log(answerLines(capacityRecord(search)).join("\n"));
+      // The page's charts (Plot on jsdom) load only now, as the run report's do.
+      const { writeCapacityFiles } = await import("../report/capacity_report.ts");
+      const written = await writeCapacityFiles(search);
+      if (written) {
+        console.log(`Capacity: ${written.json}`);
+        console.log(`Capacity report: ${written.html}`);
       }
       if (signalled) return INTERRUPT_EXIT_CODES[signalled];
       return 0;

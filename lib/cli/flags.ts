@@ -24,6 +24,7 @@ const FLAG_NAMES: Record<string, string> = {
   requestTimeoutS: "--request-timeout",
   durationS: "--duration",
   turnDelayS: "--turn-delay",
+  start: "--start-load",
 };
 
 /** The CLI flag a config field is set with: `meanInputTokens` → `--mean-input-tokens`. */
@@ -131,6 +132,14 @@ export const BENCH_FLAGS: FlagSpec[] = [
     kind: "number",
     arg: "N",
     help: "with --find-max: probes at most (default 12)",
+  },
+  {
+    field: "start",
+    group: "Load",
+    kind: "number",
+    arg: "LOAD",
+    help: "with --find-max: the first load probed (default 1); a rate search of a fast endpoint saves probes " +
+      "starting nearer its capacity",
   },
   {
     field: "repeat",

@@ -20,6 +20,7 @@ import { pinForMeasurement } from "../selftest/cpus.ts";
 
 const HELP = `deno task selftest [--concurrency 1,64,512] [--ttft-ms 50] [--itl-ms 20] [--output-tokens 40]
                     [--threads 1] [--cpus auto] [--floor-chunks 300] [--details FILE]
+                    [--server-metrics auto]
 
 Starts the simulated endpoint in a separate process with exact timings, runs the client against it
 at each concurrency, and prints measured − true errors (p50, p99, max): the send side (the server's
@@ -38,7 +39,9 @@ ms everywhere.
   --floor-chunks N chunks for the machine-floor measurement (a bare socket read of the simulator's
                    writes, 20 ms apart) printed above the table; 0 skips it
   --details FILE   also write every request's server send times and client arrival times (epoch ms),
-                   one JSON line per request, to see where the error comes from`;
+                   one JSON line per request, to see where the error comes from
+  --server-metrics auto (default, as deno task bench: the simulator's /metrics scraped every second
+                   during each level) or off — to see that scraping does not move the figures`;
 
 async function main(argv: string[]): Promise<number> {
   let values;
@@ -54,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
         "floor-chunks": { type: "string", default: "300" },
         threads: { type: "string", default: "1" },
         cpus: { type: "string", default: "auto" },
+        "server-metrics": { type: "string", default: "auto" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
       },
@@ -90,6 +94,10 @@ async function main(argv: string[]): Promise<number> {
   const threads = Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
     console.error(`error: --threads: expected a whole number 1–64 (got ${JSON.stringify(values.threads)})`);
+    return 2;
+  }
+  if (values["server-metrics"] !== "auto" && values["server-metrics"] !== "off") {
+    console.error(`error: --server-metrics: expected auto or off (got ${JSON.stringify(values["server-metrics"])})`);
     return 2;
   }
   const fc = Number(values["floor-chunks"]);
@@ -132,6 +140,7 @@ async function main(argv: string[]): Promise<number> {
       const config = exactRunConfig(sim.origin, c, outTokens, {
         maxNumCompletedRequests: Math.max(2 * c, 16),
         clientThreads: threads,
+        serverMetrics: values["server-metrics"],
       });
       await using prepared = await prepareRun(config, { tokenizer: tw, writeFiles: false });
       const count = prepared.plan.requests.length;

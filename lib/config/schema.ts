@@ -162,6 +162,20 @@ export const RunConfigFields = z.object({
       "check before the run that the endpoint answers and serves the model ({no}: record every request's failure instead)",
     ),
   ),
+  /**
+   * The server's Prometheus metrics, scraped every second during the run and summarized beside the client's figures:
+   * `auto` = `<origin of the endpoint>/metrics` when it answers in Prometheus text (else nothing), `off`, or a URL
+   * (an error before the run when it does not answer in Prometheus text). @default "auto"
+   */
+  serverMetrics: z.string().refine((v) => v === "auto" || v === "off" || /^https?:\/\/\S+$/.test(v), {
+    message: "expected auto, off or an http(s):// URL of a Prometheus /metrics",
+  }).default("auto").meta(
+    flag(
+      "Endpoint",
+      "scrape the server's Prometheus metrics every second: auto = <origin>/metrics when it answers, off, or a URL",
+      { arg: "URL|auto|off" },
+    ),
+  ),
   /** Send `x-request-id: <request index>` with every request, to find the requests in the server's logs. */
   requestIdHeader: z.boolean().default(false).meta(
     flag("Endpoint", "send x-request-id: <request index> with each request, to find requests in the server's logs"),
@@ -322,7 +336,8 @@ export const RunConfigFields = z.object({
   slo: SloSchema.optional().meta(
     flag(
       "Requests & datasets",
-      "per-request SLOs, e.g. ttft=500ms,tpot=50ms,e2e=10s: the summary reports goodput and attainment",
+      "SLOs, e.g. ttft.p99<=500ms,tpot.p50<=50ms,e2e<=10s (a limit per request, or on a percentile): " +
+        "the summary reports goodput, attainment and each percentile's verdict",
       { arg: "SPEC" },
     ),
   ),

@@ -10,6 +10,7 @@ import {
   type Statistics,
 } from "../results/schema.ts";
 import type { Slo } from "../config/slo.ts";
+import { sloChecks } from "./capacity.ts";
 import { meetsSlo } from "./goodput.ts";
 import { computeStatistics } from "./statistics.ts";
 import { assessHealth, type ClientLoad } from "./health.ts";
@@ -118,11 +119,14 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
     // A record judged when it finished (the runner does) is not judged again.
     const met = records.filter((r) => r.meetsSlo ?? meetsSlo(r, context.slo!)).length;
     const judged = records.length - aborted.length;
+    // Each percentile's limit judged on its own (ttft.p99<=500ms: at least 99 % of requests within 500 ms).
+    const percentiles = sloChecks(records.filter((r) => r.status !== "aborted"), context.slo, null);
     goodput = {
       slo: context.slo,
       met,
       attainment: judged > 0 ? met / judged : null,
       requestsPerS: wallS ? met / wallS : null,
+      ...(percentiles.length ? { percentiles } : {}),
     };
   }
   const stalls = stallSummary(ok, readingSpeedOf(context.config));

@@ -7,10 +7,17 @@
 import { type Chart, chatTurnsCharts } from "../charts/charts.ts";
 import type { ChatSession, ChatTurn } from "../chat/session.ts";
 import type { RunConfigInput } from "../config/schema.ts";
-import type { RunSummary } from "../results/schema.ts";
+import type { RequestRecord, RunSummary } from "../results/schema.ts";
 import { INTERACTIVE_SCRIPT } from "../report/interactive.ts";
-import { LIVE_PANEL_INTERVAL_MS, livePanelHtml, newLiveRun, recordSeen } from "./live_panel.ts";
-import { chartsHtml, styled, summaryHeaderHtml, summaryTableHtml, writeRunReport } from "../report/html_report.ts";
+import { LIVE_PANEL_INTERVAL_MS, livePanelHtml, newLiveRun, recordSeen, serverSeen } from "./live_panel.ts";
+import {
+  chartsHtml,
+  serverViewHtml,
+  styled,
+  summaryHeaderHtml,
+  summaryTableHtml,
+  writeRunReport,
+} from "../report/html_report.ts";
 import { benchmark, type BenchmarkOptions, type BenchmarkResult } from "../runner/pipeline.ts";
 import type { RunProgress } from "../runner/runner.ts";
 import { escapeHtml } from "../charts/escape.ts";
@@ -55,9 +62,15 @@ export async function showHtml(html: string, options: ShowOptions = {}): Promise
   });
 }
 
-/** Shows a run's summary: the simulated banner if any, headline figures and the per-request metrics table. */
-export function showSummary(summary: RunSummary): Promise<void> {
-  return showHtml(summaryHeaderHtml(summary) + summaryTableHtml(summary));
+/**
+ * Shows a run's summary: the simulated banner if any, headline figures and the per-request metrics table — and, when
+ * the server's metrics were scraped, the server view (with `records`, the client's output rate beside the server's).
+ */
+export function showSummary(summary: RunSummary, records: readonly RequestRecord[] = []): Promise<void> {
+  return showHtml(
+    summaryHeaderHtml(summary) + summaryTableHtml(summary) + serverViewHtml(summary, records) +
+      (summary.serverMetrics ? INTERACTIVE_SCRIPT : ""),
+  );
 }
 
 /** Shows charts side by side. */
@@ -104,6 +117,10 @@ export async function runWithProgress(
     onRecord(r) {
       recordSeen(live, r);
       options.onRecord?.(r);
+    },
+    onServerSample(s) {
+      serverSeen(live, s);
+      options.onServerSample?.(s);
     },
     onProgress(p) {
       latest = p;

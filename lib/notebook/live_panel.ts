@@ -1,6 +1,7 @@
 /**
- * The live panel a notebook shows while a run goes: requests done, in flight and failed, and two small charts —
- * TTFT of each finished request over the run's time, and output tokens per second over time — redrawn in place.
+ * The live panel a notebook shows while a run goes: requests done, in flight and failed, and small charts — TTFT of
+ * each finished request over the run's time, output tokens per second over time, and (when the server's metrics are
+ * scraped) its requests running and waiting — redrawn in place.
  *
  * Its cost on the measuring thread is bounded by design: the SVG is built by hand (string building, no DOM, no Plot)
  * from at most {@link MAX_POINTS} points and {@link MAX_BINS} bins, and the panel is redrawn at most once per
@@ -11,6 +12,7 @@
 import { escapeHtml } from "../charts/escape.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import type { RunProgress } from "../runner/runner.ts";
+import type { ServerSample } from "../metrics/server_metrics.ts";
 
 /** How often the panel is redrawn while a run goes, ms (and once at the end). */
 export const LIVE_PANEL_INTERVAL_MS = 500;
@@ -23,6 +25,8 @@ export const MAX_BINS = 120;
 export interface LiveRun {
   /** [finished at s, TTFT ms] of successful requests (thinned to {@link MAX_POINTS}). */
   ttft: [number, number][];
+  /** The server's own metrics as scraped: [s, running, waiting, KV-cache share] (absent figures null). */
+  server: [number, number | null, number | null, number | null][];
   /** Keep every `stride`-th TTFT point. */
   stride: number;
   seen: number;
@@ -33,7 +37,16 @@ export interface LiveRun {
 
 /** An empty live run. */
 export function newLiveRun(): LiveRun {
-  return { ttft: [], stride: 1, seen: 0, bins: [], binS: 1 };
+  return { ttft: [], stride: 1, seen: 0, bins: [], binS: 1, server: [] };
+}
+
+/**
+ * Adds a scrape of the server's metrics to the panel: [s, running, waiting, KV-cache share] (thinned to
+ * {@link MAX_BINS}, as the throughput bins are).
+ */
+export function serverSeen(live: LiveRun, s: ServerSample): void {
+  live.server.push([s.t / 1000, s.values.running ?? null, s.values.waiting ?? null, s.values.kvCache ?? null]);
+  if (live.server.length > MAX_BINS) live.server = live.server.filter((_, i) => i % 2 === 0);
 }
 
 /** Adds a finished record to the panel's data: O(1) amortised, bounded memory. */
@@ -105,7 +118,26 @@ function throughputSvg(live: LiveRun, elapsedS: number): string {
   return frame(xMax, yMax, "output tok/s", body, "Output tokens per second over the run");
 }
 
-/** The whole panel as HTML: the progress line and bar, and the two charts side by side. */
+/** The server's requests running and waiting, from its own /metrics, as two lines. */
+function serverSvg(live: LiveRun, elapsedS: number): string {
+  const xMax = Math.max(1, elapsedS, ...live.server.map(([t]) => t));
+  const yMax = Math.max(1, ...live.server.flatMap(([, r, w]) => [r ?? 0, w ?? 0])) * 1.05;
+  const iw = W - PAD.l - PAD.r;
+  const ih = H - PAD.t - PAD.b;
+  const line = (i: 1 | 2, colour: string) => {
+    const pts = live.server.filter((s) => s[i] !== null && s[0] >= 0).map((s) =>
+      `${(PAD.l + (s[0] / xMax) * iw).toFixed(1)},${(PAD.t + ih - (s[i]! / yMax) * ih).toFixed(1)}`
+    ).join(" ");
+    return pts ? `<polyline points="${pts}" fill="none" stroke="${colour}" stroke-width="1.5"/>` : "";
+  };
+  const last = live.server.at(-1);
+  const title = `Server-reported: requests running (blue) and waiting (red)${
+    last?.[3] != null ? `; KV cache ${(last[3] * 100).toFixed(0)} % now` : ""
+  }`;
+  return frame(xMax, yMax, "server: running / waiting", line(1, "#4269d0") + line(2, "#d62728"), title);
+}
+
+/** The whole panel as HTML: the progress line and bar, and the charts side by side (the server's when scraped). */
 export function livePanelHtml(p: RunProgress, live: LiveRun, label = "Benchmark"): string {
   const pct = p.total ? Math.round((p.finished / p.total) * 100) : 0;
   const elapsedS = p.elapsedMs / 1000;
@@ -118,7 +150,17 @@ export function livePanelHtml(p: RunProgress, live: LiveRun, label = "Benchmark"
     `${tokS.toFixed(0)} tok/s · ${elapsedS.toFixed(1)} s` +
     `<div style="background:#eee;width:606px;max-width:100%;height:10px;margin:4px 0 6px">` +
     `<div style="background:#4269d0;width:${pct}%;height:10px"></div></div>` +
-    `<div style="display:flex;gap:6px;flex-wrap:wrap">${ttftSvg(live, elapsedS)}${
-      throughputSvg(live, elapsedS)
-    }</div></div>`;
+    `<div style="display:flex;gap:6px;flex-wrap:wrap">${ttftSvg(live, elapsedS)}${throughputSvg(live, elapsedS)}${
+      live.server.length ? serverSvg(live, elapsedS) : ""
+    }</div>${serverNow(live)}</div>`;
+}
+
+/** The server's latest figures in words (nothing when it is not scraped). */
+function serverNow(live: LiveRun): string {
+  const last = live.server.at(-1);
+  if (!last) return "";
+  const [, running, waiting, kv] = last;
+  return `<div class="meta">server (its /metrics): ${running ?? "–"} running · ${waiting ?? "–"} waiting${
+    kv !== null ? ` · KV cache ${(kv * 100).toFixed(0)} %` : ""
+  }</div>`;
 }

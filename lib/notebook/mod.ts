@@ -17,4 +17,11 @@ export {
   showSummary,
 } from "./display.ts";
 export { comparisonSectionHtml, comparisonTableHtml } from "../compare/html.ts";
-export { LIVE_PANEL_INTERVAL_MS, livePanelHtml, type LiveRun, newLiveRun, recordSeen } from "./live_panel.ts";
+export {
+  LIVE_PANEL_INTERVAL_MS,
+  livePanelHtml,
+  type LiveRun,
+  newLiveRun,
+  recordSeen,
+  serverSeen,
+} from "./live_panel.ts";

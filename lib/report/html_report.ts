@@ -1,11 +1,12 @@
 import type { Chart } from "../charts/charts.ts";
-import { runCharts } from "../charts/charts.ts";
+import { runCharts, serverViewCharts } from "../charts/charts.ts";
 import type { RequestRecord, RunSummary } from "../results/schema.ts";
 import {
   clientServerRows,
   formatInterval,
   headline,
   healthFigures,
+  serverLines,
   shardRows,
   shownFigures,
   summaryRows,
@@ -116,6 +117,37 @@ export function styled(fragment: string): string {
 }
 
 /**
+ * The "server view" panel: the server's own metrics on the run's timeline, with the client's output rate per second
+ * beside the server's generated tokens (nothing when no metrics were scraped).
+ */
+export function serverViewHtml(summary: RunSummary, records: readonly RequestRecord[]): string {
+  const server = summary.serverMetrics;
+  if (!server) return "";
+  // The client's output tokens per second of the run, each request's tokens spread over its stream.
+  const seconds = Math.ceil(server.toS);
+  const perSecond = new Array(Math.max(1, seconds)).fill(0);
+  for (const r of records) {
+    if (r.warmup || !r.outputTokens || r.ttftMs === null) continue;
+    const from = (r.startOffsetMs + r.ttftMs) / 1000;
+    const to = Math.max(from, r.endOffsetMs / 1000);
+    const rate = r.outputTokens / Math.max(to - from, 1e-3);
+    for (let s = Math.floor(from); s < Math.min(perSecond.length, Math.ceil(to)); s++) {
+      perSecond[s] += rate * (Math.min(to, s + 1) - Math.max(from, s));
+    }
+  }
+  const charts = serverViewCharts(server.series, {
+    subtitle: summary.simulated ? "SIMULATED ENDPOINT" : undefined,
+    engine: server.engine,
+    ...(records.length ? { clientTokensPerS: perSecond.map((tokensPerS, i) => ({ t: i + 1, tokensPerS })) } : {}),
+  });
+  return `<h2 id="server-view" style="font-size:17px">Server view (the server's own /metrics)</h2><p class="meta">${
+    escapeHtml(serverLines(summary).join(" · "))
+  } — scraped from ${escapeHtml(server.url)} every second (${server.scrapes} scrapes in the run)</p>${
+    chartsHtml(charts)
+  }`;
+}
+
+/**
  * A self-contained HTML report of one run: header, headline figures, summary table and every chart, with inline
  * SVG and CSS — it opens offline and can be sent as one file.
  */
@@ -139,6 +171,7 @@ ${summary.merged ? shardTableHtml(summary.merged) : ""}
 ${summaryTableHtml(summary)}
 <h2 style="font-size:17px">Charts</h2>
 ${chartsHtml(charts)}
+${serverViewHtml(summary, records)}
 ${INTERACTIVE_SCRIPT}
 </body></html>
 `;

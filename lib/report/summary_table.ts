@@ -1,4 +1,5 @@
 import { OPEN_LOOP_MAX_IN_FLIGHT } from "../config/schema.ts";
+import { sloText } from "../config/slo.ts";
 import { valuesNeeded } from "../metrics/intervals.ts";
 import { wrap } from "../text.ts";
 import type { MetricField, RunSummary, Statistics } from "../results/schema.ts";
@@ -169,14 +170,6 @@ export function summaryRows(summary: RunSummary, which: "client" | "server" = "c
   return rows;
 }
 
-function sloText(slo: { ttftMs?: number; tpotMs?: number; e2eMs?: number }): string {
-  const parts: string[] = [];
-  if (slo.ttftMs !== undefined) parts.push(`TTFT ≤ ${slo.ttftMs} ms`);
-  if (slo.tpotMs !== undefined) parts.push(`TPOT ≤ ${slo.tpotMs} ms`);
-  if (slo.e2eMs !== undefined) parts.push(`E2E ≤ ${slo.e2eMs} ms`);
-  return parts.join(", ");
-}
-
 const fmtTokens = (mean: unknown, sd: unknown) =>
   typeof mean === "number" ? `${mean}${typeof sd === "number" && sd > 0 ? ` ± ${sd}` : ""}` : "–";
 
@@ -328,6 +321,14 @@ export function headline(summary: RunSummary): [string, string][] {
         } (${summary.goodput.met} requests)`,
       ] as [string, string]]
       : []),
+    ...(summary.goodput?.percentiles ?? []).map((c) =>
+      [
+        c.label,
+        `${c.figures[0]?.label ?? ""} ${formatNumber(c.figures[0]?.ms ?? null)} ms · ${
+          formatShare(c.share)
+        } within (95 % CI ${formatShare(c.interval?.[0])}–${formatShare(c.interval?.[1])}) · ${c.verdict}`,
+      ] as [string, string]
+    ),
     ...(summary.precision ? [["Precision", precisionText(summary.precision)] as [string, string]] : []),
     ...(stallText(summary) ? [["Stalls", stallText(summary)!] as [string, string]] : []),
     ...(summary.turns
@@ -348,6 +349,9 @@ export function headline(summary: RunSummary): [string, string][] {
         }) · ${summary.cache.requestsWithHits} requests with hits (as the server reported)`,
       ] as [string, string]]
       : []),
+    ...serverLines(summary).flatMap((line) => wrap(line, 55)).map((line, i) =>
+      [i === 0 ? `Server (${summary.serverMetrics!.engine ?? "metrics"})` : "", line] as [string, string]
+    ),
     ...(run.warmupRequests > 0
       ? [["Warm-up requests", `${run.warmupRequests} (sent first, not in any statistic)`] as [string, string]]
       : []),
@@ -483,4 +487,38 @@ export function healthFigures(h: NonNullable<RunSummary["health"]>): string {
   }
   if (f.sendLagP99Ms != null) figs.push(`send lag p99 ${formatNumber(f.sendLagP99Ms)} ms`);
   return figs.join(", ");
+}
+
+/**
+ * The server's own figures over the run (`serverMetrics`), in a few lines: its queue and KV cache, its token rates,
+ * its latency histograms — labelled as the server's, beside the client's (nothing when none were scraped).
+ */
+export function serverLines(summary: RunSummary): string[] {
+  const m = summary.serverMetrics;
+  if (!m) return [];
+  const g = m.gauges;
+  const pair = (x: { mean: number; max: number } | undefined, scale = 1, unit = "") =>
+    x ? `${(x.mean * scale).toFixed(1)}${unit} mean, ${+(x.max * scale).toFixed(1)}${unit} max` : null;
+  const load = [
+    g.running ? `running ${pair(g.running)}` : null,
+    g.waiting ? `waiting ${pair(g.waiting)}` : null,
+    g.kvCache ? `KV cache ${pair(g.kvCache, 100, " %")}` : null,
+  ].filter(Boolean);
+  const c = m.counters;
+  const tokens = [
+    c.generationTokens ? `${formatNumber(c.generationTokens.perS)} generated tok/s` : null,
+    c.promptTokens ? `${formatNumber(c.promptTokens.perS)} prompt tok/s` : null,
+    m.prefixCacheHitRate !== null ? `prefix-cache hits ${formatShare(m.prefixCacheHitRate)}` : null,
+    c.preemptions ? `${Math.round(c.preemptions.increase)} preemptions` : null,
+  ].filter(Boolean);
+  const h = m.histograms;
+  const names: Record<string, string> = { ttft: "TTFT", queueTime: "queue", itl: "ITL", e2e: "E2E" };
+  const latency = Object.entries(names).flatMap(([k, label]) => {
+    const x = h[k];
+    return x && x.count > 0 ? [`${label} p50 ${formatNumber(x.p50Ms)} / p99 ${formatNumber(x.p99Ms)} ms`] : [];
+  });
+  const lines = [load.join(" · "), tokens.join(" · ")];
+  if (latency.length) lines.push(`${latency.join(" · ")} (server's histograms)`);
+  if (!m.engine) lines.push("no engine's names known: see the raw scrapes");
+  return lines.filter((l) => l !== "");
 }

@@ -18,6 +18,8 @@ export interface RunFiles {
   report: string;
   /** What the run is, written at its start. */
   run: string;
+  /** The server's metrics as scraped (one JSON line per scrape), when they were. */
+  serverMetrics: string;
 }
 
 /** Parts of the file stem (DESIGN.md §6). */
@@ -65,6 +67,7 @@ export function runFiles(dir: string, stem: string): RunFiles {
     summary: `${base}/${stem}_summary.json`,
     report: `${base}/${stem}_report.html`,
     run: `${base}/${stem}_run.json`,
+    serverMetrics: `${base}/${stem}_server_metrics.jsonl`,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SloSchema } from "../config/slo.ts";
 
 const ms = z.number();
 const maybe = z.number().nullable();
@@ -249,7 +250,7 @@ export const RunSummarySchema = z.object({
   }),
   run: z.object({
     startedAt: z.string(),
-    stopReason: z.enum(["completed", "duration", "precision", "timeout", "interrupted"]),
+    stopReason: z.enum(["completed", "duration", "precision", "timeout", "interrupted", "backlog"]),
     /** Warm-up requests sent before the measured ones (not in any statistic). */
     warmupRequests: z.int().default(0),
     wallTimeS: z.number().nullable(),
@@ -324,15 +325,67 @@ export const RunSummarySchema = z.object({
     reachedAfterRequests: z.int().optional(),
     reachedAtS: z.number().optional(),
   }).optional(),
+  /**
+   * The server's own metrics over the measured run (`--server-metrics`), scraped every second: measured by the
+   * server, not the client (lib/metrics/server_metrics.ts). Absent when none were scraped.
+   */
+  serverMetrics: z.object({
+    url: z.string(),
+    engine: z.string().nullable(),
+    scrapes: z.int(),
+    failedScrapes: z.int(),
+    fromS: z.number(),
+    toS: z.number(),
+    gauges: z.record(z.string(), z.object({ mean: z.number(), max: z.number() })),
+    counters: z.record(z.string(), z.object({ increase: z.number(), perS: z.number() })),
+    prefixCacheHitRate: z.number().nullable(),
+    histograms: z.record(
+      z.string(),
+      z.object({
+        count: z.number(),
+        meanMs: z.number().nullable(),
+        p50Ms: z.number().nullable(),
+        p99Ms: z.number().nullable(),
+      }),
+    ),
+    series: z.object({
+      t: z.array(z.number()),
+      running: z.array(z.number().nullable()),
+      waiting: z.array(z.number().nullable()),
+      kvCache: z.array(z.number().nullable()),
+      generationTokensPerS: z.array(z.number().nullable()),
+    }),
+  }).optional(),
   /** Present when the run set SLOs (`--slo`). */
   goodput: z.object({
-    slo: z.object({ ttftMs: z.number().optional(), tpotMs: z.number().optional(), e2eMs: z.number().optional() }),
+    slo: SloSchema,
     /** Requests that met every SLO. */
     met: z.int(),
     /** met / (requests started − aborted). */
     attainment: z.number().nullable(),
     /** Requests meeting every SLO per second of run wall time. */
     requestsPerS: z.number().nullable(),
+    /**
+     * Each percentile's limit (`ttft.p99<=500ms`), judged on its own: the share of requests within it, its 95 %
+     * interval, and PASS / FAIL / INDETERMINATE against the percentile's share; the figure at that percentile.
+     */
+    percentiles: z.array(z.object({
+      name: z.string(),
+      label: z.string(),
+      target: z.number(),
+      met: z.int(),
+      n: z.int(),
+      share: z.number().nullable(),
+      interval: z.tuple([z.number(), z.number()]).nullable(),
+      verdict: z.enum(["PASS", "FAIL", "INDETERMINATE"]),
+      figures: z.array(z.object({
+        metric: z.enum(["ttft", "tpot", "e2e"]),
+        percentile: z.number(),
+        label: z.string(),
+        ms: z.number().nullable(),
+        maxMs: z.number(),
+      })),
+    })).optional(),
   }).optional(),
   errors: z.object({
     rate: z.number().nullable(),

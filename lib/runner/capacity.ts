@@ -6,7 +6,7 @@
  */
 import { type ParseOptions, parseRunConfig } from "../config/resolve.ts";
 import type { RunConfigInput } from "../config/schema.ts";
-import type { Slo } from "../config/slo.ts";
+import { type Slo, sloTerms } from "../config/slo.ts";
 import { ConfigError } from "../errors.ts";
 import {
   attainmentInterval,
@@ -15,8 +15,12 @@ import {
   type Knee,
   kneeOf,
   nextLoad,
+  overallVerdict,
   type ProbeVerdict,
-  probeVerdict,
+  requestsToPass,
+  serverReason,
+  type SloCheck,
+  sloChecks,
 } from "../metrics/capacity.ts";
 import { recordsIn } from "../metrics/window.ts";
 import { type BenchmarkOptions, type BenchmarkResult, runParsed } from "./pipeline.ts";
@@ -27,7 +31,7 @@ export type CapacityDimension = "concurrency" | "rate";
 /** Options of {@link findCapacity}. */
 export interface CapacityOptions extends BenchmarkOptions {
   dimension: CapacityDimension;
-  /** The share of requests that must meet every SLO. @default 0.9 */
+  /** The share of requests that must meet the per-request limits (a percentile's limit carries its own). @default 0.9 */
   attainment?: number;
   /** How close (relative) the highest PASS and the lowest failing load must come. @default 0.1 */
   precision?: number;
@@ -47,13 +51,20 @@ export interface CapacityOptions extends BenchmarkOptions {
 export interface CapacityProbe {
   load: number;
   verdict: ProbeVerdict;
-  /** Requests judged (the steady-state window's when it held enough of them, else the run's) and how many met. */
+  /**
+   * Requests judged (the steady-state window's when it held enough of them, else the run's) and how many met every
+   * SLO; the verdict comes from `checks`.
+   */
   met: number;
   judged: number;
   attainment: number | null;
   interval: [number, number] | null;
   /** Which requests were judged. */
   scope: "steady" | "all";
+  /** Each group of limits judged: the per-request limits against the attainment target, each percentile's own. */
+  checks: SloCheck[];
+  /** A rate probe stopped because requests piled up past `maxBacklog` in flight (FAIL). */
+  backlog?: { maxInFlight: number };
   /** A repeat of an INDETERMINATE probe with twice the requests. */
   extension: boolean;
   result: BenchmarkResult;
@@ -75,15 +86,46 @@ export interface CapacityResult {
   upper: number | null;
   /** Where throughput stopped growing with load (each load's last probe), or null: no bend, or too few loads. */
   knee: Knee | null;
+  /**
+   * Why, in the server's own metrics: from the knee (or the highest load that passed) to the highest load probed
+   * (null: no server metrics).
+   */
+  kneeReason: string | null;
   stoppedBy: CapacityStop;
 }
 
 /**
  * Requests a probe sends when the run names no count: enough that its steady-state window (which leaves out about a
- * wave at each end) still holds the ~40 requests an interval needs to tell 90 % from 100 %.
+ * wave at each end) still holds what the strictest check needs to pass at all — 35 for 90 % of requests, 381 for a
+ * p99 — with a margin.
  */
-function probeRequests(dimension: CapacityDimension, load: number): number {
-  return dimension === "concurrency" ? Math.max(80, 8 * load) : Math.max(80, Math.ceil(15 * load));
+export function probeRequests(dimension: CapacityDimension, load: number, strictest: number): number {
+  const needed = Math.ceil(1.25 * requestsToPass(strictest));
+  return dimension === "concurrency"
+    ? Math.max(80, 8 * load, needed + 2 * load)
+    : Math.max(80, Math.ceil(15 * load), needed + Math.ceil(4 * load));
+}
+
+/**
+ * The most requests a rate probe lets pile up in flight before it stops and fails: by Little's law, requests meeting
+ * their SLOs are in flight about rate × their latency, so 4 × rate × the longest a request may take within the SLOs
+ * (the E2E limit, else the TTFT limit + the TPOT limit — 100 ms when none — × the mean output), at least 64.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { backlogLimit } from "./capacity.ts";
+ * assert.equal(backlogLimit(10, { e2eMs: 10_000 }, 100), 400); // 4 × 10 req/s × 10 s
+ * assert.equal(backlogLimit(1, { ttftMs: 500 }, 100), 64); // at least 64
+ * ```
+ */
+export function backlogLimit(rate: number, slo: Slo, meanOutputTokens: number): number {
+  const longest = (metric: string) =>
+    Math.max(0, ...sloTerms(slo).filter((t) => t.metric === metric).map((t) => t.maxMs));
+  const e2e = longest("e2e");
+  const tpot = longest("tpot") || 100;
+  const boundMs = e2e > 0 ? e2e : longest("ttft") + tpot * meanOutputTokens;
+  return Math.max(64, Math.ceil((4 * rate * boundMs) / 1000));
 }
 
 /**
@@ -114,12 +156,17 @@ export async function findCapacity(base: RunConfigInput, options: CapacityOption
   const precision = options.precision ?? 0.1;
   const maxProbes = options.maxProbes ?? 12;
   const integer = options.dimension === "concurrency";
+  const strictest = Math.max(
+    sloTerms(slo).some((t) => t.percentile === null) ? attainment : 0,
+    ...sloTerms(slo).map((t) => (t.percentile ?? 0) / 100),
+  );
   // Every probe's configuration is checked before the first one runs (the first load stands for all).
   const configAt = (load: number, requests?: number) =>
     parseRunConfig({
       ...base,
       ...(options.dimension === "concurrency" ? { numConcurrentRequests: load } : { requestRate: load }),
-      maxNumCompletedRequests: requests ?? base.maxNumCompletedRequests ?? probeRequests(options.dimension, load),
+      maxNumCompletedRequests: requests ?? base.maxNumCompletedRequests ??
+        probeRequests(options.dimension, load, strictest),
     }, options.parse);
   let load: number | null = options.start ?? 1;
   configAt(load);
@@ -133,23 +180,32 @@ export async function findCapacity(base: RunConfigInput, options: CapacityOption
     const extension = probes.at(-1)?.load === load && probes.at(-1)?.verdict === "INDETERMINATE";
     const requests = extension ? probes.at(-1)!.result.summary.run.requestsStarted * 2 : undefined;
     await options.onProbeStart?.(load, probes.length + 1);
-    const result = await runParsed(configAt(load, requests), options);
+    const config = configAt(load, requests);
+    const maxBacklog = options.dimension === "rate"
+      ? (options.maxBacklog ?? backlogLimit(load, slo, config.meanOutputTokens))
+      : options.maxBacklog;
+    const result = await runParsed(config, { ...options, ...(maxBacklog !== undefined ? { maxBacklog } : {}) });
     if (result.summary.run.stopReason === "interrupted") {
       stoppedBy = "interrupted";
       break;
     }
-    const window = result.summary.window;
+    const backlog = result.summary.run.stopReason === "backlog";
+    // A backlog cut the run short: its steady state was never reached, so every request is judged.
+    const window = backlog ? undefined : result.summary.window;
     const scope = window?.enough ? "steady" : "all";
     const records = scope === "steady" ? recordsIn(result.records, window!) : result.records;
     const { met, n } = attainmentOf(records, (r) => r.meetsSlo === true);
+    const checks = sloChecks(records, slo, attainment);
     const probe: CapacityProbe = {
       load,
-      verdict: probeVerdict(met, n, attainment),
+      verdict: backlog ? "FAIL" : overallVerdict(checks),
       met,
       judged: n,
       attainment: n ? met / n : null,
       interval: attainmentInterval(met, n),
       scope,
+      checks,
+      ...(backlog ? { backlog: { maxInFlight: maxBacklog! } } : {}),
       extension,
       result,
     };
@@ -172,6 +228,15 @@ export async function findCapacity(base: RunConfigInput, options: CapacityOption
   const knee = kneeOf(
     [...lastAtLoad].filter((e): e is [number, number] => e[1] !== null).map(([x, y]) => ({ x, y })),
   );
+  const byLoad = new Map(probes.map((p) => [p.load, p]));
+  const from = knee ? byLoad.get(knee.load) : answer.max !== null ? byLoad.get(answer.max) : undefined;
+  const top = probes.length ? byLoad.get(Math.max(...byLoad.keys())) : undefined;
+  const kneeReason = from && top
+    ? serverReason(
+      { load: from.load, server: from.result.summary.serverMetrics },
+      { load: top.load, server: top.result.summary.serverMetrics },
+    )
+    : null;
   return {
     dimension: options.dimension,
     slo,
@@ -180,6 +245,28 @@ export async function findCapacity(base: RunConfigInput, options: CapacityOption
     probes,
     ...answer,
     knee,
+    kneeReason,
     stoppedBy,
   };
+}
+
+/** A probe as `<stem>_capacity.json` keeps it: its verdict and checks, its throughput, the run's files' stem. */
+export interface CapacityProbeRecord extends Omit<CapacityProbe, "result"> {
+  outputTokensPerS: number | null;
+  stem: string | null;
+}
+
+/** A search as `<stem>_capacity.json` keeps it (the probes' runs are in their own files). */
+export interface CapacityRecord extends Omit<CapacityResult, "probes"> {
+  probes: CapacityProbeRecord[];
+}
+
+/** A probe without its records: what the console, the page and `_capacity.json` show. */
+export function probeRecord({ result, ...probe }: CapacityProbe): CapacityProbeRecord {
+  return { ...probe, outputTokensPerS: result.summary.throughput.outputTokensPerS, stem: result.files?.stem ?? null };
+}
+
+/** A search without its records (see {@link CapacityRecord}). */
+export function capacityRecord(search: CapacityResult): CapacityRecord {
+  return { ...search, probes: search.probes.map(probeRecord) };
 }

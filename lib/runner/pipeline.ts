@@ -37,8 +37,15 @@ import { type SimWorker, startSimWorker } from "../simulator/worker.ts";
 import { type ClientLoad, connectionDelta, startClientMonitor } from "./monitor.ts";
 import { type RunPart, type RunProgress, type RunResult, sendRequests } from "./runner.ts";
 import { runInThreads } from "./threads.ts";
+import { probeMetrics, type RawScrape, startScraper } from "./scrape.ts";
+import {
+  type EngineNames,
+  type ServerMetricsSummary,
+  type ServerSample,
+  summarizeServerMetrics,
+} from "../metrics/server_metrics.ts";
 import { warmRequestPath } from "./warm.ts";
-import { PrepareInterrupted } from "../errors.ts";
+import { ConfigError, PrepareInterrupted } from "../errors.ts";
 
 /** What a run is about to do, reported once before the first request. */
 export interface BenchmarkStart {
@@ -55,7 +62,14 @@ export interface BenchmarkStart {
   warmupRequests: number;
   /** The format the dataset was read in, when there is one. */
   datasetFormat?: string;
+  /** What `--server-metrics` found: the URL scraped and whose names it uses, or why nothing is scraped. */
+  serverMetrics: ServerMetricsFound;
 }
+
+/** What `--server-metrics` found before the run. */
+export type ServerMetricsFound =
+  | { scraped: true; url: string; engine: string | null; families: number }
+  | { scraped: false; url: string | null; reason: string };
 
 /** Options of {@link prepareRun}. */
 export interface PrepareOptions {
@@ -87,6 +101,8 @@ export interface PreparedRun extends AsyncDisposable {
   readonly connector: Connector;
   /** Where the connector sends (the simulator's URL when the run started it). */
   readonly baseUrl: string;
+  /** What `--server-metrics` found; `scrape` is the URL to scrape (with any credentials) when there is one. */
+  readonly serverMetrics: ServerMetricsFound & { scrape?: string; engineNames?: EngineNames | null };
   countTokens(text: string): number | Promise<number>;
   /** Appends a finished request's record to the records file (nothing when the run writes no files). */
   append(record: RequestRecord): void;
@@ -177,6 +193,7 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     await starting;
     const baseUrl = sim ? sim.baseUrl : config.baseUrl!;
     connector = createConnector(config, { baseUrl });
+    const serverMetrics = await untilAborted(findServerMetrics(config.serverMetrics, baseUrl), signal);
     const dataset = config.dataset
       ? { ...await datasetIdentity(config.dataset), ...(plan.datasetFormat ? { format: plan.datasetFormat } : {}) }
       : undefined;
@@ -191,6 +208,7 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
       runId,
       connector,
       baseUrl,
+      serverMetrics,
       countTokens,
       append: (record) => out?.append(record),
       close,
@@ -200,6 +218,31 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     await close();
     throw signal?.aborted ? new PrepareInterrupted<RunFiles>(files, e) : e;
   }
+}
+
+/**
+ * Resolves `--server-metrics`: `off`; `auto` = `<origin>/metrics`, scraped when it answers in Prometheus text (else
+ * the reason it is not); a URL, which must (a {@link ConfigError} before anything is sent).
+ */
+async function findServerMetrics(
+  setting: string,
+  baseUrl: string,
+): Promise<PreparedRun["serverMetrics"]> {
+  if (setting === "off") return { scraped: false, url: null, reason: "off (--server-metrics off)" };
+  const url = setting === "auto" ? `${new URL(baseUrl).origin}/metrics` : setting;
+  const probe = await probeMetrics(url);
+  if (!probe.ok) {
+    if (setting !== "auto") throw new ConfigError(`${probe.url} ${probe.reason}`, { field: "serverMetrics" });
+    return { scraped: false, url: probe.url, reason: probe.reason };
+  }
+  return {
+    scraped: true,
+    url: probe.url,
+    engine: probe.engine?.label ?? null,
+    families: probe.families,
+    scrape: url,
+    engineNames: probe.engine,
+  };
 }
 
 /**
@@ -334,6 +377,10 @@ export interface ExecuteOptions {
   onRecord?: (record: RequestRecord) => void;
   /** Called once before waiting for a common start (`startAt`), with its epoch ms. */
   onWaitForStart?: (epochMs: number) => void | Promise<void>;
+  /** Stop the measured run (reason `backlog`) once more requests than this are in flight (see `sendRequests`). */
+  maxBacklog?: number;
+  /** Each scrape of the server's metrics during the measured run, reduced to the figures (`serverMetrics`). */
+  onServerSample?: (sample: ServerSample) => void;
 }
 
 /** What execute measured: every record (warm-up first), the measured run, and the client's own load. */
@@ -343,6 +390,8 @@ export interface ExecutedRun {
   clientLoad: ClientLoad;
   /** When precision targets were first found reached (sending stopped then). */
   precisionReached?: PrecisionReached;
+  /** The server's metrics as scraped during the measured run (times from its clock start). */
+  server?: { samples: ServerSample[]; raw: RawScrape[]; failures: number };
 }
 
 /** The moment a run's precision targets were first found reached. */
@@ -461,6 +510,7 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
     schedule: plan.schedule && lateMs > 0 ? plan.schedule.map((t) => t - lateMs) : plan.schedule,
     durationMs: config.durationS === undefined ? undefined : Math.max(1, config.durationS * 1000 - lateMs),
     onProgress: options.onProgress,
+    ...(options.maxBacklog !== undefined ? { maxBacklog: options.maxBacklog } : {}),
   };
   const threaded = threadedRun
     ? await runInThreads({
@@ -479,11 +529,22 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
       : {}),
   };
   const watch = config.targetPrecision ? watchPrecision(config.targetPrecision, measuredRecords) : undefined;
+  const found = prepared.serverMetrics;
+  // The server's metrics: one scrape just before the first request, every second meanwhile, one after the last.
+  const scraper = found.scraped
+    ? startScraper(found.scrape!, found.engineNames ?? null, {
+      zero: performance.now(),
+      ...(options.onServerSample ? { onSample: options.onServerSample } : {}),
+    })
+    : undefined;
+  await scraper?.scrapeNow();
+  scraper?.rebase(part.clockStart ?? performance.now());
   let run: RunResult;
   try {
     run = threaded ?? await sendRequests({ ...measured, part, stopSending: watch?.enough });
   } finally {
     watch?.stop();
+    await scraper?.stop();
   }
   const clientLoad = monitor.stop();
   if (threaded) {
@@ -507,6 +568,7 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
     run,
     clientLoad,
     ...(watch?.reached ? { precisionReached: watch.reached } : {}),
+    ...(scraper ? { server: { samples: scraper.samples, raw: scraper.raw, failures: scraper.failures } } : {}),
   };
 }
 
@@ -598,8 +660,47 @@ export async function finishRun(prepared: PreparedRun, executed: ExecutedRun): P
       ? { precision: { targets: config.targetPrecision, reached: executed.precisionReached } }
       : {}),
   });
+  const found = prepared.serverMetrics;
+  if (executed.server && found.scraped) {
+    const measured = executed.records.filter((r) => !r.warmup);
+    const toMs = measured.reduce((m, r) => Math.max(m, r.endOffsetMs), 0);
+    summary.serverMetrics = {
+      ...summarizeServerMetrics(executed.server.samples, { url: found.url, engine: found.engine, fromMs: 0, toMs }),
+      failedScrapes: executed.server.failures,
+    };
+    const note = tokenAgreement(summary.serverMetrics, measured);
+    if (note && summary.health) summary.health.notes.push(note);
+    if (prepared.files) {
+      await Deno.writeTextFile(
+        prepared.files.serverMetrics,
+        executed.server.raw.map((r) => JSON.stringify(r)).join("\n") + (executed.server.raw.length ? "\n" : ""),
+      );
+    }
+  }
   if (prepared.files) await writeSummary(prepared.files.summary, summary);
   return { config: prepared.config, summary, records: executed.records, files: prepared.files };
+}
+
+/**
+ * The server's generated tokens against the client's count over the run: they agree within 5 % when the server served
+ * only this run and both count tokens alike; a health note when not.
+ */
+function tokenAgreement(server: ServerMetricsSummary, measured: readonly RequestRecord[]): string | null {
+  const generated = server.counters.generationTokens?.increase;
+  const counted = measured.reduce((n, r) => n + (r.outputTokens ?? 0), 0);
+  if (generated === undefined || counted === 0) return null;
+  const off = (generated - counted) / counted;
+  if (Math.abs(off) <= 0.05) return null;
+  return `the server generated ${Math.round(generated)} tokens during the run, the client counted ${counted} ` +
+    `(${off > 1 ? `${(generated / counted).toFixed(1)}×` : `${off > 0 ? "+" : ""}${(off * 100).toFixed(0)} %`}): ` +
+    `other traffic on the server, another tokenizer, or ` +
+    `requests the client aborted`;
+}
+
+/** What the console may print of what `--server-metrics` found (no URL credentials, no scrape handle). */
+function publicFound(found: PreparedRun["serverMetrics"]): ServerMetricsFound {
+  const { scrape: _s, engineNames: _e, ...shown } = found;
+  return shown;
 }
 
 /** Options of {@link benchmark}. */
@@ -632,6 +733,7 @@ export async function runParsed(config: RunConfig, options: BenchmarkOptions = {
     concurrency: prepared.plan.concurrency,
     ...(prepared.plan.datasetFormat ? { datasetFormat: prepared.plan.datasetFormat } : {}),
     warmupRequests: prepared.plan.warmup.length,
+    serverMetrics: publicFound(prepared.serverMetrics),
   });
   return await finishRun(prepared, await executeRun(prepared, options));
 }

@@ -81,6 +81,11 @@ export interface RunOptions {
   stopSending?: AbortSignal;
   /** This run as one part of a larger one (a measuring thread, a shard): the clock and request indexes it shares. */
   part?: RunPart;
+  /**
+   * Stop the run (stop reason `backlog`) once more requests than this are in flight — the endpoint has fallen behind
+   * the arrivals and the backlog would only grow; those in flight are aborted and recorded. Absent: no limit.
+   */
+  maxBacklog?: number;
 }
 
 /** What a run that is one part of a larger one shares with the others. */
@@ -115,10 +120,13 @@ function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Why a run ended: all sent and finished, its duration, precision targets met, its timeout, Ctrl-C, a backlog. */
+export type StopReason = "completed" | "duration" | "precision" | "timeout" | "interrupted" | "backlog";
+
 /** What a run produced. */
 export interface RunResult {
   records: RequestRecord[];
-  stopReason: "completed" | "duration" | "precision" | "timeout" | "interrupted";
+  stopReason: StopReason;
   /** Wall-clock start, ISO 8601. */
   startedAt: string;
   /** Responses that came from llm-bench's simulated endpoint (it marks them with a header). */
@@ -181,6 +189,10 @@ export async function sendRequests(options: RunOptions): Promise<RunResult> {
   const send: Send = async (spec, scheduledAt, extra) => {
     if (stop.signal.aborted) return;
     progress.inFlight++;
+    if (options.maxBacklog !== undefined && progress.inFlight > options.maxBacklog && stopReason === "completed") {
+      stopReason = "backlog";
+      stop.abort(new DOMException(`more than ${options.maxBacklog} requests in flight: a backlog`, "AbortError"));
+    }
     const measured = await measureRequest(connector, spec, {
       runStart,
       countTokens: options.countTokens,

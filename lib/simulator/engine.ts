@@ -33,8 +33,37 @@ export interface Generation {
   cachedTokens: number;
 }
 
+/**
+ * What the engine has done and holds now — what its `/metrics` report (lib/simulator/metrics.ts). Plain numbers,
+ * updated in place: counting a token costs an addition.
+ */
+export interface EngineState {
+  readonly running: number;
+  readonly waiting: number;
+  /** Prompt and output tokens of the sequences in the batch. */
+  kvTokens: number;
+  promptTokens: number;
+  generationTokens: number;
+  /** Sequences paused mid-answer (the `preempt` fault). */
+  preemptions: number;
+  /** Prompt tokens looked up in the prefix cache, and found. */
+  prefixQueries: number;
+  prefixHits: number;
+}
+
+/** Called as a request passes the engine's stages, with the server's own durations (ms). */
+export interface EngineObserver {
+  admitted(queuedMs: number): void;
+  firstToken(ttftMs: number): void;
+  finished(e2eMs: number): void;
+}
+
 /** The engine: generates token by token, and reports its timings in SambaNova's field names. */
 export interface Engine {
+  /** Its counters and occupancy now. */
+  readonly state: EngineState;
+  /** Set by the server that reports its metrics. */
+  observer?: EngineObserver;
   /**
    * Runs one sequence through the serving model, calling `emit` with each token's text as it is produced; stops early
    * when `stop()` turns true (a client that went away, or a fault that strikes).
@@ -61,11 +90,34 @@ export function createEngine(params: SimParams, corpusTokens: readonly string[])
   const sleepUntil = createStepClock();
   const lineStarts = corpusTokens.flatMap((t, i) => (t.endsWith("\n") && i + 1 < corpusTokens.length ? [i + 1] : []));
   const textPrng = createPrng(params.seed ^ 0x5eed);
-  return {
+  const state: EngineState = {
+    get running() {
+      return model.inBatch;
+    },
+    get waiting() {
+      return model.queued;
+    },
+    kvTokens: 0,
+    promptTokens: 0,
+    generationTokens: 0,
+    preemptions: 0,
+    prefixQueries: 0,
+    prefixHits: 0,
+  };
+  const engine: Engine = {
+    state,
     async generate(c, stop, emit, pause) {
       await model.admit();
+      const admittedAt = performance.now();
+      engine.observer?.admitted(admittedAt - c.arrival);
       const cachedTokens = c.promptText === undefined ? 0 : cache.admit(c.promptText, c.inputTokens);
       const g: Generation = { produced: 0, text: "", tFirst: 0, tLast: 0, batchSize: model.inBatch, cachedTokens };
+      state.promptTokens += c.inputTokens;
+      state.kvTokens += c.inputTokens;
+      if (c.promptText !== undefined) {
+        state.prefixQueries += c.inputTokens;
+        state.prefixHits += cachedTokens;
+      }
       try {
         if (stop()) return g;
         let deadline = performance.now() + model.prefillMs(c.inputTokens - cachedTokens);
@@ -74,18 +126,28 @@ export function createEngine(params: SimParams, corpusTokens: readonly string[])
           await sleepUntil(deadline);
           if (stop()) break;
           const now = performance.now();
-          if (g.produced === 0) g.tFirst = now;
+          if (g.produced === 0) {
+            g.tFirst = now;
+            engine.observer?.firstToken(now - c.arrival);
+          }
           g.tLast = now;
           emit(corpusTokens[at], g.produced);
           g.text += corpusTokens[at];
           at = (at + 1) % corpusTokens.length;
           g.produced++;
+          state.generationTokens++;
+          state.kvTokens++;
           deadline += model.decodeStepMs();
           // A pause (the sequence preempted): the next token comes that much later, the rest at the usual pace.
-          if (pause && g.produced === pause.afterTokens) deadline += pause.ms;
+          if (pause && g.produced === pause.afterTokens) {
+            deadline += pause.ms;
+            state.preemptions++;
+          }
         }
       } finally {
+        state.kvTokens -= c.inputTokens + g.produced;
         model.release();
+        engine.observer?.finished(performance.now() - c.arrival);
       }
       return g;
     },
@@ -103,6 +165,7 @@ export function createEngine(params: SimParams, corpusTokens: readonly string[])
     },
     close: () => sleepUntil.close(),
   };
+  return engine;
 }
 
 /** Rounds to microseconds (or millionths), as servers print their timings. */

@@ -72,6 +72,11 @@ export const SimParamsSchema = z.object({
    * and are reported as `usage.prompt_tokens_details.cached_tokens`; 0 turns it off. @default 16384
    */
   prefixCacheBlocks: z.int().min(0).default(16_384),
+  /**
+   * KV-cache capacity in tokens, for `/metrics`' `vllm:kv_cache_usage_perc` (the prompt and output tokens of the
+   * sequences in the batch over it; the serving model does not preempt on it). @default 2,048 per batch slot
+   */
+  kvCacheTokens: z.int().min(1).optional(),
   /** Output length when a request sets no `max_tokens`. @default 256 */
   defaultMaxTokens: z.int().min(1).default(256),
   /** Faults to inject (see {@link FaultsSchema}). @default none */

@@ -10,6 +10,7 @@ import type { Tokenizer } from "../sampler/tokenizer.ts";
 import { createDebugRoutes, type DebugRoutes } from "./debug.ts";
 import { createEngine } from "./engine.ts";
 import { createFaults } from "./faults.ts";
+import { createSimMetrics } from "./metrics.ts";
 import { type DirectBodies, type H1Request, serveH1 } from "./http1.ts";
 import { openaiError, openaiResponse } from "./openai_wire.ts";
 import { type SimParams, type SimParamsInput, SimParamsSchema } from "./params.ts";
@@ -17,7 +18,7 @@ import { createStreamer, json } from "./responses.ts";
 import { sambaStudioResponse } from "./sambastudio_wire.ts";
 import { warmSimServer } from "./self_warm.ts";
 import { createStalls } from "./timing.ts";
-import { SIM_WARMUP_HEADER } from "../wire.ts";
+import { SIM_WARMUP_HEADER, SIMULATED_HEADER } from "../wire.ts";
 import type { WireContext } from "./wire_context.ts";
 
 export type { ChunkLogEntry } from "./wire_context.ts";
@@ -124,6 +125,7 @@ export function startSimServer(options: SimServerOptions): SimServer {
     stream,
   };
   const debug: DebugRoutes | undefined = options.logChunks ? createDebugRoutes(stream, stalls) : undefined;
+  const metrics = createSimMetrics(ctx.engine, params);
 
   const handler = async (req: H1Request, info: { remoteAddr: Deno.Addr; receivedAt?: number }): Promise<Response> => {
     // The receipt: under the HTTP/1.1 server, when the read that completed the request resolved; else now.
@@ -132,6 +134,11 @@ export function startSimServer(options: SimServerOptions): SimServer {
     const path = url.pathname.replace(/\/+$/, "");
     const debugReply = debug?.handle(req, url, path, arrival);
     if (debugReply) return debugReply;
+    if (req.method === "GET" && path === "/metrics") {
+      return new Response(await metrics.metrics(), {
+        headers: { "content-type": metrics.contentType, [SIMULATED_HEADER]: "1" },
+      });
+    }
     if (req.method === "GET" && /^(\/sambanova)?\/v1\/models$/.test(path)) {
       return json(200, {
         object: "list",

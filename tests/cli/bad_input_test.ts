@@ -6,8 +6,23 @@ import { resolveBenchConfig } from "../../lib/cli/args.ts";
 import { ConfigError } from "../../lib/errors.ts";
 
 const BAD: [string[], Record<string, string>, RegExp][] = [
-  [["--slo", "ttft=500"], {}, /--slo: cannot read "ttft=500": expected name=value with a unit/],
-  [["--slo", "p99=1s"], {}, /--slo: unknown SLO "p99": accepted ttft, tpot, e2e/],
+  [
+    ["--slo", "ttft=500"],
+    {},
+    /--slo: cannot read "ttft=500": expected metric<=value or metric\.pNN<=value with a unit/,
+  ],
+  [["--slo", "ttft.p99 500ms"], {}, /--slo: cannot read "ttft.p99 500ms": expected metric<=value/],
+  [["--slo", "p99=1s"], {}, /--slo: unknown SLO metric "p99": accepted ttft, tpot, e2e/],
+  [["--slo", "itl.p99<=50ms"], {}, /--slo: unknown SLO metric "itl": accepted ttft, tpot, e2e/],
+  [["--slo", "ttft.p99=500ms"], {}, /--slo: "ttft.p99=500ms": a percentile's limit is written with <=/],
+  [["--slo", "ttft.p100<=1s"], {}, /--slo: "ttft.p100<=1s": the percentile must be above p0 and below p100/],
+  [["--server-metrics", "localhost:8000/metrics"], {}, /--server-metrics: expected auto, off or an http\(s\):\/\/ URL/],
+  [
+    ["--find-max", "concurrency", "--slo", "ttft=1s", "--start-load", "2.5"],
+    {},
+    /--start-load: expected a whole number ≥ 1 \(got 2.5\)/,
+  ],
+  [["--start-load", "4"], {}, /--start-load: needs --find-max concurrency\|rate/],
   [
     ["--sweep", "concurrency=1,2"],
     {},

@@ -169,11 +169,20 @@ Deno.test("--find-max concurrency finds where the simulator stops meeting the SL
     "6",
   ], { cwd });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /Searching the highest concurrency at which ≥ 80\.0 % of requests meet ttft ≤ 150 ms/);
-  assert.match(r.stdout, /^probe concurrency 1: PASS — attainment [\d.]+ % \(95 % CI [\d.]+ %–[\d.]+ %\)/m);
-  assert.match(r.stdout, /^probe concurrency 4: FAIL/m);
+  assert.match(r.stderr, /Searching the highest concurrency that meets TTFT ≤ 150 ms for ≥ 80\.0 % of requests/);
+  assert.match(r.stderr, /Server metrics: http:\/\/127\.0\.0\.1:\d+\/metrics \(\d+ families, vLLM names\)/);
+  assert.match(
+    r.stdout,
+    /^probe 1 · concurrency 1: PASS\n {2}TTFT ≤ 150 ms: [\d.]+ % within \(CI [\d.]+ %–[\d.]+ %\) vs 80\.0 %: PASS/m,
+  );
+  assert.match(r.stdout, /^probe \d · concurrency 4: FAIL/m);
   assert.match(r.stdout, /^Max sustainable concurrency: 2 \(between 2 and 3\)/m);
   assert.match(r.stdout, /^(Knee at concurrency \d+: output throughput grew|No knee)/m);
+  // Why it stops, in the simulator's own /metrics: requests wait for its 2 batch slots.
+  assert.match(
+    r.stdout,
+    /^ {2}server: from 2 to 4: waiting requests grow from [\d.]+ to [\d.]+ \(mean\);\s+the\s+running\s+batch\s+stays\s+at\s+most\s+2/m,
+  );
   const capacity = JSON.parse(await Deno.readTextFile(`${cwd}/${/^Capacity: (.+)$/m.exec(r.stdout)![1]}`));
   assert.deepEqual([capacity.max, capacity.upper, capacity.stoppedBy], [2, 3, "precision"]);
   assert.ok(capacity.probes.every((p: { stem: string | null }) => p.stem !== null), "every probe is a run with files");
@@ -181,6 +190,49 @@ Deno.test("--find-max concurrency finds where the simulator stops meeting the SL
   assert.match(page, /Max sustainable concurrency: <b>2<\/b> \(between 2 and 3\)/);
   assert.match(page, /data-chart="capacity-throughput"/);
   assert.match(page, /data-chart="capacity-latency"/);
+  assert.match(page, /data-chart="capacity-latency-throughput"/);
+  assert.match(page, /Server at the knee: from 2 to 4: waiting requests grow/);
+});
+
+Deno.test("--find-max with a percentile SLO judges the share within it against the percentile", async () => {
+  const cwd = await Deno.makeTempDir();
+  // As above (2 batch slots, a third request waits ~200 ms): TTFT p50 ≤ 150 ms holds at 2 (all within) and fails at
+  // 4 (half the requests wait for a slot, so fewer than half are within by a wide margin at 4 and 8).
+  const r = await bench([
+    "--find-max",
+    "concurrency",
+    "--slo",
+    "ttft.p50<=150ms,e2e<=10s",
+    "--sim-params",
+    '{"maxBatch": 2, "jitter": 0}',
+    "--mean-input-tokens",
+    "100",
+    "--stddev-input-tokens",
+    "0",
+    "--mean-output-tokens",
+    "20",
+    "--stddev-output-tokens",
+    "0",
+    "--max-num-completed-requests",
+    "40",
+    "--max-probes",
+    "3",
+    "--server-metrics",
+    "off",
+  ], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /meets E2E ≤ 10000 ms for ≥ 90\.0 % of requests; TTFT p50 ≤ 150 ms/);
+  assert.match(r.stderr, /^Server metrics: off$/m);
+  assert.match(r.stdout, /^ {2}TTFT p50 ≤ 150 ms: 100\.0 % within \(CI [\d.]+ %–100\.0 %\) vs 50\.0 %: PASS/m);
+  assert.match(
+    r.stdout,
+    /^probe 3 · concurrency 4: FAIL\n(.*\n)*? {2}TTFT p50 ≤ 150 ms: [\d.]+ % within .* vs 50\.0 %: FAIL/m,
+  );
+  assert.doesNotMatch(r.stdout, /server:/, "no server metrics, no server reason");
+  const capacity = JSON.parse(await Deno.readTextFile(`${cwd}/${/^Capacity: (.+)$/m.exec(r.stdout)![1]}`));
+  assert.deepEqual(capacity.slo, { e2eMs: 10_000, percentiles: [{ metric: "ttft", percentile: 50, maxMs: 150 }] });
+  assert.deepEqual(capacity.probes[0].checks.map((c: { target: number }) => c.target), [0.9, 0.5]);
+  assert.equal(capacity.kneeReason, null);
 });
 
 Deno.test("bad flags get one line naming the flag, exit code 2, no stack trace, nothing sent", async () => {
@@ -647,4 +699,21 @@ Deno.test("deno task sim: --token-counter table counts the sampler's prompts exa
     }
     assert.ok(new Set(records.map((rec) => rec.inputTokens)).size > 1, "prompts of several lengths");
   });
+});
+
+Deno.test("--server-metrics naming a page that is not Prometheus text: one line, exit 2, nothing sent", async () => {
+  let served = 0;
+  await using page = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    served++;
+    return new Response("<html><body>Grafana</body></html>", { headers: { "content-type": "text/html" } });
+  });
+  const url = `http://127.0.0.1:${page.addr.port}/metrics`;
+  const r = await bench(["--server-metrics", url, "--max-num-completed-requests", "2"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(`^error: --server-metrics: ${url.replace(/[.:/]/g, "\\$&")} answers HTML, not Prometheus text$`, "m"),
+  );
+  assert.equal(served, 1, "one probe, nothing else");
+  assert.doesNotMatch(r.stdout, /Records:/);
 });

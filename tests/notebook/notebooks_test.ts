@@ -38,6 +38,14 @@ Deno.test("performance_evaluation.ipynb runs top to bottom and renders every cha
   assert.match(outputs, /class="llm-bench-summary"/, "summary table");
   assert.match(outputs, /40\/40 done · 40 ok/, "progress display ended at the last request");
   assert.match(outputs, /aria-label="TTFT of each finished request over the run"/, "the live panel's charts");
+  assert.match(
+    outputs,
+    /aria-label="Server-reported: requests running \(blue\) and waiting \(red\)/,
+    "live, the server's",
+  );
+  assert.match(outputs, /server \(its \/metrics\): \d+ running · \d+ waiting · KV cache \d+ %/);
+  assert.match(outputs, /Server view \(the server's own \/metrics\)/, "the summary's server view");
+  assert.match(outputs, /data-chart="server-tokens"/);
   assert.match(outputs, /load: sim \(simulated\)/, "the summary states its load");
   for (
     const chart of [
@@ -98,4 +106,28 @@ Deno.test("performance_on_chat.ipynb asks its questions, shows answers, metrics 
   assert.match(outputs, /data-chart="chat-ttftS"/);
   assert.match(outputs, /data-chart="chat-throughputTokensPerS"/);
   assert.ok(count(page, 'aria-label="bar"') >= 2, "per-turn bars drawn in the rendered page");
+});
+
+Deno.test("capacity.ipynb searches the simulator's capacity: a line per probe, the answer at its knee, the charts", async () => {
+  const { outputs, page } = await render("capacity");
+  assert.match(outputs, /Searching the highest concurrency that meets TTFT p90 ≤ 300 ms; TPOT p50 ≤ 50 ms/);
+  assert.match(outputs, /probe 1 · concurrency 1: PASS/);
+  assert.match(outputs, /probe \d+ · concurrency 16: FAIL/, "past the simulator's batch of 8, requests queue");
+  assert.match(outputs, /Max sustainable concurrency: \d+ \(between \d+ and \d+\)/);
+  assert.match(outputs, /Knee at concurrency 8: output throughput grew/, "the knee is the simulator's batch");
+  assert.match(outputs, /waiting requests grow from [\d.]+ to [\d.]+ \(mean\)/, "the server says why");
+  assert.match(outputs, /Files: .*_capacity\.json · .*_capacity\.html/);
+  for (
+    const chart of [
+      "capacity-throughput",
+      "capacity-latency",
+      "capacity-latency-throughput",
+      "server-queue",
+      "server-kv",
+      "server-tokens",
+    ]
+  ) {
+    assert.match(outputs, new RegExp(`data-chart="${chart}"`), chart);
+  }
+  assert.ok(count(page, "<svg") >= 6);
 });

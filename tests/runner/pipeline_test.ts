@@ -53,7 +53,11 @@ Deno.test("prepare → execute → finish: files, plan and endpoint first; recor
   assert.equal(result.summary.goodput?.met, 6);
   assert.deepEqual(result.summary.environment, info?.environment, "the environment is captured once, at prepare");
   const names = [...Deno.readDirSync(dir)].map((e) => e.name.slice(prepared.files!.stem.length)).sort();
-  assert.deepEqual(names, ["_individual_responses.jsonl", "_run.json", "_summary.json"], "the report is the caller's");
+  assert.deepEqual(
+    names,
+    ["_individual_responses.jsonl", "_run.json", "_server_metrics.jsonl", "_summary.json"],
+    "the report is the caller's",
+  );
 });
 
 Deno.test("a default run records every resolved setting: the same workload as one with the defaults typed", async () => {
@@ -105,4 +109,54 @@ Deno.test("a warm run opens its connections before the clock; a cold one's first
   assert.equal(first.length, 3, "the first wave opened the connections, the rest reused them");
   for (const r of first) assert.ok(r.connectMs! > 0 && r.requestWrittenMs! >= r.connectMs!, "written after connecting");
   assert.ok(cold.summary.health?.notes.some((n) => /3 requests opened a connection/.test(n)));
+});
+
+Deno.test("server metrics: the simulator's own /metrics scraped during the run, summarized, kept raw, agreeing with the client", async () => {
+  const dir = await Deno.makeTempDir();
+  const { summary, files, records } = await benchmark({
+    maxNumCompletedRequests: 24,
+    numConcurrentRequests: 6,
+    meanOutputTokens: 40,
+    stddevOutputTokens: 0,
+    sim: { maxBatch: 4, jitter: 0 },
+    resultsDir: dir,
+  });
+  const m = summary.serverMetrics!;
+  assert.equal(m.engine, "vLLM");
+  assert.match(m.url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+  assert.ok(m.scrapes >= 2, "one before, one after at least");
+  assert.equal(m.gauges.running?.max, 4, "the batch is full: 4 of 6 in flight");
+  assert.ok(m.gauges.waiting!.max >= 1 && m.gauges.waiting!.max <= 2, `waiting max ${m.gauges.waiting!.max}`);
+  // The server generated exactly the tokens the client received; its histograms saw every request.
+  const counted = records.reduce((n, r) => n + (r.outputTokens ?? 0), 0);
+  assert.equal(m.counters.generationTokens?.increase, counted);
+  assert.equal(m.histograms.ttft?.count, 24);
+  assert.ok(!summary.health!.notes.some((n) => /the server generated/.test(n)), "they agree: no note");
+  const raw = (await Deno.readTextFile(files!.serverMetrics)).trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(raw.length, m.series.t.length);
+  assert.equal(raw[0].families["vllm:num_requests_running"].type, "gauge");
+});
+
+Deno.test("server metrics that disagree with the client's token count get a health note; --server-metrics URL is used", async () => {
+  // A metrics server of its own whose generation counter runs at 100,000 tokens a second: other traffic, say.
+  const start = performance.now();
+  await using fake = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () =>
+    new Response(
+      "# TYPE vllm:generation_tokens_total counter\n" +
+        `vllm:generation_tokens_total{model_name="m"} ${Math.round((performance.now() - start) * 100)}\n`,
+    ));
+  const { summary } = await benchmark({
+    maxNumCompletedRequests: 4,
+    meanOutputTokens: 5,
+    stddevOutputTokens: 0,
+    serverMetrics: `http://127.0.0.1:${fake.addr.port}/metrics`,
+  }, { writeFiles: false });
+  assert.equal(summary.serverMetrics?.url, `http://127.0.0.1:${fake.addr.port}/metrics`);
+  assert.ok(summary.serverMetrics!.counters.generationTokens!.increase > 1000);
+  assert.ok(
+    summary.health!.notes.some((n) =>
+      /^the server generated \d+ tokens during the run, the client counted 20 /.test(n)
+    ),
+    summary.health!.notes.join("\n"),
+  );
 });

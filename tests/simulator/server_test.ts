@@ -214,3 +214,18 @@ Deno.test("simulated endpoint (h1 server): a body that is JSON but not an object
   assert.equal(res.status, 400);
   assert.match((await res.json()).error.message, /must be a JSON object/);
 });
+
+Deno.test("the simulator serves /metrics in Prometheus text with vLLM's names, from its engine's state", async () => {
+  await using sim = startSimServer({ tokenizer: await testTokenizer(), corpus: await loadCorpus() });
+  const body = { model: "llm-bench-sim", messages: [{ role: "user", content: "one two three" }], max_tokens: 7 };
+  for (let i = 0; i < 2; i++) {
+    await (await fetch(`${sim.baseUrl}/chat/completions`, { method: "POST", body: JSON.stringify(body) })).text();
+  }
+  const res = await fetch(`${sim.origin}/metrics`);
+  assert.match(res.headers.get("content-type")!, /^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  assert.match(text, /^# TYPE vllm:num_requests_running gauge$/m);
+  assert.match(text, /^vllm:generation_tokens_total\{model_name="llm-bench-sim",engine="0"\} 14$/m);
+  assert.match(text, /^vllm:time_to_first_token_seconds_count\{model_name="llm-bench-sim",engine="0"\} 2$/m);
+  assert.match(text, /^vllm:kv_cache_usage_perc\{model_name="llm-bench-sim",engine="0"\} 0$/m, "nothing held now");
+});
