@@ -76,13 +76,14 @@ function parseLabels(line: string, i: number): [Record<string, string>, number] 
  * ```ts
  * import assert from "node:assert/strict";
  * import { parsePrometheusText } from "./prometheus_text.ts";
- * const { families } = parsePrometheusText(`# TYPE vllm:num_requests_running gauge
- * vllm:num_requests_running{model_name="m"} 3
- * # TYPE vllm:time_to_first_token_seconds histogram
- * vllm:time_to_first_token_seconds_bucket{model_name="m",le="0.1"} 1
- * vllm:time_to_first_token_seconds_bucket{model_name="m",le="+Inf"} 2
- * vllm:time_to_first_token_seconds_count{model_name="m"} 2
- * `);
+ * const { families } = parsePrometheusText([
+ *   "# TYPE vllm:num_requests_running gauge",
+ *   'vllm:num_requests_running{model_name="m"} 3',
+ *   "# TYPE vllm:time_to_first_token_seconds histogram",
+ *   'vllm:time_to_first_token_seconds_bucket{model_name="m",le="0.1"} 1',
+ *   'vllm:time_to_first_token_seconds_bucket{model_name="m",le="+Inf"} 2',
+ *   'vllm:time_to_first_token_seconds_count{model_name="m"} 2',
+ * ].join("\n"));
  * assert.equal(families["vllm:num_requests_running"].samples[0].value, 3);
  * assert.equal(families["vllm:time_to_first_token_seconds"].samples[1].labels.le, "+Inf");
  * ```
