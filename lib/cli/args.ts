@@ -144,6 +144,9 @@ export function parseBenchArgs(argv: readonly string[], flags: FlagSpec[] = BENC
       case "number":
         config[f.field] = toNumber(text);
         break;
+      case "countOrOff":
+        config[f.field] = text === "off" ? "off" : toNumber(text);
+        break;
       case "json": {
         let value: unknown;
         try {

@@ -357,6 +357,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     printFiles(result.files);
     for (const line of firstErrors(result.records)) err(line);
     if (signalled) return INTERRUPT_EXIT_CODES[signalled];
+    if (result.summary.run.stopReason === "failing") {
+      err(
+        `error: the first ${result.summary.config.maxFailures} requests all failed, so the run stopped there ` +
+          "(--max-failures N|off) — the server's first message per error code is above; all are in the records",
+      );
+      return 1;
+    }
     if (result.summary.run.requestsSucceeded === 0) {
       err("error: no request succeeded — the server's first message per error code is above; all are in the records");
       return 1;

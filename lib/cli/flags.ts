@@ -43,7 +43,7 @@ export const SWEEP_FLAGS: Record<string, SweepField> = Object.fromEntries(
 );
 
 /** How a flag's text becomes a value: as it is, a number, JSON, on/off, an SLO list, a sweep. */
-export type FlagKind = "string" | "number" | "json" | "boolean" | "slo" | "sweep";
+export type FlagKind = "string" | "number" | "json" | "boolean" | "slo" | "sweep" | "countOrOff";
 
 /** A flag: its config field, value kind, help text and group. */
 export interface FlagSpec {
@@ -57,7 +57,7 @@ export interface FlagSpec {
 }
 
 /** Fields whose text is read otherwise than their type says. */
-const KIND_OF_FIELD: Record<string, FlagKind> = { slo: "slo" };
+const KIND_OF_FIELD: Record<string, FlagKind> = { slo: "slo", maxFailures: "countOrOff" };
 
 /** The zod type under defaults and optionals. */
 function innerDef(schema: z.ZodType): { type: string; entries?: Record<string, string> } {

@@ -360,6 +360,19 @@ export const RunConfigFields = z.object({
       arg: "SECONDS",
     }),
   ),
+  /**
+   * Fail fast: stop the run (stop reason `failing`) when its first N finished requests all failed — nothing works, so
+   * sending more only repeats the failure. `off` never stops. @default 50, or 10 % of the requests when fewer
+   */
+  maxFailures: z.union([z.int().min(1), z.literal("off")], { error: "expected a whole number ≥ 1, or off" }).optional()
+    .meta(
+      flag(
+        "Limits & timeouts",
+        "stop the run when its first N finished requests all failed (the server's first message per error code is " +
+          "printed); off: never",
+        { arg: "N|off", default: "50, or 10 % of the requests when fewer" },
+      ),
+    ),
   /** Per request: fail with TIMEOUT when the whole request takes longer than this many seconds. */
   requestTimeoutS: z.number().positive().max(MAX_TIMER_S).optional().meta(
     flag("Limits & timeouts", "per request: fail (TIMEOUT) when the whole request takes longer", {

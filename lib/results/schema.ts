@@ -250,7 +250,7 @@ export const RunSummarySchema = z.object({
   }),
   run: z.object({
     startedAt: z.string(),
-    stopReason: z.enum(["completed", "duration", "precision", "timeout", "interrupted", "backlog"]),
+    stopReason: z.enum(["completed", "duration", "precision", "timeout", "interrupted", "backlog", "failing"]),
     /** Warm-up requests sent before the measured ones (not in any statistic). */
     warmupRequests: z.int().default(0),
     wallTimeS: z.number().nullable(),

@@ -40,6 +40,7 @@ async function run(job: ThreadJob): Promise<void> {
       timeoutMs: job.timeoutMs,
       timeouts: job.timeouts,
       durationMs: job.durationMs,
+      ...(job.maxFailures !== undefined ? { maxFailures: job.maxFailures } : {}),
       streamed: job.streamed,
       warmup: job.warmup,
       signal: stop.signal,

@@ -247,7 +247,7 @@ async function findServerMetrics(
 
 /**
  * What only the plan can resolve, recorded with the rest of the configuration: a dataset's size as the request count
- * (when no count or duration bounds the run) and the format the dataset was read in.
+ * (when no count or duration bounds the run), the format the dataset was read in, and the failures that stop it.
  */
 function resolvedByPlan(config: RunConfig, plan: RunPlan): RunConfig {
   return {
@@ -256,6 +256,7 @@ function resolvedByPlan(config: RunConfig, plan: RunPlan): RunConfig {
       ? { maxNumCompletedRequests: plan.max }
       : {}),
     ...(plan.datasetFormat ? { datasetFormat: plan.datasetFormat as RunConfig["datasetFormat"] } : {}),
+    maxFailures: failFast(config.maxFailures, plan.max) ?? "off",
   };
 }
 
@@ -511,6 +512,7 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
     durationMs: config.durationS === undefined ? undefined : Math.max(1, config.durationS * 1000 - lateMs),
     onProgress: options.onProgress,
     ...(options.maxBacklog !== undefined ? { maxBacklog: options.maxBacklog } : {}),
+    ...(typeof config.maxFailures === "number" ? { maxFailures: config.maxFailures } : {}),
   };
   const threaded = threadedRun
     ? await runInThreads({
@@ -679,6 +681,22 @@ export async function finishRun(prepared: PreparedRun, executed: ExecutedRun): P
   }
   if (prepared.files) await writeSummary(prepared.files.summary, summary);
   return { config: prepared.config, summary, records: executed.records, files: prepared.files };
+}
+
+/**
+ * How many leading failures stop a run: `--max-failures N`, none with `off`, else 50 — or 10 % of the requests when
+ * that is fewer (at least 1).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { failFast } from "./pipeline.ts";
+ * assert.deepEqual([failFast(undefined, 40), failFast(undefined, 1e12), failFast("off", 40), failFast(3, 40)], [4, 50, undefined, 3]);
+ * ```
+ */
+export function failFast(setting: number | "off" | undefined, requests: number): number | undefined {
+  if (setting === "off") return undefined;
+  return setting ?? Math.max(1, Math.min(50, Math.ceil(0.1 * requests)));
 }
 
 /**

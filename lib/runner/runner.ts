@@ -86,6 +86,11 @@ export interface RunOptions {
    * the arrivals and the backlog would only grow; those in flight are aborted and recorded. Absent: no limit.
    */
   maxBacklog?: number;
+  /**
+   * Fail fast: stop the run (stop reason `failing`) when the first this-many finished requests all failed; those in
+   * flight are aborted and recorded. Absent: never.
+   */
+  maxFailures?: number;
 }
 
 /** What a run that is one part of a larger one shares with the others. */
@@ -120,8 +125,11 @@ function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Why a run ended: all sent and finished, its duration, precision targets met, its timeout, Ctrl-C, a backlog. */
-export type StopReason = "completed" | "duration" | "precision" | "timeout" | "interrupted" | "backlog";
+/**
+ * Why a run ended: all sent and finished, its duration, precision targets met, its timeout, Ctrl-C, a backlog, or its
+ * first requests all failing.
+ */
+export type StopReason = "completed" | "duration" | "precision" | "timeout" | "interrupted" | "backlog" | "failing";
 
 /** What a run produced. */
 export interface RunResult {
@@ -186,6 +194,9 @@ export async function sendRequests(options: RunOptions): Promise<RunResult> {
   const yieldToIo = createTurns();
   const progress = newProgress(Math.min(options.maxRequests ?? requests.length, options.schedule?.length ?? Infinity));
 
+  // Fail fast: requests failed before any succeeded.
+  let leadingFailures = 0;
+  let anySucceeded = false;
   const send: Send = async (spec, scheduledAt, extra) => {
     if (stop.signal.aborted) return;
     progress.inFlight++;
@@ -212,6 +223,13 @@ export async function sendRequests(options: RunOptions): Promise<RunResult> {
     records.push(record);
     options.onRecord?.(record);
     countFinished(progress, record);
+    if (options.maxFailures !== undefined && !anySucceeded) {
+      if (record.status === "ok") anySucceeded = true;
+      else if (record.status === "error" && ++leadingFailures >= options.maxFailures && stopReason === "completed") {
+        stopReason = "failing";
+        stop.abort(new DOMException(`the first ${leadingFailures} requests all failed`, "AbortError"));
+      }
+    }
     progress.elapsedMs = performance.now() - runStart;
     options.onProgress?.({ ...progress });
     return record;

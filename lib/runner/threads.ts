@@ -42,6 +42,7 @@ export interface ThreadJob {
   timeoutMs: number;
   timeouts?: RequestTimeouts;
   durationMs?: number;
+  maxFailures?: number;
   streamed: boolean;
   warmup: boolean;
   /** Connections to open before the clock starts (0: none). */
@@ -103,6 +104,10 @@ export async function runInThreads(options: ThreadedRunOptions): Promise<Threade
     timeoutMs: options.timeoutMs,
     timeouts: options.timeouts,
     durationMs: options.durationMs,
+    // Fail fast per thread: each sees its share of the first requests.
+    ...(options.maxFailures !== undefined
+      ? { maxFailures: Math.max(1, Math.ceil(options.maxFailures / threads)) }
+      : {}),
     streamed: options.streamed ?? true,
     warmup: options.warmup ?? false,
     warmConnections: 0,
@@ -174,6 +179,8 @@ export async function runInThreads(options: ThreadedRunOptions): Promise<Threade
       ? "interrupted"
       : reasons.includes("timeout")
       ? "timeout"
+      : reasons.includes("failing")
+      ? "failing"
       : reasons.includes("duration")
       ? "duration"
       : "completed";

@@ -23,6 +23,9 @@ const BAD: [string[], Record<string, string>, RegExp][] = [
     /--start-load: expected a whole number ≥ 1 \(got 2.5\)/,
   ],
   [["--start-load", "4"], {}, /--start-load: needs --find-max concurrency\|rate/],
+  [["--max-failures", "0"], {}, /--max-failures: /],
+  [["--max-failures", "never"], {}, /--max-failures: expected a whole number ≥ 1, or off \(got "never"\)/],
+  [["--max-failures", "2.5"], {}, /--max-failures: expected a whole number ≥ 1, or off \(got 2.5\)/],
   [
     ["--sweep", "concurrency=1,2"],
     {},

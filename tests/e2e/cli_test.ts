@@ -719,3 +719,68 @@ Deno.test("--server-metrics naming a page that is not Prometheus text: one line,
   assert.equal(served, 1, "one probe, nothing else");
   assert.doesNotMatch(r.stdout, /Records:/);
 });
+
+Deno.test("fail fast: a server that answers 500 to everything stops the run after its first 50 failures, exit 1", async () => {
+  const cwd = await Deno.makeTempDir();
+  let completions = 0;
+  await using broken = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    if (new URL(req.url).pathname.endsWith("/models")) return Response.json({ object: "list", data: [{ id: "m" }] });
+    completions++;
+    return Response.json({ error: { message: "CUDA out of memory", type: "server_error" } }, { status: 500 });
+  });
+  const r = await bench([
+    "--base-url",
+    `http://127.0.0.1:${broken.addr.port}/v1`,
+    "--model",
+    "m",
+    "--max-num-completed-requests",
+    "1000000000000",
+    "--server-metrics",
+    "off",
+  ], { cwd });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /^error: the first 50 requests all failed, so the run stopped there \(--max-failures N\|off\)/m,
+  );
+  // The server's first message, once; those in flight when the 50th failed are recorded as they ended.
+  assert.match(r.stderr, /^HTTP_STATUS × (5\d): HTTP 500 Internal Server Error: .*CUDA out of memory/m);
+  assert.ok(
+    completions >= 50 && completions <= 58,
+    `${completions} requests reached the server (50 + those in flight)`,
+  );
+  const summary = await readSummary(`${cwd}/${filesFrom(r.stdout).summary}`);
+  assert.equal(summary.run.stopReason, "failing");
+  assert.equal(summary.config.maxFailures, 50);
+  assert.equal(summary.run.requestsStarted, completions);
+  // --max-failures N sets the count; off sends them all.
+  const three = await bench([
+    "--base-url",
+    `http://127.0.0.1:${broken.addr.port}/v1`,
+    "--model",
+    "m",
+    "--max-failures",
+    "3",
+    "--num-concurrent-requests",
+    "1",
+    "--max-num-completed-requests",
+    "100",
+    "--server-metrics",
+    "off",
+  ], { cwd });
+  assert.match(three.stderr, /^error: the first 3 requests all failed/m);
+  const off = await bench([
+    "--base-url",
+    `http://127.0.0.1:${broken.addr.port}/v1`,
+    "--model",
+    "m",
+    "--max-failures",
+    "off",
+    "--max-num-completed-requests",
+    "12",
+    "--server-metrics",
+    "off",
+  ], { cwd });
+  assert.match(off.stderr, /^error: no request succeeded/m);
+  assert.equal((await readSummary(`${cwd}/${filesFrom(off.stdout).summary}`)).run.requestsFailed, 12);
+});

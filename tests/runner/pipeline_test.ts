@@ -160,3 +160,25 @@ Deno.test("server metrics that disagree with the client's token count get a heal
     summary.health!.notes.join("\n"),
   );
 });
+
+Deno.test("fail fast on measuring threads: each thread stops when its share of the first requests all failed", async () => {
+  let completions = 0;
+  await using broken = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    completions++;
+    return Response.json({ error: { message: "overloaded" } }, { status: 503 });
+  });
+  const { summary } = await benchmark({
+    llmApi: "openai",
+    baseUrl: `http://127.0.0.1:${broken.addr.port}/v1`,
+    model: "m",
+    preflight: false,
+    clientThreads: 2,
+    numConcurrentRequests: 2,
+    maxNumCompletedRequests: 1000,
+    maxFailures: 6,
+    serverMetrics: "off",
+  }, { writeFiles: false });
+  assert.equal(summary.run.stopReason, "failing");
+  assert.equal(summary.config.maxFailures, 6);
+  assert.ok(completions >= 6 && completions <= 8, `${completions}: 3 per thread, and one each in flight at most`);
+});
