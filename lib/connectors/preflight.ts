@@ -4,8 +4,8 @@
  * @module
  */
 import type { RunConfig } from "../config/schema.ts";
-import { EndpointError, redactUrls } from "../errors.ts";
-import { listModels } from "./openai.ts";
+import { ConfigError, EndpointError, redactUrls } from "../errors.ts";
+import { endpointUrl, listModels } from "./openai.ts";
 import { coeExpert } from "./sambastudio.ts";
 
 /** Why a connection could not be opened, in a few words. */
@@ -44,7 +44,8 @@ export async function preflight(config: RunConfig, baseUrl: string, timeoutMs = 
   }
   if (config.llmApi === "openai" || config.llmApi === "sambanova" || baseUrl.includes("chat/completions")) {
     const base = baseUrl.replace(/\/(chat\/)?completions\/?(\?.*)?$/, "$2");
-    const models = await listModels(base, { apiKey: config.apiKey, timeoutMs });
+    const models = await modelsOf(base, config.apiKey, timeoutMs, where);
+    if (models === null) await noV1(base, config, timeoutMs);
     const model = coeExpert(config.model) ?? config.model;
     if (models && models.length > 0 && !models.includes(model)) {
       const shown = models.length > 12
@@ -52,5 +53,52 @@ export async function preflight(config: RunConfig, baseUrl: string, timeoutMs = 
         : models.join(", ");
       throw new EndpointError(`${where} does not serve the model ${model}; it serves: ${shown}`);
     }
+  }
+}
+
+/**
+ * `GET <base>/models` within the deadline: the models listed, or null when the server answers otherwise (no list, an
+ * error status). A server that accepted the connection and sends nothing is an {@link EndpointError}, not a hang.
+ */
+async function modelsOf(base: string, apiKey: string | undefined, timeoutMs: number, where: string) {
+  try {
+    const res = await fetch(endpointUrl(base, "/models"), {
+      headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!res.ok) {
+      await res.body?.cancel();
+      return null;
+    }
+    const body = await res.json().catch(() => null) as { data?: { id?: unknown }[] } | null;
+    if (!Array.isArray(body?.data)) return null;
+    return body.data.map((m) => m?.id).filter((id): id is string => typeof id === "string");
+  } catch (e) {
+    if (e instanceof DOMException && e.name === "TimeoutError") {
+      throw new EndpointError(`${where} accepted the connection but sent no answer within ${timeoutMs / 1000} s`);
+    }
+    return null;
+  }
+}
+
+/**
+ * A base URL typed without its `/v1` (`http://host:8000`, as vLLM users type it): the completions path is not there
+ * (404) while `<base>/v1/models` answers — a {@link ConfigError} naming the URL that works, before any request.
+ */
+async function noV1(base: string, config: RunConfig, timeoutMs: number): Promise<void> {
+  if (/\/v1\/?$/.test(new URL(base).pathname)) return;
+  const path = config.endpoint === "completions" ? "/completions" : "/chat/completions";
+  try {
+    const res = await fetch(endpointUrl(base, path), { signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel();
+    if (res.status !== 404) return;
+    const withV1 = `${base.replace(/\/+(\?.*)?$/, "")}/v1`;
+    const models = await listModels(withV1, { apiKey: config.apiKey, timeoutMs });
+    if (models === null) return;
+    throw new ConfigError(`${redactUrls(base)} has no ${path}; did you mean ${redactUrls(withV1)}?`, {
+      field: "baseUrl",
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
   }
 }

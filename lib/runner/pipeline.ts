@@ -146,9 +146,9 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
   };
   try {
     signal?.throwIfAborted();
-    // An endpoint that cannot be used at all is one line and no run (no files either).
-    if (config.llmApi !== "sim" && config.preflight) await untilAborted(preflight(config, config.baseUrl!), signal);
-    // The files first: a folder that cannot be written fails the run before anything loads.
+    // Local inputs first (the results folder, the tokenizer, the dataset, the plan), the network second: a mistake
+    // on this machine is reported before anything is sent. The files first: a folder that cannot be written fails
+    // the run before anything loads.
     const { stem, runId } = runName(config);
     files = (options.writeFiles ?? true) ? runFiles(config.resultsDir, stem) : null;
     writer = files ? openRecordWriter(files.records) : undefined;
@@ -189,6 +189,8 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
       countTokens = (text) => source.count(text);
     }
     config = resolvedByPlan(config, plan);
+    // An endpoint that cannot be used at all is one line and no run.
+    if (config.llmApi !== "sim" && config.preflight) await untilAborted(preflight(config, config.baseUrl!), signal);
     if (config.shards !== undefined && config.shards > 1) plan = shardPlan(plan, config.shards, config.shardIndex ?? 0);
     await starting;
     const baseUrl = sim ? sim.baseUrl : config.baseUrl!;
@@ -216,7 +218,10 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     };
   } catch (e) {
     await close();
-    throw signal?.aborted ? new PrepareInterrupted<RunFiles>(files, e) : e;
+    if (signal?.aborted) throw new PrepareInterrupted<RunFiles>(files, e);
+    // No run (a bad input, an endpoint that cannot be used): no files either.
+    if (files) { for (const path of [files.records, files.run]) await Deno.remove(path).catch(() => {}); }
+    throw e;
   }
 }
 

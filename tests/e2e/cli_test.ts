@@ -639,12 +639,58 @@ Deno.test("an endpoint that cannot be used is one line before the run: unreachab
     "error: Cannot reach http://127.0.0.1:1/v1: connection refused (no run; --no-preflight to run anyway)",
   ]);
   assert.doesNotMatch(refused.stdout, /Health|Requests/, "no empty table, no health verdict about nothing");
-  await assert.rejects(Deno.stat(`${cwd}/data/results`), Deno.errors.NotFound, "no results files");
+  const left = await Array.fromAsync(Deno.readDir(`${cwd}/data/results`)).catch(() => []);
+  assert.deepEqual(left, [], "no results files");
   await withSim(["--params", '{"model": "served-model"}'], async (origin) => {
     const r = await bench(["--base-url", `${origin}/v1`, "--model", "other-model"], { cwd });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^error: .*\/v1 does not serve the model other-model; it serves: served-model/m);
+    // A base URL typed without /v1, as vLLM users type it: one line naming the URL that works, exit 2.
+    const noV1 = await bench(["--base-url", origin, "--model", "served-model", "--max-num-completed-requests", "2"], {
+      cwd,
+    });
+    assert.equal(noV1.code, 2, noV1.stderr);
+    assert.deepEqual(noV1.stderr.trim().split("\n").filter((l) => l.startsWith("error:")), [
+      `error: --base-url: ${origin} has no /chat/completions; did you mean ${origin}/v1?`,
+    ]);
   });
+});
+
+Deno.test("local inputs first, the network second; a server that accepts and never answers is one line in 10 s", async () => {
+  const cwd = await Deno.makeTempDir();
+  // Nothing listens on port 1, but the results folder cannot be made (a file stands in its way): that is said first.
+  await Deno.writeTextFile(`${cwd}/blocked`, "");
+  const folder = await bench(
+    ["--base-url", "http://127.0.0.1:1/v1", "--model", "m", "--results-dir", `${cwd}/blocked/results`],
+    { cwd },
+  );
+  assert.equal(folder.code, 2, folder.stderr);
+  assert.match(folder.stderr, /^error: .*results/m);
+  assert.doesNotMatch(folder.stderr, /Cannot reach/);
+  // An instruction longer than the mean input: a local mistake too, before the endpoint is tried.
+  const short = await bench(["--base-url", "http://127.0.0.1:1/v1", "--model", "m", "--mean-input-tokens", "3"], {
+    cwd,
+  });
+  assert.equal(short.code, 2, short.stderr);
+  assert.doesNotMatch(short.stderr, /Cannot reach/);
+  // A server that accepts the connection and never answers.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })();
+  const started = performance.now();
+  const silent = await bench(["--base-url", `http://127.0.0.1:${listener.addr.port}/v1`, "--model", "m"], { cwd });
+  const tookS = (performance.now() - started) / 1000;
+  listener.close();
+  for (const c of held) c.close();
+  await accepting.catch(() => {});
+  assert.equal(silent.code, 1, silent.stderr);
+  assert.match(
+    silent.stderr,
+    /^error: http:\/\/127\.0\.0\.1:\d+\/v1 accepted the connection but sent no answer within 10 s/m,
+  );
+  assert.ok(tookS < 30, `${tookS} s`);
 });
 
 Deno.test("a run that fails while its simulator is starting leaves nothing running: the process ends by itself", async () => {
