@@ -362,7 +362,8 @@ export const RunConfigFields = z.object({
   ),
   /**
    * Fail fast: stop the run (stop reason `failing`) when its first N finished requests all failed — nothing works, so
-   * sending more only repeats the failure. `off` never stops. @default 50, or 10 % of the requests when fewer
+   * sending more only repeats the failure. `off` never stops. @default 50, or 10 % of the requests when fewer (at
+   * least 10, or all of a smaller run)
    */
   maxFailures: z.union([z.int().min(1), z.literal("off")], { error: "expected a whole number ≥ 1, or off" }).optional()
     .meta(
@@ -370,7 +371,7 @@ export const RunConfigFields = z.object({
         "Limits & timeouts",
         "stop the run when its first N finished requests all failed (the server's first message per error code is " +
           "printed); off: never",
-        { arg: "N|off", default: "50, or 10 % of the requests when fewer" },
+        { arg: "N|off", default: "50, or 10 % of the requests (at least 10)" },
       ),
     ),
   /** Per request: fail with TIMEOUT when the whole request takes longer than this many seconds. */

@@ -690,18 +690,19 @@ export async function finishRun(prepared: PreparedRun, executed: ExecutedRun): P
 
 /**
  * How many leading failures stop a run: `--max-failures N`, none with `off`, else 50 — or 10 % of the requests when
- * that is fewer (at least 1).
+ * that is fewer, but at least 10 (all of them, in a run of fewer): one early failure never stops a small run.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { failFast } from "./pipeline.ts";
- * assert.deepEqual([failFast(undefined, 40), failFast(undefined, 1e12), failFast("off", 40), failFast(3, 40)], [4, 50, undefined, 3]);
+ * assert.deepEqual([failFast(undefined, 1e12), failFast(undefined, 300), failFast(undefined, 40)], [50, 30, 10]);
+ * assert.deepEqual([failFast(undefined, 6), failFast("off", 40), failFast(3, 40)], [6, undefined, 3]);
  * ```
  */
 export function failFast(setting: number | "off" | undefined, requests: number): number | undefined {
   if (setting === "off") return undefined;
-  return setting ?? Math.max(1, Math.min(50, Math.ceil(0.1 * requests)));
+  return setting ?? Math.max(Math.min(10, requests), Math.min(50, Math.ceil(0.1 * requests)));
 }
 
 /**
