@@ -77,7 +77,13 @@ export function offlineHtml(html: string): string {
 /** Executes one notebook on a fresh kernel and converts it to HTML in `outDir`. */
 export async function renderNotebook(
   path: string,
-  options: { outDir?: string; timeoutS?: number; inputsDigest?: string } = {},
+  options: {
+    outDir?: string;
+    timeoutS?: number;
+    inputsDigest?: string;
+    /** Where the notebooks write their runs (`LLM_BENCH_RESULTS_DIR`; the tests' own folder). @default data/results */
+    resultsDir?: string;
+  } = {},
 ): Promise<RenderResult> {
   const outDir = options.outDir ?? RENDERED_DIR;
   await Deno.mkdir(outDir, { recursive: true });
@@ -97,6 +103,7 @@ export async function renderNotebook(
       ],
       stdout: "piped",
       stderr: "piped",
+      ...(options.resultsDir ? { env: { LLM_BENCH_RESULTS_DIR: options.resultsDir } } : {}),
     }).output();
     const log = new TextDecoder().decode(exec.stderr).split("\n").filter((l) =>
       !/deno jupyter" is unstable|MissingIDField|validate\(nb\)/.test(l)

@@ -16,9 +16,19 @@ interface Cell {
 
 const html = (o: Output) => [o.data?.["text/html"] ?? ""].flat().join("");
 
+const REPO_RESULTS = `${NOTEBOOKS_DIR}/../data/results`;
+const namesIn = async (dir: string) =>
+  new Set((await Array.fromAsync(Deno.readDir(dir)).catch(() => [])).map((e) => e.name));
+
 async function render(name: string) {
   const outDir = await Deno.makeTempDir();
-  const r = await renderNotebook(`${NOTEBOOKS_DIR}/${name}.ipynb`, { outDir });
+  const resultsDir = await Deno.makeTempDir();
+  const before = await namesIn(REPO_RESULTS);
+  const r = await renderNotebook(`${NOTEBOOKS_DIR}/${name}.ipynb`, { outDir, resultsDir });
+  // The notebook's runs went to the test's folder: the user's data/results is left as it was.
+  assert.ok((await namesIn(resultsDir)).size > 0 || name === "performance_on_chat", "the runs were written");
+  const added = [...await namesIn(REPO_RESULTS)].filter((n) => !before.has(n));
+  assert.deepEqual(added, [], "nothing written into the repository's data/results");
   const cells = (r.executed.cells as Cell[]).filter((c) => c.cell_type === "code");
   const errors = cells.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === "error");
   assert.deepEqual(errors.map((e) => `${e.ename}: ${e.evalue}`), [], r.log);
@@ -27,6 +37,7 @@ async function render(name: string) {
   const outputs = cells.flatMap((c) => c.outputs ?? []).map(html).join("\n");
   const page = await Deno.readTextFile(r.html);
   await Deno.remove(outDir, { recursive: true });
+  await Deno.remove(resultsDir, { recursive: true });
   return { outputs, page, cells };
 }
 
