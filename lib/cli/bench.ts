@@ -110,6 +110,8 @@ function announce(s: BenchmarkStart, label: string | undefined, formatDetected: 
     ? `${s.config.arrival} arrivals at ${s.config.requestRate} req/s${
       inFlightCap(s.config.numConcurrentRequests, s.concurrency)
     }`
+    : s.requests < s.concurrency
+    ? `${s.requests} at a time (--num-concurrent-requests ${s.concurrency} is more than the requests)`
     : `${s.concurrency} at a time`;
   const bounds = s.config.durationS ? ` for ${s.config.durationS} s` : "";
   const warm = s.warmupRequests ? ` after ${s.warmupRequests} warm-up requests` : "";

@@ -194,6 +194,8 @@ export async function sendRequests(options: RunOptions): Promise<RunResult> {
   const yieldToIo = createTurns();
   const progress = newProgress(Math.min(options.maxRequests ?? requests.length, options.schedule?.length ?? Infinity));
 
+  // Whether a finished request's slot is refilled at once (the closed loop says so).
+  let refills = () => false;
   // Fail fast: requests failed before any succeeded.
   let leadingFailures = 0;
   let anySucceeded = false;
@@ -231,7 +233,9 @@ export async function sendRequests(options: RunOptions): Promise<RunResult> {
       }
     }
     progress.elapsedMs = performance.now() - runStart;
-    options.onProgress?.({ ...progress });
+    // A closed loop hands the finished request's slot straight to the next one: that slot counts as in flight (else
+    // the line reads one short of the concurrency the records show held).
+    options.onProgress?.({ ...progress, inFlight: progress.inFlight + (refills() ? 1 : 0) });
     return record;
   };
 
@@ -250,6 +254,7 @@ export async function sendRequests(options: RunOptions): Promise<RunResult> {
   const loop: Loop = {
     options,
     send,
+    setRefills: (f) => (refills = f),
     runStart,
     max: options.maxRequests ?? requests.length,
     halted: () => stop.signal.aborted || sending.signal.aborted,
@@ -288,6 +293,8 @@ interface Loop {
   halted: () => boolean;
   /** Aborts when the run stops or stops sending: cuts a wait short. */
   wake: AbortSignal;
+  /** Tells the progress whether a finished request's slot is refilled at once. */
+  setRefills: (refills: () => boolean) => void;
 }
 
 /** Request `i` of the run; past the end of `requests` (a duration-bound run) the list is reused with fresh indices. */
@@ -298,8 +305,9 @@ function specAt(options: RunOptions, i: number): RequestSpec {
 }
 
 /** Closed loop: a worker per concurrency slot sends the next request as soon as its last one finished. */
-async function closedLoop({ options, send, max, halted }: Loop): Promise<void> {
+async function closedLoop({ options, send, max, halted, setRefills }: Loop): Promise<void> {
   let next = 0;
+  setRefills(() => !halted() && next < max);
   const worker = async () => {
     while (!halted() && next < max) await send(specAt(options, next++));
   };

@@ -830,3 +830,9 @@ Deno.test("fail fast: a server that answers 500 to everything stops the run afte
   assert.match(off.stderr, /^error: no request succeeded/m);
   assert.equal((await readSummary(`${cwd}/${filesFrom(off.stdout).summary}`)).run.requestsFailed, 12);
 });
+
+Deno.test("the run says the concurrency it can hold: 2 requests run 2 at a time, not 8", async () => {
+  const r = await bench(["--max-num-completed-requests", "2", "--mean-output-tokens", "5"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Running 2 requests, 2 at a time \(--num-concurrent-requests 8 is more than the requests\)/);
+});

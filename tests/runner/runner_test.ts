@@ -31,7 +31,7 @@ Deno.test("runner keeps exactly `concurrency` requests in flight and records eve
     countTokens: env.tokenizer.count,
     onRecord: (r) => order.push(`record ${r.index}`),
     onProgress: (p) => {
-      maxInFlight = Math.max(maxInFlight, p.inFlight + 1);
+      maxInFlight = Math.max(maxInFlight, p.inFlight); // a refilled slot counts as in flight
       order.push(`progress ${p.finished}`);
     },
   });
@@ -100,4 +100,22 @@ Deno.test("runner turns HTTP errors into error records and goes on", async () =>
     assert.equal(r.error?.httpStatus, 404);
     assert.match(r.error!.bodyExcerpt!, /does not exist/);
   }
+});
+
+Deno.test("progress counts a closed loop's refilled slot as in flight: the concurrency held, not one short", async () => {
+  const tokenizer = await testTokenizer();
+  await using sim = startSimServer({ tokenizer, corpus: await loadCorpus(), params: { jitter: 0 } });
+  await using connector = createOpenAIConnector({ baseUrl: sim.baseUrl, model: "llm-bench-sim" });
+  const spec = (index: number) => ({ index, prompt: "Hi", promptTokens: 1, requestedInputTokens: 1, maxTokens: 4 });
+  const seen: number[] = [];
+  await sendRequests({
+    connector,
+    requests: Array.from({ length: 12 }, (_, i) => spec(i)),
+    concurrency: 4,
+    timeoutMs: 60_000,
+    countTokens: tokenizer.count,
+    onProgress: (p) => seen.push(p.inFlight),
+  });
+  // While requests remain to be sent each finished slot is refilled at once: 4 in flight; then the drain: 3, 2, 1, 0.
+  assert.deepEqual(seen, [4, 4, 4, 4, 4, 4, 4, 4, 3, 2, 1, 0]);
 });
