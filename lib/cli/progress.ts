@@ -22,9 +22,12 @@ function segments(p: RunProgress): string[] {
   const rate = s > 0 ? p.finished / s : 0;
   const finite = Number.isFinite(p.total);
   const out = [`${p.finished}/${finite ? p.total : "…"} done`];
-  out.push(`${p.inFlight} in flight`);
+  // Stopped: no ETA, no work in flight — what still arrives are the aborted requests' records.
+  out.push(p.stopped ? "stopped" : `${p.inFlight} in flight`);
   if (p.failed > 0) out.push(`${p.failed} failed`);
-  if (finite && rate > 0 && p.finished < p.total) out.push(`ETA ${clock(((p.total - p.finished) / rate) * 1000)}`);
+  if (!p.stopped && finite && rate > 0 && p.finished < p.total) {
+    out.push(`ETA ${clock(((p.total - p.finished) / rate) * 1000)}`);
+  }
   out.push(`${rate.toFixed(2)} req/s`);
   out.push(clock(p.elapsedMs));
   if (p.aborted > 0) out.push(`${p.aborted} aborted`);
@@ -62,7 +65,9 @@ export function plainProgressLine(p: RunProgress): string {
   const s = p.elapsedMs / 1000;
   const rate = s > 0 ? p.finished / s : 0;
   const finite = Number.isFinite(p.total);
-  const eta = finite && rate > 0 && p.finished < p.total
+  const eta = p.stopped
+    ? " · stopped"
+    : finite && rate > 0 && p.finished < p.total
     ? ` · ETA ${clock(((p.total - p.finished) / rate) * 1000)}`
     : "";
   return `${p.finished}/${

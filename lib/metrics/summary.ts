@@ -180,6 +180,8 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
     run: {
       startedAt: context.startedAt,
       stopReason: context.stopReason,
+      // Stopped before it sent what it was asked to: Ctrl-C, its timeout, failing, a backlog.
+      partial: ["interrupted", "timeout", "failing", "backlog"].includes(context.stopReason),
       wallTimeS: wallS,
       requestsStarted: records.length,
       requestsSucceeded: ok.length,

@@ -6,6 +6,7 @@ import {
   formatInterval,
   headline,
   healthFigures,
+  partialLine,
   serverLines,
   shardRows,
   shownFigures,
@@ -72,7 +73,9 @@ function statsTable(rows: ReturnType<typeof summaryRows>, cls: string, summary?:
 
 /** Headline figures, endpoint and simulated banner as an HTML fragment. */
 export function summaryHeaderHtml(summary: RunSummary): string {
-  const banner = summary.simulated ? `<div class="sim-banner">⚠ ${escapeHtml(summary.label)}</div>` : "";
+  const partial = partialLine(summary);
+  const banner = (summary.simulated ? `<div class="sim-banner">⚠ ${escapeHtml(summary.label)}</div>` : "") +
+    (partial ? `<div class="sim-banner partial-banner">⏹ ${escapeHtml(partial)}</div>` : "");
   const meta = `<p class="meta">model <b>${escapeHtml(summary.endpoint.model)}</b> · api ${
     escapeHtml(summary.endpoint.api)
   } · ${escapeHtml(summary.endpoint.url)}<br>load: ${escapeHtml(workloadLine(summary))}<br>tokenizer ${

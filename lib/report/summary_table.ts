@@ -434,6 +434,8 @@ export function formatSummaryTable(summary: RunSummary, options: { intervals?: b
   const rows = summaryRows(summary);
   const out: string[] = [];
   if (summary.simulated) out.push(`*** ${summary.label} ***`);
+  const partial = partialLine(summary);
+  if (partial) out.push(...wrap(`!!! ${partial}`, 80));
   out.push(
     `model ${summary.endpoint.model} · api ${summary.endpoint.api} · ${summary.endpoint.url}`,
     ...wrapAtDots(`load: ${workloadLine(summary)}`, 100),
@@ -521,4 +523,28 @@ export function serverLines(summary: RunSummary): string[] {
   if (latency.length) lines.push(`${latency.join(" · ")} (server's histograms)`);
   if (!m.engine) lines.push("no engine's names known: see the raw scrapes");
   return lines.filter((l) => l !== "");
+}
+
+const STOPPED: Record<string, string> = {
+  interrupted: "Interrupted",
+  timeout: "Stopped by its timeout",
+  failing: "Stopped: its first requests all failed",
+  backlog: "Stopped: a backlog grew",
+};
+
+/**
+ * A partial run's banner — "Interrupted after 12.3 s — partial results: 82 of 300 requests" — or null for a run that
+ * sent what it was asked to.
+ */
+export function partialLine(summary: RunSummary): string | null {
+  const run = summary.run;
+  const label = STOPPED[run.stopReason];
+  if (!label || run.partial === false) return null;
+  const done = run.requestsSucceeded + run.requestsFailed;
+  const planned = (summary.config as { maxNumCompletedRequests?: number }).maxNumCompletedRequests;
+  return `${label}${
+    run.wallTimeS !== null ? ` after ${formatNumber(run.wallTimeS)} s` : ""
+  } — partial results: ${done}${
+    typeof planned === "number" && Number.isFinite(planned) ? ` of ${planned}` : ""
+  } requests${run.requestsAborted ? ` (${run.requestsAborted} aborted)` : ""}`;
 }

@@ -253,6 +253,11 @@ export const RunSummarySchema = z.object({
     stopReason: z.enum(["completed", "duration", "precision", "timeout", "interrupted", "backlog", "failing"]),
     /** Warm-up requests sent before the measured ones (not in any statistic). */
     warmupRequests: z.int().default(0),
+    /**
+     * The run stopped before it sent what it was asked to (Ctrl-C, its timeout, failing, a backlog): its figures are
+     * partial. Absent in files written before it was recorded.
+     */
+    partial: z.boolean().optional(),
     wallTimeS: z.number().nullable(),
     requestsStarted: z.int(),
     requestsSucceeded: z.int(),

@@ -20,6 +20,8 @@ export interface RunProgress {
   elapsedMs: number;
   /** Σ output tokens of successful requests so far. */
   outputTokens: number;
+  /** The run has stopped (Ctrl-C, its timeout, failing, a backlog): what finishes now are the aborted requests. */
+  stopped?: boolean;
 }
 
 /** A run's progress before any request has finished. */
@@ -235,7 +237,11 @@ export async function sendRequests(options: RunOptions): Promise<RunResult> {
     progress.elapsedMs = performance.now() - runStart;
     // A closed loop hands the finished request's slot straight to the next one: that slot counts as in flight (else
     // the line reads one short of the concurrency the records show held).
-    options.onProgress?.({ ...progress, inFlight: progress.inFlight + (refills() ? 1 : 0) });
+    options.onProgress?.({
+      ...progress,
+      inFlight: progress.inFlight + (refills() ? 1 : 0),
+      ...(stop.signal.aborted ? { stopped: true } : {}),
+    });
     return record;
   };
 

@@ -32,6 +32,10 @@ Deno.test("progressLine() never exceeds the width it is given, at any width and 
 Deno.test("progressLine() keeps what matters first: done, in flight, failures, ETA; a bar when there is room", () => {
   const line = progressLine(at(12, 40, { failed: 2 }), 79);
   assert.match(line, /^\[█+░+\] 12\/40 done · 8 in flight · 2 failed · ETA 00:07 · /);
+  // Once the run stopped: no ETA and no work in flight, only what finished.
+  const stopped = progressLine({ ...at(12, 40), stopped: true }, 79);
+  assert.match(stopped, /^\[█+░+\] 12\/40 done · stopped · /);
+  assert.doesNotMatch(stopped, /ETA|in flight/);
   const narrow = progressLine(at(12, 40), 30);
   assert.match(narrow, /12\/40 done/);
   assert.ok(!narrow.includes("tok/s"));

@@ -123,6 +123,15 @@ for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     assert.ok(summary.run.requestsAborted >= 1, "requests in flight recorded as aborted");
     assert.ok(all.filter((r) => r.status === "aborted").every((r) => r.error?.code === "ABORTED"));
     assert.match(out.stdout, /stop: interrupted/);
+    // It looks interrupted: the summary says partial, the console and the report open with it.
+    assert.equal(summary.run.partial, true);
+    const banner = new RegExp(
+      `Interrupted after [\\d.]+ s — partial results: ${summary.run.requestsSucceeded + summary.run.requestsFailed} ` +
+        `of 400 requests \\(${summary.run.requestsAborted} aborted\\)`,
+    );
+    assert.match(out.stdout, new RegExp(`^!!! ${banner.source}`, "m"));
+    const report = await Deno.readTextFile(records.replace("_individual_responses.jsonl", "_report.html"));
+    assert.match(report, banner);
   });
 }
 
