@@ -239,7 +239,7 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
  */
 export async function listModels(
   baseUrl: string,
-  options: { apiKey?: string; fetch?: FetchLike; timeoutMs?: number } = {},
+  options: { apiKey?: string; fetch?: FetchLike; timeoutMs?: number; throwOnTimeout?: boolean } = {},
 ): Promise<string[] | null> {
   const doFetch = options.fetch ?? fetch;
   try {
@@ -254,7 +254,9 @@ export async function listModels(
     const body = await res.json() as { data?: { id?: unknown }[] };
     if (!Array.isArray(body?.data)) return null;
     return body.data.map((m) => m?.id).filter((id): id is string => typeof id === "string");
-  } catch {
+  } catch (e) {
+    // A server that accepted the connection and sent nothing: the caller may want to say so, not treat it as no list.
+    if (options.throwOnTimeout && e instanceof DOMException && e.name === "TimeoutError") throw e;
     return null;
   }
 }

@@ -44,7 +44,10 @@ export async function preflight(config: RunConfig, baseUrl: string, timeoutMs = 
   }
   if (config.llmApi === "openai" || config.llmApi === "sambanova" || baseUrl.includes("chat/completions")) {
     const base = baseUrl.replace(/\/(chat\/)?completions\/?(\?.*)?$/, "$2");
-    const models = await modelsOf(base, config.apiKey, timeoutMs, where);
+    const models = await listModels(base, { apiKey: config.apiKey, timeoutMs, throwOnTimeout: true }).catch(() => {
+      // It accepted the connection (checked above) and sent nothing: one line, not a hang.
+      throw new EndpointError(`${where} accepted the connection but sent no answer within ${timeoutMs / 1000} s`);
+    });
     if (models === null) await noV1(base, config, timeoutMs);
     const model = coeExpert(config.model) ?? config.model;
     if (models && models.length > 0 && !models.includes(model)) {
@@ -53,31 +56,6 @@ export async function preflight(config: RunConfig, baseUrl: string, timeoutMs = 
         : models.join(", ");
       throw new EndpointError(`${where} does not serve the model ${model}; it serves: ${shown}`);
     }
-  }
-}
-
-/**
- * `GET <base>/models` within the deadline: the models listed, or null when the server answers otherwise (no list, an
- * error status). A server that accepted the connection and sends nothing is an {@link EndpointError}, not a hang.
- */
-async function modelsOf(base: string, apiKey: string | undefined, timeoutMs: number, where: string) {
-  try {
-    const res = await fetch(endpointUrl(base, "/models"), {
-      headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (!res.ok) {
-      await res.body?.cancel();
-      return null;
-    }
-    const body = await res.json().catch(() => null) as { data?: { id?: unknown }[] } | null;
-    if (!Array.isArray(body?.data)) return null;
-    return body.data.map((m) => m?.id).filter((id): id is string => typeof id === "string");
-  } catch (e) {
-    if (e instanceof DOMException && e.name === "TimeoutError") {
-      throw new EndpointError(`${where} accepted the connection but sent no answer within ${timeoutMs / 1000} s`);
-    }
-    return null;
   }
 }
 

@@ -1,4 +1,4 @@
-import { capacityCharts } from "../charts/charts.ts";
+import { capacityCharts, type CapacityPoint } from "../charts/charts.ts";
 import { escapeHtml } from "../charts/escape.ts";
 import { chartsHtml, REPORT_CSS } from "./html_report.ts";
 import { INTERACTIVE_SCRIPT } from "./interactive.ts";
@@ -14,6 +14,20 @@ export interface CapacityPage extends CapacityTextSearch {
 }
 
 const pct = formatShare;
+
+/**
+ * The points the capacity charts draw: each load's last probe (an INDETERMINATE one re-run with twice the requests is
+ * drawn once, as judged), its throughput and the figures its SLOs limit.
+ */
+export function capacityPoints(probes: readonly CapacityTextProbe[]): CapacityPoint[] {
+  const last = new Map(probes.map((p) => [p.load, p]));
+  return [...last.values()].map((p) => ({
+    load: p.load,
+    verdict: p.verdict,
+    outputTokensPerS: p.outputTokensPerS,
+    figures: p.checks.flatMap((c) => c.figures),
+  }));
+}
 
 /**
  * A self-contained HTML page of a `--find-max` search: the answer, the probes (verdict, attainment and its interval,
@@ -56,15 +70,8 @@ export function capacityReportHtml(search: CapacityPage): string {
       checkNames.map((n) => `<th>${escapeHtml(n)}: share within (95 % interval)</th>`).join("")
     }<th>requests judged</th>${figureNames.map((n) => `<th>${escapeHtml(n)} ms</th>`).join("")}` +
     `<th>output tok/s</th><th>run</th></tr></thead><tbody>${rows}</tbody></table>`;
-  // Each load's last probe (an INDETERMINATE one re-run with twice the requests is drawn once, as judged).
-  const last = new Map(search.probes.map((p) => [p.load, p]));
   const charts = capacityCharts(
-    [...last.values()].map((p) => ({
-      load: p.load,
-      verdict: p.verdict,
-      outputTokensPerS: p.outputTokensPerS,
-      figures: p.checks.flatMap((c) => c.figures),
-    })),
+    capacityPoints(search.probes),
     { load: name, max: search.max, knee: search.knee?.load ?? null },
     { subtitle: simulated ? "SIMULATED ENDPOINT" : undefined, width: 520 },
   );
