@@ -520,7 +520,7 @@ export function serverLines(summary: RunSummary): string[] {
     return x && x.count > 0 ? [`${label} p50 ${formatNumber(x.p50Ms)} / p99 ${formatNumber(x.p99Ms)} ms`] : [];
   });
   const lines = [load.join(" · "), tokens.join(" · ")];
-  if (latency.length) lines.push(`${latency.join(" · ")} (server's histograms)`);
+  if (latency.length) lines.push(`${latency.join(" · ")} (server's histograms: interpolated within their buckets)`);
   if (!m.engine) lines.push("no engine's names known: see the raw scrapes");
   return lines.filter((l) => l !== "");
 }

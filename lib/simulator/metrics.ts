@@ -8,7 +8,10 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Engine } from "./engine.ts";
 import type { SimParams } from "./params.ts";
 
-/** vLLM's latency buckets (seconds), as its `/metrics` declares them. */
+/**
+ * Latency buckets (seconds): vLLM's TTFT buckets, also for the queue time — vLLM's own queue-time buckets start at
+ * 0.3 s, so a queue of a few ms would read as ~150 ms once `histogram_quantile()` interpolates inside the first one.
+ */
 const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80];
 const REQUEST_BUCKETS = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920];
 
@@ -70,7 +73,7 @@ export function createSimMetrics(engine: Engine, params: SimParams): Registry {
   const queue = histogram(
     "vllm:request_queue_time_seconds",
     "Histogram of time spent in WAITING phase for request.",
-    REQUEST_BUCKETS,
+    TTFT_BUCKETS,
   );
   const e2e = histogram(
     "vllm:e2e_request_latency_seconds",
