@@ -17,7 +17,8 @@ import { formatRepeatTable } from "../report/repeat_table.ts";
 import { benchHelp, type BenchPlan, resolveBenchConfig } from "./args.ts";
 import { withDiscoveredModel } from "./discover_model.ts";
 import { cliMessage, flagName } from "./flags.ts";
-import { versionText } from "./help.ts";
+import { fitHelp, versionText } from "./help.ts";
+import { fitLine, outputColumns, stderrColumns } from "../text.ts";
 import { createProgressView } from "./progress.ts";
 import { emphasize, paint, wantsColour } from "./style.ts";
 import { targetName } from "../config/precision.ts";
@@ -25,10 +26,13 @@ import { INTERRUPT_EXIT_CODES, type InterruptSignal, listenForInterrupts } from 
 
 const colourErr = wantsColour(Deno.stderr);
 const colourOut = wantsColour(Deno.stdout);
-const err = (s: string) =>
-  console.error(
-    /^error:/.test(s) ? paint(s, "bad", colourErr) : /^\*\*\* SIMULATED/.test(s) ? paint(s, "warn", colourErr) : s,
-  );
+/** A line on standard error: wrapped at its words to the terminal's width (whole when piped), errors in red. */
+const err = (s: string) => {
+  const style = /^error:/.test(s) ? "bad" : /^\*\*\* SIMULATED/.test(s) ? "warn" : undefined;
+  const blank = /^\n*/.exec(s)![0];
+  const lines = fitLine(s.slice(blank.length), stderrColumns());
+  console.error(blank + (style ? lines.map((l) => paint(l, style, colourErr)).join("\n") : lines.join("\n")));
+};
 
 /** The server's first message for each error code of a run's failed requests, one line each (at most 5 codes). */
 export function firstErrors(records: readonly RequestRecord[]): string[] {
@@ -159,7 +163,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     loaded = loadEnvFiles();
     const resolved = resolveBenchConfig(await withDiscoveredModel(argv, loaded.env, err), loaded.env);
     if (resolved.help) {
-      console.log(benchHelp());
+      console.log(fitHelp(benchHelp()));
       return 0;
     }
     if (resolved.version) {
@@ -255,7 +259,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       });
       const summary = sweepSummary(sweep.field, runs);
       console.log("");
-      console.log(formatSweepTable(summary));
+      console.log(formatSweepTable(summary, { width: outputColumns() }));
       const first = runs[0]?.result.files;
       if (first) {
         // <model>_<in>_<out>_sweep-<field>_<mode>_<suffix>, beside the runs it summarizes

@@ -11,11 +11,12 @@ import { versionText } from "./help.ts";
 import { flagRows, parseBenchArgs } from "./args.ts";
 import { withDiscoveredModel } from "./discover_model.ts";
 import { CHAT_FLAGS, cliMessage, flagName } from "./flags.ts";
+import { fitHelp } from "./help.ts";
+import { fitLine, outputColumns, stderrColumns, wrapAtDots } from "../text.ts";
 
 const HELP = (rows: string[]) =>
   [
-    "deno task chat — talk to a model and see each answer's latency, throughput, TTFT and time per",
-    "output token.",
+    "deno task chat — talk to a model and see each answer's latency, throughput, TTFT and time per output token.",
     "The conversation is kept: every question is sent with the turns before it.",
     "",
     "Usage: deno task chat [flags]        (the built-in SIMULATED endpoint unless one is configured)",
@@ -51,8 +52,8 @@ export function metricsLine(t: ChatTurn): string {
   } out (${m.outputTokenSource})]`;
 }
 
-/** The `/metrics` table. */
-export function turnsTable(turns: readonly ChatTurn[]): string {
+/** The `/metrics` table, within `width` columns: the question is cut to what room is left (at most 40 characters). */
+export function turnsTable(turns: readonly ChatTurn[], width = Infinity): string {
   if (turns.length === 0) return "(no turns yet)";
   const head = ["turn", "status", "latency s", "tokens/s", "TTFT s", "TPOT ms", "in", "out", "question"];
   const f = (x: number | null, d: number) => (x === null ? "–" : x.toFixed(d));
@@ -65,9 +66,12 @@ export function turnsTable(turns: readonly ChatTurn[]): string {
     f(t.metrics.tpotMs, 1),
     String(t.metrics.inputTokens ?? "–"),
     String(t.metrics.outputTokens ?? "–"),
-    t.question.length > 40 ? `${t.question.slice(0, 39)}…` : t.question,
+    t.question,
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const room = Math.max(12, Math.min(40, width - w.slice(0, 8).reduce((a, b) => a + b + 2, 0)));
+  for (const r of rows) if (r[8].length > room) r[8] = `${r[8].slice(0, room - 1)}…`;
+  w[8] = Math.min(w[8], room);
   const line = (r: string[]) =>
     r.map((c, i) => (i >= 8 ? c : i >= 1 && i <= 7 && i !== 1 ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ");
   return [line(head), line(w.map((n) => "-".repeat(n))), ...rows.map(line)].join("\n");
@@ -86,12 +90,12 @@ async function* lines(): AsyncGenerator<string> {
   if (buffer) yield buffer;
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   let session: ChatSession;
   try {
     const parsed = parseBenchArgs(argv, CHAT_FLAGS);
     if (parsed.help) {
-      console.log(HELP(flagRows(CHAT_FLAGS, chatConfigDefaults())));
+      console.log(fitHelp(HELP(flagRows(CHAT_FLAGS, chatConfigDefaults()))));
       return 0;
     }
     if (parsed.version) {
@@ -121,11 +125,19 @@ async function main(argv: string[]): Promise<number> {
   const interactive = Deno.stdin.isTerminal();
   if (session.simulated) {
     console.error(
-      "*** SIMULATED ENDPOINT: answers and timings come from llm-bench's built-in simulator, not a model. ***",
+      fitLine(
+        "*** SIMULATED ENDPOINT: answers and timings come from llm-bench's built-in simulator, not a model. ***",
+        stderrColumns(),
+      )
+        .join("\n"),
     );
   }
   console.error(
-    `Chatting with ${session.model} (${session.config.llmApi}); /reset, /metrics, /exit. Ctrl-C stops an answer.`,
+    fitLine(
+      `Chatting with ${session.model} (${session.config.llmApi}); /reset, /metrics, /exit. Ctrl-C stops an answer.`,
+      stderrColumns(),
+    )
+      .join("\n"),
   );
   let current: AbortController | undefined;
   const onSigint = () => {
@@ -145,7 +157,7 @@ async function main(argv: string[]): Promise<number> {
         session.reset();
         out("(conversation cleared)\n");
       } else if (line === "/metrics") {
-        out(turnsTable(session.turns) + "\n");
+        out(turnsTable(session.turns, outputColumns()) + "\n");
       } else if (line === "/help") {
         out("/reset  forget the conversation · /metrics  table of every turn · /exit  quit\n");
       } else if (line !== "") {
@@ -154,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
         current = new AbortController();
         const turn = await session.ask(line, { onText: out, signal: current.signal });
         current = undefined;
-        out(`\n${metricsLine(turn)}\n`);
+        out(`\n${wrapAtDots(metricsLine(turn), outputColumns()).join("\n")}\n`);
       }
       if (interactive) out("you> ");
     }

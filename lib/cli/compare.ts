@@ -13,6 +13,7 @@ import type { LoadedRun } from "../results/files.ts";
 import { formatFlagRows, helpWidth } from "./help.ts";
 import { fail, parseTaskArgs } from "./task.ts";
 import { paint, wantsColour } from "./style.ts";
+import { outputColumns } from "../text.ts";
 
 const FORMATS = ["table", "markdown", "json", "html"] as const;
 type Format = typeof FORMATS[number];
@@ -113,7 +114,7 @@ function pairsOf(args: RunArgument[]): { pairs: [ComparedRun, ComparedRun][]; no
   return { pairs, notes };
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const parsed = parseTaskArgs("compare", argv, {
     format: { type: "string", default: "table" },
     output: { type: "string" },
@@ -178,7 +179,8 @@ async function main(argv: string[]): Promise<number> {
     const { comparisonPageHtml } = await import("../compare/html.ts");
     text = comparisonPageHtml(results);
   } else {
-    text = results.map((r) => formatComparisonTable(r.comparison, r.gate)).join("\n\n");
+    const width = flags.output ? Infinity : outputColumns(); // a file keeps every column
+    text = results.map((r) => formatComparisonTable(r.comparison, r.gate, { width })).join("\n\n");
     if (wantsColour(Deno.stdout)) {
       text = text.split("\n").map((l) =>
         /^\*\*\* SIMULATED|^Workloads DIFFER/.test(l)

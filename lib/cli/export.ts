@@ -38,7 +38,7 @@ function help(): string {
   ].join("\n");
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const parsed = parseTaskArgs("export", argv, {
     format: { type: "string", default: "csv" },
     output: { type: "string" },

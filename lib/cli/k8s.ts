@@ -197,7 +197,7 @@ export function manifestsYaml(o: K8sOptions): string {
 
 const RESERVED = ["--shards", "--shard-index", "--start-at", "--run-id", "--results-dir"];
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const dash = argv.indexOf("--");
   const own = dash < 0 ? argv : argv.slice(0, dash);
   const benchArgs = dash < 0 ? [] : argv.slice(dash + 1);

@@ -57,7 +57,7 @@ async function shardsAt(path: string): Promise<string[]> {
   return out.sort();
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const parsed = parseTaskArgs("merge", argv, {
     "results-dir": { type: "string", default: "data/results" },
     "allow-partial": { type: "boolean" },

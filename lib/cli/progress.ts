@@ -102,9 +102,9 @@ export function createProgressView(
   let lastPlain = -1;
   let last: RunProgress | undefined;
   let drawn = false;
-  // One column spare: a line exactly as wide as the terminal makes some terminals wrap at the next character.
+  // Two columns spare: a line as wide as the terminal wraps at the next character, and Ctrl-C echoes "^C" after it.
   const draw = (p: RunProgress) => {
-    write(`\r\x1b[2K${progressLine(p, Math.max(20, width() - 1))}`);
+    write(`\r\x1b[2K${progressLine(p, Math.max(20, width() - 2))}`);
     drawn = true;
   };
   return {

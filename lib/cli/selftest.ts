@@ -43,7 +43,7 @@ ms everywhere.
   --server-metrics auto (default, as deno task bench: the simulator's /metrics scraped every second
                    during each level) or off — to see that scraping does not move the figures`;
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   let values;
   try {
     values = parseArgs({

@@ -37,7 +37,7 @@ Usage: deno task sim [--port N] [--host ADDR] [--params JSON] [--api-key KEY] [-
 Paths: POST /v1/chat/completions, POST /v1/completions (stream or not), GET /v1/models
 Stop with Ctrl-C.`;
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   let values;
   try {
     values = parseArgs({

@@ -16,7 +16,7 @@ const HELP = `deno task summarize <stem>_individual_responses.jsonl
 Rebuilds <stem>_summary.json and <stem>_report.html from a records file (e.g. after the benchmark process was killed).
 The run's configuration and endpoint come from <stem>_run.json, written when the run started.`;
 
-async function main(args: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
   if (args[0] === "--version") {
     console.log(versionText());
     return 0;

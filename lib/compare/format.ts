@@ -6,7 +6,7 @@
 import { formatNumber, workloadLine, wrapAtDots } from "../report/summary_table.ts";
 import type { Comparison, ComparisonRow } from "./compare.ts";
 import type { GateOutcome } from "./gate.ts";
-import { wrap } from "../text.ts";
+import { hang, wrap } from "../text.ts";
 
 /** Name of a row as the gate spells it: `ttft.p99`, `error_rate`. */
 export function rowKey(row: ComparisonRow): string {
@@ -70,26 +70,28 @@ function cells(row: ComparisonRow): string[] {
   ];
 }
 
-function header(c: Comparison): string[] {
+function header(c: Comparison, width = 100): string[] {
   const sim = c.baseline.simulated || c.candidate.simulated;
   const side = (label: string, s: Comparison["baseline"]) => [
     `${label}${s.name}${s.health ? ` (health: ${s.health === "suspect" ? "SUSPECT" : s.health})` : ""}`,
-    ...(s.load ? wrapAtDots(`  load: ${workloadLine(s.load)}`, 100) : []),
+    ...(s.load ? wrapAtDots(`  load: ${workloadLine(s.load)}`, width) : []),
   ];
   return [
-    ...(sim ? ["*** SIMULATED ENDPOINT — at least one run measured llm-bench's built-in simulator ***"] : []),
+    ...(sim
+      ? wrap("*** SIMULATED ENDPOINT — at least one run measured llm-bench's built-in simulator ***", width)
+      : []),
     ...side("Baseline:  ", c.baseline),
     ...side("Candidate: ", c.candidate),
   ];
 }
 
-function differencesText(c: Comparison): string[] {
+function differencesText(c: Comparison, width = 100): string[] {
   if (c.differences.length === 0) {
     return ["Workloads: the same as far as the files tell (API, model, load, lengths, dataset, warm-up)."];
   }
   return [
     "Workloads DIFFER — the figures below compare different things:",
-    ...c.differences.flatMap((d) => wrap(d, 96).map((l, i) => `${i ? "    " : "  - "}${l}`)),
+    ...c.differences.flatMap((d) => wrap(d, width - 4).map((l, i) => `${i ? "    " : "  - "}${l}`)),
   ];
 }
 
@@ -127,23 +129,71 @@ function gateText(outcomes: readonly GateOutcome[]): string[] {
  * assert.match(formatComparisonTable(comparison), /TTFT/);
  * ```
  */
-export function formatComparisonTable(c: Comparison, gate: readonly GateOutcome[] = []): string {
-  const rows = [HEAD, ...c.rows.map(cells)];
-  const widths = HEAD.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const last = HEAD.length - 1;
+export function formatComparisonTable(
+  c: Comparison,
+  gate: readonly GateOutcome[] = [],
+  options: { width?: number } = {},
+): string {
+  const width = options.width ?? Infinity;
+  const textWidth = Math.min(width, 100);
+  let head = HEAD;
+  let body = c.rows.map(cells);
+  let gap = 2;
+  let note: string[] = [];
+  const tableWidth = () => {
+    const w = head.map((_, i) => Math.max(...[head, ...body].map((r) => r[i].length)));
+    return w.reduce((a, b) => a + b, 0) + gap * (w.length - 1);
+  };
+  if (tableWidth() > width) {
+    // Compact: the difference is left out (the change and its interval stay), proportions' intervals carry their
+    // unit once, verdicts are shortened; one space between columns if that is what it takes.
+    head = ["Metric", "Baseline", "Candidate", "Change", "95 % CI of diff.", "Verdict"];
+    body = c.rows.map((row) => {
+      const [name, base, cand, , change] = cells(row);
+      return [name, base, cand, change, compactInterval(row), compactVerdict(row)];
+    });
+    if (tableWidth() > width) gap = 1;
+    note = [
+      `(compact to fit ${width} columns: no Diff. column; n.s. = no significant difference; piped: every column)`,
+    ];
+  }
+  const rows = [head, ...body];
+  const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const last = head.length - 1;
+  const sep = " ".repeat(gap);
   const line = (r: string[]) =>
-    r.map((x, i) => (i === 0 || i === last ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join("  ").trimEnd();
+    r.map((x, i) => (i === 0 || i === last ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join(sep).trimEnd();
   return [
-    ...header(c),
-    ...differencesText(c),
+    ...header(c, textWidth),
+    ...differencesText(c, textWidth),
     "",
     line(rows[0]),
-    widths.map((w) => "─".repeat(w)).join("  "),
+    widths.map((w) => "─".repeat(w)).join(sep),
     ...rows.slice(1).map(line),
+    ...note.flatMap((n) => wrap(n, textWidth)),
     "",
-    ...wrap(methodText(c), 100),
-    ...gateText(gate),
+    ...wrap(methodText(c), textWidth),
+    ...gateText(gate).flatMap((l) => (l.length > textWidth ? hang("         ", l.trimStart(), textWidth) : [l])),
   ].join("\n");
+}
+
+/** The interval of the difference, a proportion's unit said once: `[-0.50, +1.20] pt`. */
+function compactInterval(row: ComparisonRow): string {
+  if (!row.interval || !isProportion(row)) {
+    return row.interval ? formatInterval(row) : row.verdict === "single value" ? "–" : "–";
+  }
+  const pt = (v: number) => `${v > 0 ? "+" : ""}${(v * 100).toFixed(2)}`;
+  return `[${pt(row.interval.low)}, ${pt(row.interval.high)}] pt`;
+}
+
+/** The verdict in at most 14 characters: `n.s.`, `too few 30<500`, `one value`. */
+function compactVerdict(row: ComparisonRow): string {
+  if (row.verdict === "no significant difference") return "n.s.";
+  if (row.verdict === "single value") return "one value";
+  if (row.verdict === "too few requests") {
+    return row.needs ? `too few ${row.needs.have}<${row.needs.values}` : "too few";
+  }
+  return row.verdict;
 }
 
 /** A Markdown table ready for a pull-request comment. */

@@ -27,8 +27,13 @@ export const HEALTH_LIMITS = {
   burstyShare: 0.2,
   /** Mean tokens per chunk above this: inter-token latency is per chunk, not per token. */
   tokensPerChunk: 1.5,
-  /** Median achieved / requested output tokens outside [1 − x, 1 + x]. */
+  /** Median achieved / requested output tokens outside [1 − x, 1 + x], counted by the tokenizer (no usage block). */
   outputDrift: 0.2,
+  /**
+   * Median server-reported / requested tokens (input or output) outside [1 − x, 1 + x]: the server counts tokens
+   * otherwise than the run asked for them.
+   */
+  tokenCountDrift: 0.05,
   /** Open loop: client queue time p99 above this, ms. */
   queueP99Ms: 10,
   /** Connections opened above this multiple of the concurrency (with more requests than that): keep-alive failing. */
@@ -67,6 +72,12 @@ export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): 
   const ratios = ok.filter((r) => r.outputTokens !== null && r.requestedOutputTokens > 0)
     .map((r) => r.outputTokens! / r.requestedOutputTokens);
   const outputRatio = computeStatistics(ratios).p50;
+  // Counted by the tokenizer (no usage block): a looser limit, for the text may have been cut short by end-of-sequence.
+  const countedRatio = computeStatistics(
+    ok.filter((r) => r.outputTokenSource === "tokenizer" && r.outputTokens !== null && r.requestedOutputTokens > 0)
+      .map((r) => r.outputTokens! / r.requestedOutputTokens),
+  ).p50;
+  const counts = tokenCounts(ok);
   const queue = computeStatistics(ok.filter((r) => r.scheduledOffsetMs !== undefined).map((r) => r.clientQueueMs));
   const sendLag = computeStatistics(
     records.filter((r) => r.requestWrittenMs !== undefined).map((r) => r.requestWrittenMs! - (r.connectMs ?? 0)),
@@ -111,10 +122,11 @@ export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): 
   if (noUsage > 0) {
     notes.push(`${noUsage} responses had no usage block: their output tokens were counted with the tokenizer`);
   }
-  if (outputRatio !== null && Math.abs(outputRatio - 1) > HEALTH_LIMITS.outputDrift) {
+  for (const c of [counts.input, counts.output]) if (c?.disagree) notes.push(tokenCountText(c));
+  if (countedRatio !== null && Math.abs(countedRatio - 1) > HEALTH_LIMITS.outputDrift) {
     notes.push(
-      `achieved output tokens are ${(outputRatio * 100).toFixed(0)} % of requested (median): ` +
-        `ask for ignore_eos where the server accepts it`,
+      `achieved output tokens are ${(countedRatio * 100).toFixed(0)} % of requested (median, counted by the ` +
+        `tokenizer): ask for ignore_eos where the server accepts it`,
     );
   }
   const conns = load?.connections;
@@ -153,10 +165,73 @@ export function assessHealth(all: readonly RequestRecord[], load?: ClientLoad): 
       emptyFirstChunks: emptyFirst,
       responsesWithoutUsage: noUsage,
       outputTokensAchievedRatio: round(outputRatio),
+      inputTokensReportedRatio: round(counts.input?.ratio ?? null),
+      inputTokensReported: counts.input?.reported ?? null,
+      inputTokensRequested: counts.input?.requested ?? null,
+      outputTokensReportedRatio: round(counts.output?.ratio ?? null),
+      outputTokensReported: counts.output?.reported ?? null,
+      outputTokensRequested: counts.output?.requested ?? null,
       clientQueueP99Ms: round(queue.p99),
       connectionsOpened: conns?.opened ?? null,
       connectionReuseShare: conns && conns.requests > 0 ? round(conns.reused / conns.requests) : null,
       sendLagP99Ms: round(sendLag.p99),
     },
   };
+}
+
+/** How the server's token counts of one side (input or output) compare with the requested counts. */
+export interface TokenCountCheck {
+  side: "input" | "output";
+  /** Requests whose count the server reported. */
+  requests: number;
+  /** Median of the server's counts. */
+  reported: number;
+  /** Median of the requested counts (input: the tokenizer's count of the prompt; output: max_tokens). */
+  requested: number;
+  /** Median of reported / requested over the requests. */
+  ratio: number;
+  /** The ratio is further from 1 than {@link HEALTH_LIMITS.tokenCountDrift}. */
+  disagree: boolean;
+}
+
+/**
+ * The server's token counts against the requested ones, for input and output, over the successful requests whose
+ * counts the server reported (usage); a side is absent when the server reported none.
+ */
+export function tokenCounts(ok: readonly RequestRecord[]): { input?: TokenCountCheck; output?: TokenCountCheck } {
+  const side = (
+    which: "input" | "output",
+    pick: (r: RequestRecord) => [number | null, number, string],
+  ): TokenCountCheck | undefined => {
+    const pairs = ok.map(pick).filter(([got, asked, source]) => source === "server" && got !== null && asked > 0);
+    if (pairs.length === 0) return undefined;
+    const median = (xs: number[]) => computeStatistics(xs).p50!;
+    const ratio = median(pairs.map(([got, asked]) => got! / asked));
+    return {
+      side: which,
+      requests: pairs.length,
+      reported: median(pairs.map(([got]) => got!)),
+      requested: median(pairs.map(([, asked]) => asked)),
+      ratio,
+      disagree: Math.abs(ratio - 1) > HEALTH_LIMITS.tokenCountDrift,
+    };
+  };
+  const input = side("input", (r) => [r.inputTokens, r.requestedInputTokens, r.inputTokenSource]);
+  const output = side("output", (r) => [r.outputTokens, r.requestedOutputTokens, r.outputTokenSource]);
+  return { ...(input && { input }), ...(output && { output }) };
+}
+
+/** A disagreement of token counts in one line: both figures, the share, and the likely causes. */
+export function tokenCountText(c: TokenCountCheck): string {
+  const n = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+  const causes = c.side === "input"
+    ? "another tokenizer than the server's (count with its tokenizer.json), a chat template, or truncation"
+    : c.ratio < 1
+    ? "the server stopped at end-of-sequence (ignore_eos not honoured), or it counts with another tokenizer"
+    : "the server counts with another tokenizer, or counts reasoning or special tokens";
+  const asked = c.side === "input"
+    ? `llm-bench's tokenizer counted ${n(c.requested)}`
+    : `${n(c.requested)} were requested`;
+  return `the server counted ${n(c.reported)} ${c.side} tokens per request where ${asked} (median, ratio ` +
+    `${(c.ratio * 100).toFixed(0)} %): likely ${causes}`;
 }

@@ -127,7 +127,7 @@ export async function renderNotebook(
   }
 }
 
-async function main(args: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
   if (args.includes("--version")) {
     console.log(versionText());
     return 0;

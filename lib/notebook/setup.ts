@@ -1,7 +1,7 @@
 /**
  * `deno task jupyter:setup`: installs what running notebooks needs when it is missing — Debian's Jupyter packages
- * (nbconvert, jupyter-client; they run on /usr/bin/python3) and the Deno kernel registration. Idempotent and quick
- * when everything is there. `deno task test` runs it first.
+ * (nbconvert, jupyter-client; they run on /usr/bin/python3) and the Deno kernel registration — and tmux, the terminal
+ * the CLI's terminal tests run it in. Idempotent and quick when everything is there. `deno task test` runs it first.
  * @module
  */
 
@@ -55,6 +55,13 @@ export async function setupJupyter(log: (line: string) => void = console.error):
     const r = await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...APT_PACKAGES], false);
     if (!r.ok || !(await hasJupyter())) throw new Error("apt-get could not install Jupyter's packages");
     did.push("installed Debian Jupyter packages");
+  }
+  if (!(await run("tmux", ["-V"])).ok && Deno.build.os === "linux" && Deno.uid() === 0) {
+    // Only the terminal tests need it; they say so and are skipped where it cannot be had.
+    log("jupyter:setup: installing tmux for the terminal tests (apt-get)…");
+    await run("apt-get", ["update", "-qq"]);
+    await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "tmux"], false);
+    if ((await run("tmux", ["-V"])).ok) did.push("installed tmux");
   }
   if (!(await hasDenoKernel())) {
     log("jupyter:setup: registering the Deno kernel (deno jupyter --install)…");

@@ -12,6 +12,8 @@ import {
   shownFigures,
   summaryRows,
   TABLE_COLUMNS,
+  TOO_FEW_LEGEND,
+  TOO_FEW_MARK,
   workloadLine,
 } from "./summary_table.ts";
 import { escapeHtml } from "../charts/escape.ts";
@@ -64,11 +66,22 @@ function statsTable(rows: ReturnType<typeof summaryRows>, cls: string, summary?:
     withCi ? "<th>p50 95 % interval</th><th>p99 95 % interval</th>" : ""
   }</tr></thead><tbody>${
     rows.map((r) =>
-      `<tr><td>${escapeHtml(r.label)}</td>${TABLE_COLUMNS.map((c) => `<td>${r.cells[c]}</td>`).join("")}${
+      `<tr><td>${escapeHtml(r.label)}</td>${TABLE_COLUMNS.map((c) => statCell(r.cells[c])).join("")}${
         withCi ? ci(r, "p50") + ci(r, "p99") : ""
       }</tr>`
     ).join("")
-  }</tbody></table>`;
+  }</tbody></table>${
+    rows.some((r) => TABLE_COLUMNS.some((c) => r.cells[c].endsWith(TOO_FEW_MARK)))
+      ? `<p class="meta too-few-legend">${escapeHtml(TOO_FEW_LEGEND)}</p>`
+      : ""
+  }`;
+}
+
+/** A statistic's cell; a percentile from too few requests for its interval is marked and says so on hover. */
+export function statCell(text: string): string {
+  return text.endsWith(TOO_FEW_MARK)
+    ? `<td class="too-few" title="too few requests for a 95 % interval of this percentile">${text}</td>`
+    : `<td>${text}</td>`;
 }
 
 /** Headline figures, endpoint and simulated banner as an HTML fragment. */

@@ -1,7 +1,10 @@
 import { OPEN_LOOP_MAX_IN_FLIGHT } from "../config/schema.ts";
 import { sloText } from "../config/slo.ts";
+import { HEALTH_LIMITS } from "../metrics/health.ts";
 import { valuesNeeded } from "../metrics/intervals.ts";
-import { wrap } from "../text.ts";
+import { hang, wrap, wrapAtDots } from "../text.ts";
+
+export { wrapAtDots };
 import type { MetricField, RunSummary, Statistics } from "../results/schema.ts";
 
 /** Display names and units of the per-request metrics, in table order. */
@@ -154,7 +157,31 @@ export function shownFigures(summary: RunSummary): ShownFigures {
   };
 }
 
-/** The rows of the summary table, for the console, markdown and HTML alike. Metrics with no values are left out. */
+/** The mark of a percentile from too few requests for its 95 % interval. */
+export const TOO_FEW_MARK = "*";
+
+/** What the mark means, in one line. */
+export const TOO_FEW_LEGEND = `${TOO_FEW_MARK} too few requests for a 95 % interval of that percentile (p50 needs ${
+  valuesNeeded(0.5)
+}, p90 ${valuesNeeded(0.9)}, p99 ${valuesNeeded(0.99)})`;
+
+const PERCENTILES = { p5: 0.05, p25: 0.25, p50: 0.5, p75: 0.75, p90: 0.9, p95: 0.95, p99: 0.99 } as const;
+
+/**
+ * Whether a statistic of `s` is a percentile from too few values for its 95 % interval: the summary's own verdict
+ * (an interval it could not form) where it has one, else the count against what the percentile needs.
+ */
+export function tooFew(s: Statistics, stat: string): boolean {
+  if (!(stat in PERCENTILES) || s.count === 0) return false;
+  const ci = (s.ci as Record<string, unknown> | undefined)?.[stat];
+  if (ci !== undefined) return ci === null;
+  return s.count < valuesNeeded(PERCENTILES[stat as keyof typeof PERCENTILES]);
+}
+
+/**
+ * The rows of the summary table, for the console, markdown and HTML alike. Metrics with no values are left out; a
+ * percentile from too few requests for its interval carries {@link TOO_FEW_MARK}.
+ */
 export function summaryRows(summary: RunSummary, which: "client" | "server" = "client"): SummaryRow[] {
   const rows: SummaryRow[] = [];
   const metrics = shownFigures(summary).metrics;
@@ -164,7 +191,11 @@ export function summaryRows(summary: RunSummary, which: "client" | "server" = "c
     if (!s) continue;
     if (s.count === 0) continue;
     const cells = {} as SummaryRow["cells"];
-    for (const col of TABLE_COLUMNS) cells[col] = col === "count" ? String(s.count) : formatNumber(s[col]);
+    for (const col of TABLE_COLUMNS) {
+      cells[col] = col === "count"
+        ? String(s.count)
+        : formatNumber(s[col]) + (s[col] !== null && tooFew(s, col) ? TOO_FEW_MARK : "");
+    }
     rows.push({ field, label, cells });
   }
   return rows;
@@ -261,22 +292,6 @@ export function workloadLine(
   return parts.join(" · ");
 }
 
-/** A " · "-separated line cut into lines of at most `width` columns at its separators (continuations indented). */
-export function wrapAtDots(line: string, width: number): string[] {
-  const parts = line.split(" · ");
-  const out: string[] = [];
-  let cur = "";
-  for (const p of parts) {
-    const next = cur ? `${cur} · ${p}` : p;
-    if (cur && next.length > width) {
-      out.push(`${cur} ·`);
-      cur = `  ${p}`;
-    } else cur = next;
-  }
-  if (cur) out.push(cur);
-  return out;
-}
-
 /** The stall figures in one line, or undefined when the run has none (batch, older files). */
 export function stallText(summary: RunSummary): string | undefined {
   const s = summary.stalls;
@@ -324,9 +339,9 @@ export function headline(summary: RunSummary): [string, string][] {
     ...(summary.goodput?.percentiles ?? []).map((c) =>
       [
         c.label,
-        `${c.figures[0]?.label ?? ""} ${formatNumber(c.figures[0]?.ms ?? null)} ms · ${
-          formatShare(c.share)
-        } within (95 % CI ${formatShare(c.interval?.[0])}–${formatShare(c.interval?.[1])}) · ${c.verdict}`,
+        `${formatNumber(c.figures[0]?.ms ?? null)} ms · ${formatShare(c.share)} within (CI ${
+          formatShare(c.interval?.[0])
+        }–${formatShare(c.interval?.[1])}) · ${c.verdict}`,
       ] as [string, string]
     ),
     ...(summary.precision ? [["Precision", precisionText(summary.precision)] as [string, string]] : []),
@@ -349,9 +364,10 @@ export function headline(summary: RunSummary): [string, string][] {
         }) · ${summary.cache.requestsWithHits} requests with hits (as the server reported)`,
       ] as [string, string]]
       : []),
-    ...serverLines(summary).flatMap((line) => wrap(line, 55)).map((line, i) =>
+    ...serverLines(summary).map((line, i) =>
       [i === 0 ? `Server (${summary.serverMetrics!.engine ?? "metrics"})` : "", line] as [string, string]
     ),
+    ...(tokenCountLine(summary) ? [["Token counts", tokenCountLine(summary)!] as [string, string]] : []),
     ...(run.warmupRequests > 0
       ? [["Warm-up requests", `${run.warmupRequests} (sent first, not in any statistic)`] as [string, string]]
       : []),
@@ -359,6 +375,34 @@ export function headline(summary: RunSummary): [string, string][] {
       ? [["Rate limited (429)", `${errors.rateLimited} of ${run.requestsStarted} requests`] as [string, string]]
       : []),
   ];
+}
+
+/**
+ * The server's token counts beside the requested ones (medians), when either side disagrees by more than 5 % —
+ * "input: server 100 vs 427 requested (23 %) · output: server 150 vs 150 (100 %) — see the health note" — else
+ * undefined.
+ */
+export function tokenCountLine(summary: RunSummary): string | undefined {
+  const f = summary.health?.figures;
+  if (!f) return undefined;
+  const side = (name: "input" | "output") => {
+    const [got, asked, ratio] = [
+      f[`${name}TokensReported`],
+      f[`${name}TokensRequested`],
+      f[`${name}TokensReportedRatio`],
+    ];
+    if (got == null || asked == null || ratio == null) return null;
+    const off = Math.abs(ratio - 1) > HEALTH_LIMITS.tokenCountDrift;
+    const n = (x: number) => (Number.isInteger(x) ? x.toLocaleString("en-US") : formatNumber(x));
+    const share = `${(ratio * 100).toFixed(0)} %${off ? ", DISAGREE" : ""}`;
+    return { off, text: `${name}: server ${n(got)} vs ${n(asked)} requested (${share})` };
+  };
+  const sides = [side("input"), side("output")].filter((x) => x !== null);
+  if (!sides.some((x) => x.off)) return undefined;
+  const tokenizer = sides.some((x) => x.off && x.text.startsWith("input"))
+    ? " (--tokenizer: the server's tokenizer.json)"
+    : "";
+  return `${sides.map((x) => x.text).join(" · ")} — medians; see the health note${tokenizer}`;
 }
 
 /** Client and server side by side, for the metrics both measure; empty when the server reported no timings. */
@@ -381,13 +425,22 @@ export function clientServerRows(summary: RunSummary): [string, string, string, 
 
 function formatRows(rows: SummaryRow[], columns: readonly Column[] = CONSOLE_COLUMNS): string[] {
   const labelWidth = Math.max(6, ...rows.map((r) => r.label.length));
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => r.cells[c].length)));
+  // A marked cell's mark stands in the gap after it, so the figures stay aligned.
+  const bare = (c: string) => (c.endsWith(TOO_FEW_MARK) ? c.slice(0, -1) : c);
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => bare(r.cells[c]).length)));
   const line = (label: string, cells: string[]) =>
-    label.padEnd(labelWidth) + "  " + cells.map((c, i) => c.padStart(widths[i])).join("  ");
+    (label.padEnd(labelWidth) + "  " +
+      cells.map((
+        c,
+        i,
+      ) => (c.endsWith(TOO_FEW_MARK) ? bare(c).padStart(widths[i]) + c.slice(-1) : c.padStart(widths[i]) + " "))
+        .join(" ")).trimEnd();
+  const marked = rows.some((r) => columns.some((c) => r.cells[c].endsWith(TOO_FEW_MARK)));
   return [
     line("metric", [...columns]),
     line("-".repeat(labelWidth), widths.map((w) => "-".repeat(w))),
     ...rows.map((r) => line(r.label, columns.map((c) => r.cells[c]))),
+    ...(marked ? wrap(TOO_FEW_LEGEND, 80) : []),
   ];
 }
 
@@ -427,19 +480,19 @@ function shardTable(merged: NonNullable<RunSummary["merged"]>): string[] {
  * const { summary } = await benchmark({ maxNumCompletedRequests: 2 }, { writeFiles: false });
  * const table = formatSummaryTable(summary);
  * assert.match(table, /SIMULATED ENDPOINT/);
- * assert.match(table, /closed loop, concurrency 8 · 2 requests/);
+ * assert.match(table, /closed loop, concurrency 8 ·\s+2 requests/);
  * ```
  */
 export function formatSummaryTable(summary: RunSummary, options: { intervals?: boolean } = {}): string {
   const rows = summaryRows(summary);
   const out: string[] = [];
-  if (summary.simulated) out.push(`*** ${summary.label} ***`);
+  if (summary.simulated) out.push(...wrap(`*** ${summary.label} ***`, 80));
   const partial = partialLine(summary);
   if (partial) out.push(...wrap(`!!! ${partial}`, 80));
   out.push(
-    `model ${summary.endpoint.model} · api ${summary.endpoint.api} · ${summary.endpoint.url}`,
-    ...wrapAtDots(`load: ${workloadLine(summary)}`, 100),
-    `tokenizer ${summary.tokenizer}`,
+    ...wrapAtDots(`model ${summary.endpoint.model} · api ${summary.endpoint.api} · ${summary.endpoint.url}`, 80),
+    ...wrapAtDots(`load: ${workloadLine(summary)}`, 80),
+    ...hang("tokenizer ", summary.tokenizer, 80),
     "",
   );
   const shown = shownFigures(summary);
@@ -459,15 +512,17 @@ export function formatSummaryTable(summary: RunSummary, options: { intervals?: b
   out.push("");
   if (summary.health) {
     const h = summary.health;
-    out.push(`Health: ${h.verdict.toUpperCase()}${h.reasons.length ? ` — ${h.reasons.join("; ")}` : ""}`);
+    out.push(
+      ...hang("Health: ", `${h.verdict.toUpperCase()}${h.reasons.length ? ` — ${h.reasons.join("; ")}` : ""}`, 80),
+    );
     const figs = healthFigures(h);
-    if (figs) out.push(`  ${figs}`);
-    for (const n of h.notes) out.push(`  note: ${n}`);
+    if (figs) out.push(...wrapAtDots(`  ${figs}`, 80, ", "));
+    for (const n of h.notes) out.push(...hang("  note: ", n, 80));
     out.push("");
   }
   const head = headline(summary);
   const hw = Math.max(...head.map(([k]) => k.length));
-  for (const [k, v] of head) out.push(`${k.padEnd(hw)}  ${v}`);
+  for (const [k, v] of head) out.push(...hang(`${k.padEnd(hw)}  `, v, 80));
   if (summary.merged) out.push("", ...shardTable(summary.merged));
   return out.join("\n");
 }

@@ -1,15 +1,16 @@
 import { curveChart } from "../charts/charts.ts";
 import type { SweepSummary } from "../metrics/sweep.ts";
-import { chartsHtml, REPORT_CSS } from "./html_report.ts";
+import { chartsHtml, REPORT_CSS, statCell } from "./html_report.ts";
 import { INTERACTIVE_SCRIPT } from "./interactive.ts";
 import { escapeHtml } from "../charts/escape.ts";
 import {
   healthCell,
+  markedCell,
   SWEEP_COLUMNS as COLUMNS,
   SWEEP_LABELS as LABELS,
-  sweepCell as cell,
   sweepLoadText,
 } from "./sweep_table.ts";
+import { TOO_FEW_LEGEND, TOO_FEW_MARK } from "./summary_table.ts";
 
 /** The load-curve charts of a sweep: latency percentiles and throughput against the swept value, latency vs throughput. */
 export function sweepCharts(sweep: SweepSummary) {
@@ -67,14 +68,18 @@ export function sweepReportHtml(sweep: SweepSummary): string {
   const head = [LABELS[sweep.field] ?? sweep.field, ...COLUMNS.map(([h]) => h), "health"];
   const table = `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${
     sweep.rows.map((r) =>
-      `<tr><td>${r.value}</td>${COLUMNS.map(([, f]) => `<td>${cell(f(r))}</td>`).join("")}<td${
+      `<tr><td>${r.value}</td>${COLUMNS.map(([, f, p]) => statCell(markedCell(r, f, p))).join("")}<td${
         r.health === "suspect"
           ? ` style="color:#b00020;font-weight:600" title="${escapeHtml(r.healthReasons.join("; "))}"`
           : ""
       }>${healthCell(r)}</td></tr>`
     )
       .join("")
-  }</tbody></table>${sweep.load ? `<p class="meta">load: ${escapeHtml(sweepLoadText(sweep))}</p>` : ""}`;
+  }</tbody></table>${
+    sweep.rows.some((r) => COLUMNS.some(([, f, p]) => markedCell(r, f, p).endsWith(TOO_FEW_MARK)))
+      ? `<p class="meta too-few-legend">${escapeHtml(TOO_FEW_LEGEND)}</p>`
+      : ""
+  }${sweep.load ? `<p class="meta">load: ${escapeHtml(sweepLoadText(sweep))}</p>` : ""}`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>llm-bench sweep</title><style>${REPORT_CSS}
 body { margin: 24px; }</style></head><body class="llm-bench"><h1 style="font-size:20px">llm-bench sweep over ${
     (LABELS[sweep.field] ?? sweep.field).toLowerCase()

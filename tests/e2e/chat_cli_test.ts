@@ -66,6 +66,20 @@ Deno.test("deno task chat holds a three-turn conversation from stdin; the third 
   // what the model answered first is what the third request sends back as history
   const firstAnswer = third[2].content;
   assert.ok(r.stdout.includes(firstAnswer.slice(0, 30)));
+
+  // At 80 columns the metrics line and /metrics fit: the line wraps between its figures, the question is cut.
+  const narrow = await chat(
+    ["--llm-api", "openai", "--base-url", server.baseUrl, "--model", "llm-bench-sim", "--max-tokens", "50"],
+    "Which of these sonnets speaks of summer, and which of winter, and why?\n/metrics\n/exit\n",
+    { COLUMNS: "80" },
+  );
+  assert.equal(narrow.code, 0, narrow.stderr);
+  const lines = narrow.stdout.split("\n");
+  const table = lines.slice(lines.findIndex((l) => l.startsWith("turn ")));
+  assert.ok(table.length >= 3, narrow.stdout);
+  for (const l of [...table, ...lines.filter((l) => l.startsWith("[latency"))]) assert.ok([...l].length <= 80, l);
+  assert.match(table[2], / {2}Which of \S.*…$/);
+  assert.match(narrow.stdout, /^\[latency .* ·\n.* out \(server\)\]$/m);
 });
 
 Deno.test("deno task chat: /reset forgets the conversation; bad flags exit 2 with one line", async () => {

@@ -61,7 +61,7 @@ Deno.test("deno task bench with no endpoint runs on the simulated endpoint, says
   assert.ok(records.every((x) => x.connectMs === undefined && x.requestWrittenMs! >= 0), "the send side of each");
   assert.match(
     r.stdout,
-    /^ {2}event-loop lag p99 [\d.]+ ms, client CPU \d+ % of a core, 3 connections opened \(100 % of requests reused one\), send lag p99 [\d.]+ ms$/m,
+    /^ {2}event-loop lag p99 [\d.]+ ms, client CPU \d+ % of a core,(?: |\n {2})3 connections opened \(100 % of requests reused one\),(?: |\n {2})send lag p99 [\d.]+ ms$/m,
   );
   const report = await Deno.readTextFile(`${cwd}/${/^Report: +(.+)$/m.exec(r.stdout)![1]}`);
   assert.match(report, /SIMULATED ENDPOINT/);
@@ -80,8 +80,16 @@ Deno.test("every figure with its precision: intervals under the table, every met
   const ci = summary.metrics.ttftMs.ci!;
   assert.ok(ci.p50![0] <= summary.metrics.ttftMs.p50! && summary.metrics.ttftMs.p50! <= ci.p50![1]);
   assert.equal(ci.p99, null, "12 requests: no p99 interval");
+  // The table marks each percentile its 12 requests cannot give an interval for (p90 needs 36, p99 368), not the p50.
+  assert.match(r.stdout, /^Time to first token \(ms\) +[\d.]+ +[\d.]+ +[\d.]+\* +[\d.]+\* +[\d.]+ +[\d.]+ +12$/m);
+  assert.match(r.stdout, /^\* too few requests for a 95 % interval of that percentile \(p50 needs 6, p90 36,/m);
   const report = await Deno.readTextFile(`${cwd}/${/^Report: +(.+)$/m.exec(r.stdout)![1]}`);
   assert.match(report, /<th>p50 95 % interval<\/th>/);
+  assert.match(
+    report,
+    /<td class="too-few" title="too few requests for a 95 % interval of this percentile">[\d.]+\*<\/td>/,
+  );
+  assert.match(report, /class="meta too-few-legend"/);
   const full = await bench([...args, "--intervals"], { cwd });
   assert.equal(full.code, 0, full.stderr);
   assert.match(full.stdout, /^95 % interval +p50 +p90 +p99 +mean$/m);
@@ -98,7 +106,7 @@ Deno.test("--target-precision keeps sending until the figure is precise enough, 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /Running requests until ttft\.p50 ±10 %/);
   assert.match(r.stdout, /\(stop: precision\)/);
-  assert.match(r.stdout, /^Precision +ttft\.p50 ±[\d.]+ % \(target ±10 %\) — reached after \d+ requests/m);
+  assert.match(r.stdout, /^Precision +ttft\.p50 ±[\d.]+ % \(target ±10 %\)\s+—\s+reached\s+after\s+\d+\s+requests/m);
   const summary = await readSummary(`${cwd}/${filesFrom(r.stdout).summary}`);
   assert.equal(summary.precision?.reached, true);
   assert.ok(summary.precision!.targets[0].halfWidth! <= 0.1);
@@ -109,7 +117,7 @@ Deno.test("--target-precision keeps sending until the figure is precise enough, 
   });
   assert.equal(capped.code, 0, capped.stderr);
   assert.match(capped.stdout, /\(stop: completed\)/);
-  assert.match(capped.stdout, /^Precision +ttft\.p99 too few for an interval \(target ±1\.0 %\) — NOT reached$/m);
+  assert.match(capped.stdout, /^Precision +ttft\.p99 too few for an interval \(target ±1\.0 %\) —\s+NOT\s+reached$/m);
 });
 
 Deno.test("--repeat N runs one workload N times and sets each figure's run-to-run spread beside its own interval", async () => {
@@ -445,6 +453,57 @@ Deno.test("bench against a server of our own with role-only first chunk, usage-o
   for (const text of [r.stdout, r.stderr, ...written]) assert.equal(text.includes("sk-test-KEY-0042"), false);
 });
 
+Deno.test("token counts that disagree are said: a server counting 100 input tokens for prompts of 427", async () => {
+  // A server that counts every prompt as 100 tokens and stops 2 tokens short of max_tokens (EOS not ignored).
+  await using server = startScriptedServer((body) => {
+    const words = Array.from({ length: (body.max_tokens as number) - 2 }, (_, i) => ` w${i}`);
+    const pieces = quirkyStream(words, { usage: false });
+    const usage = { prompt_tokens: 100, completion_tokens: words.length, total_tokens: 100 + words.length };
+    pieces.splice(-1, 0, `data: ${JSON.stringify({ id: "x", choices: [], usage })}\r\n\r\n`);
+    return { pieces, gapMs: 1 };
+  });
+  const cwd = await Deno.makeTempDir();
+  const args = ["--base-url", server.baseUrl, "--model", "m", "--max-num-completed-requests", "4"];
+  const sizes = ["--mean-input-tokens", "427", "--stddev-input-tokens", "0", "--stddev-output-tokens", "0"];
+  const r = await bench([...args, ...sizes, "--mean-output-tokens", "20"], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  // The console wraps at 80 columns: a note's or a headline's lines go on indented; read them as one.
+  const flat = r.stdout.replace(/\n {4,}/g, " ");
+  assert.match(
+    flat,
+    /note: the server counted 100 input tokens per request where llm-bench's tokenizer counted 427 \(median, ratio 23 %\): likely another tokenizer than the server's \(count with its tokenizer\.json\), a chat template, or truncation/,
+  );
+  assert.match(
+    flat,
+    /note: the server counted 18 output tokens per request where 20 were requested \(median, ratio 90 %\): likely the server stopped at end-of-sequence \(ignore_eos not honoured\)/,
+  );
+  assert.match(
+    flat,
+    /^Token counts +input: server 100 vs 427 requested \(23 %, DISAGREE\) · output: server 18 vs 20/m,
+  );
+  const summary = await readSummary(`${cwd}/${filesFrom(r.stdout).summary}`);
+  assert.ok(summary.health!.notes.some((n) => /server counted 100 input tokens/.test(n)), "a health note");
+  assert.ok(!summary.health!.reasons.some((n) => /tokens per request/.test(n)), "the timings are not distorted");
+  assert.equal(summary.health?.figures.inputTokensReported, 100);
+  assert.equal(summary.health?.figures.inputTokensRequested, 427);
+  assert.equal(summary.health?.figures.inputTokensReportedRatio, 0.234);
+  const records = await readRecords(`${cwd}/${filesFrom(r.stdout).records}`);
+  assert.ok(
+    records.every((x) =>
+      x.requestedInputTokens === 427 && x.inputTokens === 100 && x.requestedOutputTokens === 20 && x.outputTokens === 18
+    ),
+  );
+  const report = await Deno.readTextFile(`${cwd}/${/^Report: +(.+)$/m.exec(r.stdout)![1]}`);
+  assert.match(report, /the server counted 100 input tokens per request/);
+
+  // Within 5 %: no note, no line (58 of 60 output tokens is 97 %; 100 of 100 input).
+  const exact = await bench([...args, ...sizes.slice(2), "--mean-input-tokens", "100", "--mean-output-tokens", "60"], {
+    cwd,
+  });
+  assert.equal(exact.code, 0, exact.stderr);
+  assert.doesNotMatch(exact.stdout, /the server counted|^Token counts/m);
+});
+
 Deno.test("--sweep runs one benchmark per value and writes a sweep summary and report with the load curves", async () => {
   const cwd = await Deno.makeTempDir();
   const r = await bench(
@@ -478,6 +537,35 @@ Deno.test("--sweep runs one benchmark per value and writes a sweep summary and r
     assert.match(page, new RegExp(`data-chart="${id}"`));
   }
   assert.match(r.stdout, /Concurrent requests +ok/);
+
+  // The same sweep, then a comparison of its two runs, at 80 columns (as a terminal of that width tells through
+  // COLUMNS): every line fits but the results files' paths, which stay whole to be copied.
+  const narrow = await bench([
+    "--sweep",
+    "num-concurrent-requests=1,3",
+    "--max-num-completed-requests",
+    "3",
+    "--mean-output-tokens",
+    "15",
+  ], { cwd, env: { COLUMNS: "80" } });
+  assert.equal(narrow.code, 0, narrow.stderr);
+  const over = (text: string) =>
+    text.split("\n").filter((l) => [...l].length > 80 && !/^(Records|Summary|Report|Sweep \w+): +\S+$/.test(l));
+  assert.deepEqual(over(narrow.stdout), [], "bench and sweep tables within 80 columns");
+  assert.match(narrow.stdout, /^ +TTFT ms +E2E ms/m, "the compact sweep table's group headings");
+  assert.match(narrow.stdout, /^concurrency +(ok +)?err % +p50 +p99 +p50 +p99/m, "ok goes first when it must");
+  // 3 requests: too few for a p50's interval (6) and a p99's (368); ITL is not a percentile of the requests.
+  assert.match(narrow.stdout, /^ +3 +(3 +)?0 +[\d.]+\* +[\d.]+\* +[\d.]+\* +[\d.]+\* +[\d.]+ /m, narrow.stdout);
+  assert.doesNotMatch(narrow.stdout, /goodput/, "no column without figures");
+  const summaries = [...narrow.stdout.matchAll(/^Summary: (.+)$/gm)].map((m) => `${cwd}/${m[1]}`);
+  assert.equal(summaries.length, 2);
+  const cmp = await runTask("compare", [...summaries], { COLUMNS: "80" });
+  assert.equal(cmp.code, 0, cmp.stderr);
+  assert.deepEqual(over(cmp.stdout), [], "the comparison within 80 columns");
+  assert.match(cmp.stdout, /^Metric +Baseline +Candidate +Change +95 % CI of diff\. +Verdict$/m);
+  assert.match(cmp.stdout, /compact to fit 80 columns/);
+  const wide = await runTask("compare", [...summaries]);
+  assert.match(wide.stdout, /^Metric +Baseline +Candidate +Diff\. +Change +95 % CI +Verdict$/m, "piped: every column");
 });
 
 Deno.test("--client-threads 2 spreads the streams over two measuring threads; the files are those of any run", async () => {

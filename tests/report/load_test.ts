@@ -59,7 +59,7 @@ Deno.test("the console summary states its load; the sweep table its load and eac
   );
   assert.match(
     text,
-    /^load: openai · llama · closed loop, concurrency 8 · input 100 tokens, output 20 tokens · seed 0/m,
+    /^load: openai · llama · closed loop, concurrency 8 ·\n {2}input 100 tokens, output 20 tokens · seed 0/m,
   );
   const lagging = { lagMs: Array.from({ length: 100 }, () => 40), cpuMs: 100, wallMs: 1000 };
   const runs = [1, 4].map((value, i) => ({
