@@ -41,6 +41,16 @@ function emptyChart(id: string, title: string, why: string): Chart {
   };
 }
 
+/** A chart with nothing to draw whose absence is itself the finding: one line across the grid, not a card. */
+function emptyLine(id: string, title: string, finding: string): Chart {
+  return {
+    id,
+    title,
+    empty: true,
+    html: `<p class="llm-bench-chart-line" data-chart="${id}"><b>${escapeHtml(title)}:</b> ${escapeHtml(finding)}</p>`,
+  };
+}
+
 function render(id: string, title: string, options: ChartOptions, plot: Plot.PlotOptions): Chart {
   const { document } = new JSDOM("").window;
   const figure = Plot.plot({
@@ -200,9 +210,16 @@ export function timelineChart(
       }),
     ]
     : [];
+  // A few row numbers on the axis: which request (in the order sent) a bar is.
+  const step = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].find((n) => sorted.length / n <= 10) ?? 10_000;
   return render(id, title, { height: Math.max(160, sorted.length * rowHeight + 70), ...chartOptions }, {
     x: { label: "Time since run start (s) →", grid: true },
-    y: { axis: null },
+    y: {
+      label: "↑ request, in the order sent",
+      ticks: sorted.map((_, i) => i).filter((i) => i % step === 0),
+      tickFormat: (i: number) => String(i + 1),
+      tickSize: 0,
+    },
     color: {
       domain: ["waiting for first token", "streaming", "reader stalled", "failed", "aborted"],
       range: ["#ff9d3c", "#4269d0", "#e7298a", "#d62728", "#9e9e9e"],
@@ -243,20 +260,54 @@ function values(records: readonly RequestRecord[], metric: BoxMetric): number[] 
   return rs.map((r) => r[metric]).filter((v): v is number => v !== null);
 }
 
-/** Box plot of one metric's distribution within a run (whiskers to 1.5 IQR, outliers as dots). */
+/**
+ * Box plot of one metric's distribution within a run: the box from p25 to p75 with the median, whiskers to 1.5 IQR,
+ * outliers as dots; p50, p90 and p99 marked and named above it; with few values, every value a thin grey tick.
+ */
 export function boxChart(records: readonly RequestRecord[], metric: BoxMetric, options: ChartOptions = {}): Chart {
   const id = `box-${metric}`;
-  const title = `Distribution: ${BOX_METRICS[metric]}`;
+  const title = `Box plot: ${BOX_METRICS[metric]}`;
   const data = values(records, metric).map((v) => ({ v }));
   if (data.length === 0) return emptyChart(id, title, "no values for this metric");
-  return render(id, title, { width: 640, height: 130, ...options }, {
+  const few = data.length <= FEW_POINTS;
+  const sorted = data.map((d) => d.v).sort((a, b) => a - b);
+  const marks = ([["p50", 0.5], ["p90", 0.9], ["p99", 0.99]] as const).map(([name, p]) => ({
+    name,
+    v: quantileSorted(sorted, p),
+  }));
+  return render(id, title, { width: 640, height: 150, ...options }, {
     x: { label: `${BOX_METRICS[metric]} →`, grid: true },
+    marginTop: 26,
+    caption: `Box: p25–p75 and the median; whiskers to 1.5 × IQR${
+      few ? `; grey ticks: each of the ${data.length} values` : ""
+    }`,
     marks: [
-      Plot.boxX(data, { x: "v", fill: "#a5b6e8", stroke: "#333", ...(data.length <= FEW_POINTS ? { r: 0 } : {}) }),
-      // Few values: every one drawn over the box (a box of 40 points hides them).
-      ...(data.length <= FEW_POINTS ? [Plot.tickX(data, { x: "v", stroke: "#c0392b", strokeOpacity: 0.6 })] : []),
+      // Few values: every one drawn under the box (a box of 40 points hides them).
+      ...(few ? [Plot.tickX(data, { x: "v", stroke: "#888", strokeOpacity: 0.45 })] : []),
+      Plot.boxX(data, {
+        x: "v",
+        fill: "#a5b6e8",
+        fillOpacity: few ? 0.75 : 1,
+        stroke: "#333",
+        ...(few ? { r: 0 } : {}),
+      }),
+      Plot.ruleX(marks, {
+        x: "v",
+        stroke: "#c0392b",
+        strokeWidth: 1.5,
+        strokeDasharray: "3,2",
+        title: (d: { name: string; v: number }) => `${d.name} ${d.v.toFixed(1)}`,
+      }),
+      Plot.text(marks, { x: "v", frameAnchor: "top", dy: -14, text: "name", fill: "#c0392b", fontSize: 10 }),
     ],
   });
+}
+
+/** The type-7 quantile of sorted values (linear interpolation, as the summary computes it). */
+function quantileSorted(sorted: readonly number[], p: number): number {
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] ?? sorted[lo]) - sorted[lo]);
 }
 
 /** Box plots of one metric, one box per run, to compare runs (by concurrency, model or any config field). */
@@ -272,11 +323,19 @@ export function groupedBoxChart(
   const few = Math.max(...runs.map((run) => values(run.records, metric).length)) <= FEW_POINTS;
   return render(id, title, options, {
     grid: true,
+    ...(few ? { caption: "Box: p25–p75 and the median; whiskers to 1.5 × IQR; grey ticks: each value" } : {}),
     x: { label: options.groupLabel ?? "run", domain: runs.map((r) => r.label) },
     y: { label: `↑ ${BOX_METRICS[metric]}` },
     marks: [
-      Plot.boxY(data, { x: "group", y: "v", fill: "#a5b6e8", stroke: "#333", ...(few ? { r: 0 } : {}) }),
-      ...(few ? [Plot.tickY(data, { x: "group", y: "v", stroke: "#c0392b", strokeOpacity: 0.5, inset: 8 })] : []),
+      ...(few ? [Plot.tickY(data, { x: "group", y: "v", stroke: "#888", strokeOpacity: 0.45, inset: 8 })] : []),
+      Plot.boxY(data, {
+        x: "group",
+        y: "v",
+        fill: "#a5b6e8",
+        fillOpacity: few ? 0.75 : 1,
+        stroke: "#333",
+        ...(few ? { r: 0 } : {}),
+      }),
     ],
   });
 }
@@ -303,7 +362,7 @@ export function ecdfChart(
   options: ChartOptions & { id?: string } = {},
 ): Chart {
   const id = options.id ?? `ecdf-${metric}`;
-  const title = `Distribution: ${BOX_METRICS[metric]}`;
+  const title = `Cumulative distribution: ${BOX_METRICS[metric]}`;
   const data = runs.flatMap((run) => ecdfPoints(values(run.records, metric)).map((d) => ({ ...d, run: run.label })));
   if (data.length === 0) return emptyChart(id, title, "no values for this metric in any run");
   return render(id, title, options, {
@@ -315,12 +374,25 @@ export function ecdfChart(
   });
 }
 
+/** One point of a {@link curveChart}. */
+export interface CurvePoint {
+  x: number;
+  y: number | null;
+  series: string;
+  /** The point's own 95 % interval, drawn as a whisker. */
+  interval?: readonly [number, number] | null;
+  /** Written beside the point — e.g. the load a point of latency against throughput was measured at. */
+  label?: string;
+  /** Why the run behind the point is SUSPECT (its health); the point is then ringed in red and says why on hover. */
+  suspect?: string;
+}
+
 /**
  * Line chart of a summary figure against a swept value (e.g. p50/p99 TTFT vs concurrency); a point with its own 95 %
- * interval gets a whisker.
+ * interval gets a whisker, a point with a label has it written beside it, a SUSPECT run's point is ringed in red.
  */
 export function curveChart(
-  points: readonly { x: number; y: number | null; series: string; interval?: readonly [number, number] | null }[],
+  points: readonly CurvePoint[],
   labels: { id: string; title: string; x: string; y: string; linearX?: boolean },
   options: ChartOptions = {},
 ): Chart {
@@ -334,11 +406,15 @@ export function curveChart(
     series: p.series,
     tip: `${p.series} at ${p.x}: 95 % interval ${p.interval![0].toFixed(1)}–${p.interval![1].toFixed(1)}`,
   }));
+  const suspect = data.filter((p) => p.suspect);
   return render(labels.id, labels.title, options, {
     grid: true,
     x: labels.linearX ? { label: `${labels.x} →` } : { label: `${labels.x} →`, type: "log", base: 2 },
     y: { label: `↑ ${labels.y}` },
     color: { legend: true },
+    ...(suspect.length
+      ? { caption: "Ringed in red: a SUSPECT run (the client may have distorted it; hover for why)" }
+      : {}),
     marks: [
       Plot.ruleX(whiskers, {
         x: "x",
@@ -350,6 +426,23 @@ export function curveChart(
         title: "tip",
       }),
       Plot.line(data, { x: "x", y: "y", stroke: "series", marker: "circle" }),
+      Plot.text(data.filter((p) => p.label), {
+        x: "x",
+        y: "y",
+        text: "label",
+        dx: 7,
+        dy: -7,
+        fontSize: 10,
+        fill: "#333",
+      }),
+      Plot.dot(suspect, {
+        x: "x",
+        y: "y",
+        r: 7,
+        stroke: "#d62728",
+        strokeWidth: 2,
+        title: (p: CurvePoint) => `SUSPECT: ${p.suspect}`,
+      }),
     ],
   });
 }
@@ -386,36 +479,33 @@ export function clientServerChart(
 }
 
 /**
- * TTFT and inter-token latency over the run's time, one dot per request (its TTFT, and the mean of its gaps, at the
- * time it was sent): warm-up, drift and load changes show as trends.
+ * A latency over the run's time, one dot per request at the time it was sent — its TTFT (`metric: "ttft"`) or the
+ * mean of its inter-token gaps (`"itl"`): warm-up, drift and load changes show as trends. Each on its own axis: side
+ * by side on one, a 10 ms inter-token latency is a flat line under a 100 ms TTFT.
  */
-export function latencyOverTimeChart(records: readonly RequestRecord[], options: ChartOptions = {}): Chart {
-  const id = "latency-over-time";
-  const title = "TTFT and inter-token latency over the run";
-  const rows = ok(records).filter((r) => r.ttftMs !== null);
-  const data = rows.flatMap((r) => {
-    const at = r.startOffsetMs / 1000;
+export function latencyOverTimeChart(
+  records: readonly RequestRecord[],
+  options: ChartOptions & { metric?: "ttft" | "itl" } = {},
+): Chart {
+  const { metric = "ttft", ...chart } = options;
+  const id = `${metric}-over-time`;
+  const title = metric === "ttft" ? "TTFT over the run" : "Inter-token latency over the run";
+  const data = ok(records).flatMap((r) => {
     const gaps = r.interTokenLatenciesMs;
-    const out = [{ at, v: r.ttftMs!, series: "TTFT (ms)", tip: requestTip(r) }];
-    if (gaps.length) {
-      out.push({
-        at,
-        v: gaps.reduce((a, b) => a + b, 0) / gaps.length,
-        series: "mean inter-token latency (ms)",
-        tip: requestTip(r),
-      });
-    }
-    return out;
+    const v = metric === "ttft" ? r.ttftMs : gaps.length ? gaps.reduce((a, b) => a + b, 0) / gaps.length : null;
+    return v === null ? [] : [{ at: r.startOffsetMs / 1000, v, tip: requestTip(r) }];
   });
   if (data.length === 0) return emptyChart(id, title, "no successful streamed request");
-  return render(id, title, { height: 340, ...options }, {
+  const colour = metric === "ttft" ? "#4269d0" : "#ff725c";
+  return render(id, title, { height: 260, ...chart }, {
     grid: true,
     x: { label: "Sent at, s since run start →" },
-    y: { label: "↑ ms", zero: true }, // two series far apart: from 0 both read
-    color: { legend: true, domain: ["TTFT (ms)", "mean inter-token latency (ms)"], range: ["#4269d0", "#ff725c"] },
-    marks: [
-      Plot.dot(data, { x: "at", y: "v", stroke: "series", fill: "series", fillOpacity: 0.35, r: 3, title: "tip" }),
-    ],
+    // TTFT from 0 (queueing shows as height); inter-token latency spans its data (its changes are small).
+    y: {
+      label: metric === "ttft" ? "↑ TTFT (ms)" : "↑ mean inter-token latency of the request (ms)",
+      zero: metric === "ttft",
+    },
+    marks: [Plot.dot(data, { x: "at", y: "v", stroke: colour, fill: colour, fillOpacity: 0.35, r: 3, title: "tip" })],
   });
 }
 
@@ -432,7 +522,9 @@ export function stallChart(
   const stalled = ok(records).filter((r) => (r.stallCount ?? 0) > 0).sort((a, b) => a.startOffsetMs - b.startOffsetMs);
   if (stalled.length === 0) {
     const judged = ok(records).some((r) => r.stallCount !== undefined);
-    return emptyChart(id, title, judged ? "no answer made its reader wait" : "the records carry no stall figures");
+    return judged
+      ? emptyLine(id, title, "none — no answer made its reader wait, so there is no chart to draw")
+      : emptyChart(id, title, "the records carry no stall figures");
   }
   const data = stalled.flatMap((r) =>
     (r.stalls ?? []).map((st) => {
@@ -499,6 +591,7 @@ export function runCharts(
     throughputVsOutputChart(records, chart),
     timelineChart(records, { ...chart, window }),
     latencyOverTimeChart(records, chart),
+    latencyOverTimeChart(records, { ...chart, metric: "itl" }),
     stallChart(records, { ...chart, readingSpeed }),
     ecdfChart(run, "ttftMs", { ...chart, id: "ecdf-run-ttftMs" }),
     ecdfChart(run, "e2eMs", { ...chart, id: "ecdf-run-e2eMs" }),
@@ -527,7 +620,8 @@ export function chatTurnsCharts(turns: readonly TurnPoint[], options: ChartOptio
     return render(id, title, { width: 420, height: 260, ...options }, {
       grid: true,
       x: { label: "Turn →", ticks: data.map((t) => t.turn), tickFormat: "d" },
-      y: { label: `↑ ${label}`, zero: true },
+      // Headroom above the tallest bar, so none touches the plot's top.
+      y: { label: `↑ ${label}`, domain: [0, Math.max(...data.map((t) => t[field]!)) * 1.15], nice: true },
       marks: [
         Plot.barY(data, { x: "turn", y: field, fill: color, insetLeft: 4, insetRight: 4 }),
         Plot.ruleY([0]),

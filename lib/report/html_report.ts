@@ -28,13 +28,15 @@ export const REPORT_CSS = `
 .llm-bench thead th { border-bottom: 2px solid #999; }
 .llm-bench .sim-banner { background: #fff3cd; border: 1px solid #e0b84c; padding: 8px 12px; font-weight: 600; margin: 8px 0; }
 .llm-bench td.too-few { color: #8a6d3b; font-style: italic; }
-.llm-bench .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 560px), 1fr)); gap: 18px 28px; }
+.llm-bench .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 460px), 1fr)); gap: 18px 28px; }
+.llm-bench figure.llm-bench-chart figcaption { font-size: 12px; color: #555; margin-top: 2px; }
 .llm-bench figure.llm-bench-chart { margin: 0; min-width: 0; }
-.llm-bench figure.llm-bench-chart > svg { width: 100%; height: auto; max-width: 100%; }
+.llm-bench figure.llm-bench-chart > svg { height: auto; max-width: 100%; } /* drawn at its size, narrower where it must */
 .llm-bench figure.llm-bench-chart h2 { font-size: 15px; margin: 4px 0 2px; }
 .llm-bench figure.llm-bench-chart h3 { font-size: 12px; font-weight: 500; color: #8a6d00; margin: 0 0 4px; }
 .llm-bench .llm-bench-empty { border: 1px dashed #bbb; padding: 10px 14px; color: #666; box-sizing: border-box; align-self: start; }
 .llm-bench .llm-bench-empty h3 { font-size: 15px; margin: 0 0 4px; color: #333; }
+.llm-bench .llm-bench-chart-line { grid-column: 1 / -1; margin: 0; color: #555; font-size: 13px; }
 .llm-bench .meta { color: #555; font-size: 13px; }
 `;
 

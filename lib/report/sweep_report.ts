@@ -12,24 +12,31 @@ import {
 } from "./sweep_table.ts";
 import { TOO_FEW_LEGEND, TOO_FEW_MARK } from "./summary_table.ts";
 
+/** How a point of latency against throughput names its load: `c=8`, `8 req/s`. */
+const SHORT: Record<string, string> = { numConcurrentRequests: "c=", meanInputTokens: "in=", meanOutputTokens: "out=" };
+
 /** The load-curve charts of a sweep: latency percentiles and throughput against the swept value, latency vs throughput. */
 export function sweepCharts(sweep: SweepSummary) {
   const x = LABELS[sweep.field] ?? sweep.field;
   const subtitle = sweep.simulated ? "SIMULATED ENDPOINT" : undefined;
   const rows = sweep.rows;
+  const why = (
+    r: typeof rows[number],
+  ) => (r.health === "suspect" ? r.healthReasons.join("; ") || "suspect" : undefined);
+  const short = SHORT[sweep.field] ?? "";
   return [
     curveChart(
       rows.flatMap((r) => [
-        { x: r.value, y: r.ttftP50Ms, series: "TTFT p50", interval: r.ci?.ttftP50Ms },
-        { x: r.value, y: r.ttftP99Ms, series: "TTFT p99", interval: r.ci?.ttftP99Ms },
+        { x: r.value, y: r.ttftP50Ms, series: "TTFT p50", interval: r.ci?.ttftP50Ms, suspect: why(r) },
+        { x: r.value, y: r.ttftP99Ms, series: "TTFT p99", interval: r.ci?.ttftP99Ms, suspect: why(r) },
       ]),
       { id: "sweep-ttft", title: `Time to first token vs ${x.toLowerCase()}`, x, y: "TTFT (ms)" },
       { subtitle, width: 460 },
     ),
     curveChart(
       rows.flatMap((r) => [
-        { x: r.value, y: r.e2eP50Ms, series: "E2E p50", interval: r.ci?.e2eP50Ms },
-        { x: r.value, y: r.e2eP99Ms, series: "E2E p99", interval: r.ci?.e2eP99Ms },
+        { x: r.value, y: r.e2eP50Ms, series: "E2E p50", interval: r.ci?.e2eP50Ms, suspect: why(r) },
+        { x: r.value, y: r.e2eP99Ms, series: "E2E p99", interval: r.ci?.e2eP99Ms, suspect: why(r) },
       ]),
       { id: "sweep-e2e", title: `End-to-end latency vs ${x.toLowerCase()}`, x, y: "End-to-end latency (ms)" },
       { subtitle, width: 460 },
@@ -40,6 +47,7 @@ export function sweepCharts(sweep: SweepSummary) {
         y: r.outputTokensPerS,
         series: "total output tokens/s",
         interval: r.ci?.outputTokensPerS,
+        suspect: why(r),
       })),
       { id: "sweep-throughput", title: `Output throughput vs ${x.toLowerCase()}`, x, y: "Output tokens/s" },
       { subtitle, width: 460 },
@@ -47,8 +55,15 @@ export function sweepCharts(sweep: SweepSummary) {
     curveChart(
       rows.flatMap((r) =>
         r.outputTokensPerS === null ? [] : [
-          { x: r.outputTokensPerS, y: r.e2eP50Ms, series: "E2E p50" },
-          { x: r.outputTokensPerS, y: r.e2eP99Ms, series: "E2E p99" },
+          { x: r.outputTokensPerS, y: r.e2eP50Ms, series: "E2E p50", suspect: why(r) },
+          // The load each point was measured at, once per load (beside its p99).
+          {
+            x: r.outputTokensPerS,
+            y: r.e2eP99Ms,
+            series: "E2E p99",
+            label: sweep.field === "requestRate" ? `${r.value} req/s` : `${short}${r.value}`,
+            suspect: why(r),
+          },
         ]
       ),
       {

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import {
   boxChart,
+  chatTurnsCharts,
   curveChart,
   e2eVsOutputChart,
   groupedBoxChart,
+  latencyOverTimeChart,
   runCharts,
   stallChart,
   throughputVsOutputChart,
@@ -109,7 +111,8 @@ Deno.test("subtitle labels every chart of a simulated run; runCharts() gives the
     "e2e-vs-output",
     "throughput-vs-output",
     "timeline",
-    "latency-over-time",
+    "ttft-over-time",
+    "itl-over-time",
     "stalls",
     "ecdf-run-ttftMs",
     "ecdf-run-e2eMs",
@@ -184,4 +187,52 @@ Deno.test("client vs server charts appear only when the server reported timings"
   assert.match(ttft.html, />client</);
   assert.match(ttft.html, />server</);
   assert.ok(charts.some((c) => c.id === "client-vs-server-e2e"));
+});
+
+Deno.test("charts a person can read: own axes for TTFT and ITL over time, titles that differ, marked percentiles", () => {
+  const ttft = latencyOverTimeChart(records);
+  const itl = latencyOverTimeChart(records, { metric: "itl" });
+  assert.deepEqual([ttft.id, itl.id], ["ttft-over-time", "itl-over-time"]);
+  assert.match(ttft.html, /↑ TTFT \(ms\)/);
+  assert.match(itl.html, /↑ mean inter-token latency of the request \(ms\)/);
+  assert.doesNotMatch(ttft.html, /inter-token/, "one metric per panel");
+  const titles = runCharts(records).map((c) => c.title);
+  assert.equal(new Set(titles).size, titles.length, `every chart its own title: ${titles.join(" | ")}`);
+  const box = boxChart(records, "ttftMs");
+  for (const p of ["p50", "p90", "p99"]) {
+    assert.match(box.html, new RegExp(`>${p}</text>`), `${p} named on the box plot`);
+  }
+  assert.match(box.html, /grey ticks: each of the \d+ values/, "the ticks explained");
+  assert.match(timelineChart(records).html, /↑ request, in the order sent/, "the timeline's y axis says what a row is");
+});
+
+Deno.test("no stall is one line, not an empty card; sweep points say their load and ring a SUSPECT run", () => {
+  const calm = records.map((r) => ({ ...r, stallCount: 0 }));
+  const stalls = stallChart(calm, { readingSpeed: 5 });
+  assert.equal(stalls.empty, true);
+  assert.match(stalls.html, /^<p class="llm-bench-chart-line" data-chart="stalls"><b>Reader stalls .*:<\/b> none/);
+  const curve = curveChart([
+    { x: 100, y: 50, series: "E2E p99", label: "c=1" },
+    { x: 200, y: 80, series: "E2E p99", label: "c=2", suspect: "the client's event loop lagged" },
+  ], { id: "c", title: "C", x: "tok/s", y: "ms", linearX: true });
+  assert.match(curve.html, />c=1<\/text>/);
+  assert.match(curve.html, />c=2<\/text>/);
+  assert.match(curve.html, /<title>SUSPECT: the client's event loop lagged<\/title>/);
+  assert.match(curve.html, /Ringed in red: a SUSPECT run/);
+  assert.doesNotMatch(
+    curveChart([{ x: 1, y: 1, series: "s" }], { id: "c", title: "C", x: "x", y: "y" }).html,
+    /Ringed/,
+  );
+});
+
+Deno.test("chat's bars keep headroom: the y axis reaches above the tallest bar", () => {
+  const [ttft] = chatTurnsCharts([{ turn: 1, ttftS: 0.4, throughputTokensPerS: 80, latencyS: 1 }, {
+    turn: 2,
+    ttftS: 1.0,
+    throughputTokensPerS: 90,
+    latencyS: 1,
+  }]);
+  const yAxis = /aria-label="y-axis tick label"[^]*?<\/g>/.exec(ttft.html)![0];
+  const ticks = [...yAxis.matchAll(/<text[^>]*>([\d.]+)<\/text>/g)].map((m) => Number(m[1]));
+  assert.ok(Math.max(...ticks) > 1.0, `ticks ${ticks.join(",")} reach above 1.0`);
 });
