@@ -93,6 +93,31 @@ export const COMPARED_METRICS: readonly ComparedMetric[] = [
     kind: "run",
   },
   { name: "goodput", label: "Goodput", short: "Goodput req/s", unit: "req/s", better: "higher", kind: "run" },
+  // Reasoning models' figures (compared only where a run has them; last, so the others keep their resampling seeds).
+  {
+    name: "ttfat",
+    label: "Time to first answer token",
+    short: "TTFAT",
+    unit: "ms",
+    better: "lower",
+    kind: "distribution",
+  },
+  {
+    name: "reasoning_ms",
+    label: "Reasoning duration",
+    short: "Reasoning",
+    unit: "ms",
+    better: "lower",
+    kind: "distribution",
+  },
+  {
+    name: "reasoning_tokens",
+    label: "Reasoning tokens",
+    short: "Reasoning tok.",
+    unit: "",
+    better: "lower",
+    kind: "distribution",
+  },
 ];
 
 /** Statistics of per-request metrics, in table order. */
@@ -179,6 +204,12 @@ function groupsOf(metric: string, records: readonly RequestRecord[], summary: Ru
       return succeeded(records).map((r) => one(r.tpotMs));
     case "request_tps":
       return succeeded(records).map((r) => one(r.outputTokensPerS));
+    case "ttfat":
+      return succeeded(records).map((r) => one(r.ttfatMs));
+    case "reasoning_ms":
+      return succeeded(records).map((r) => one(r.reasoningMs));
+    case "reasoning_tokens":
+      return succeeded(records).map((r) => one(r.reasoningTokens));
     case "stall_ms":
       if (succeeded(records).every((r) => r.stallMs === undefined)) return null;
       return succeeded(records).filter((r) => r.stallMs !== undefined).map((r) => [r.stallMs!]);

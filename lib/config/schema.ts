@@ -117,6 +117,17 @@ export const RunConfigFields = z.object({
   ),
   /** API key (sent as a bearer token; never written anywhere). */
   apiKey: z.string().optional(),
+  /**
+   * `think`: a model that writes its reasoning inside its answer between `<think>` and `</think>` (DeepSeek-R1, Qwen3
+   * served without a reasoning parser) — that text is counted as reasoning: TTFT stays the first text, the time to first
+   * answer token is the first text after `</think>`.
+   */
+  reasoningTags: z.enum(["think"]).optional().meta(
+    flag(
+      "Endpoint",
+      "think: text between <think> and </think> in the answer is reasoning (a model served without a reasoning parser)",
+    ),
+  ),
   /** `chat` = /chat/completions with messages, `completions` = /completions with a raw prompt. @default "chat" */
   endpoint: z.enum(["chat", "completions"]).default("chat").meta(
     flag("Endpoint", "/chat/completions with messages or /completions with a raw prompt"),
@@ -547,6 +558,13 @@ function checkShards(cfg: z.output<typeof RunConfigFields>, ctx: z.RefinementCtx
   }
   if (cfg.shards !== undefined && cfg.shards > 1 && cfg.clientThreads > 1) {
     issue("clientThreads", "one thread per shard: run more shards instead of {clientThreads} > 1 with {shards}");
+  }
+  if (cfg.reasoningTags !== undefined) {
+    // Reasoning is a chat answer's: the completions endpoint and SambaStudio's generic API have none.
+    if (cfg.endpoint !== "chat") issue("reasoningTags", "needs the chat endpoint: drop {endpoint} completions");
+    else if (cfg.llmApi === "sambastudio" && !(cfg.baseUrl ?? "").includes("chat/completions")) {
+      issue("reasoningTags", "needs an OpenAI-compatible chat endpoint, not SambaStudio's generic API");
+    }
   }
   if (cfg.startAt !== undefined) {
     const at = startAtEpochMs(cfg.startAt);

@@ -7,14 +7,14 @@
 import { z } from "zod";
 
 /** The metrics an SLO can name, and the record field each reads. */
-export const SLO_METRICS = { ttft: "ttftMs", tpot: "tpotMs", e2e: "e2eMs" } as const;
+export const SLO_METRICS = { ttft: "ttftMs", tpot: "tpotMs", e2e: "e2eMs", ttfat: "ttfatMs" } as const;
 /** A metric an SLO can name. */
 export type SloMetric = keyof typeof SLO_METRICS;
-const METRIC_LABELS: Record<SloMetric, string> = { ttft: "TTFT", tpot: "TPOT", e2e: "E2E" };
+const METRIC_LABELS: Record<SloMetric, string> = { ttft: "TTFT", tpot: "TPOT", e2e: "E2E", ttfat: "TTFAT" };
 
 /** A limit on a percentile: `percentile` % of requests at or below `maxMs`. */
 export const PercentileSloSchema = z.object({
-  metric: z.enum(["ttft", "tpot", "e2e"]),
+  metric: z.enum(["ttft", "tpot", "e2e", "ttfat"]),
   /** 99 for p99. */
   percentile: z.number().gt(0).lt(100),
   maxMs: z.number().positive(),
@@ -30,6 +30,8 @@ export const SloSchema = z.object({
   tpotMs: z.number().positive().optional(),
   /** End-to-end latency, per request. */
   e2eMs: z.number().positive().optional(),
+  /** Time to first answer token (reasoning models: the first `content` after the reasoning), per request. */
+  ttfatMs: z.number().positive().optional(),
   /** Limits on percentiles (`ttft.p99<=500ms`). */
   percentiles: z.array(PercentileSloSchema).min(1).optional(),
 }).strict();
@@ -123,6 +125,19 @@ export function sloTerms(slo: Slo): SloTerm[] {
   }
   for (const p of slo.percentiles ?? []) out.push(term(p.metric, p.maxMs, p.percentile));
   return out;
+}
+
+/**
+ * The value an SLO judges of a request: its field, where a request without reasoning has its first answer token at its
+ * first token (its time to first answer token is its TTFT), and one that reasoned but never answered misses any limit
+ * on it (+∞); null when the figure is undefined for it (TPOT of a one-token answer).
+ */
+export function sloValue(
+  r: { ttftMs: number | null; tpotMs: number | null; e2eMs: number | null; ttfatMs?: number; reasoningEvents?: number },
+  field: typeof SLO_METRICS[SloMetric],
+): number | null {
+  if (field === "ttfatMs") return r.ttfatMs ?? (r.reasoningEvents === undefined ? r.ttftMs : Infinity);
+  return r[field];
 }
 
 /** The SLOs in one line: `TTFT p99 ≤ 500 ms, TPOT p50 ≤ 50 ms`. */

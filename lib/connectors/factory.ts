@@ -9,7 +9,7 @@ export type ConnectorConfig =
     RunConfig,
     "llmApi" | "model" | "apiKey" | "endpoint" | "mode" | "includeUsage" | "ignoreEos" | "additionalSamplingParams"
   >
-  & Partial<Pick<RunConfig, "baseUrl" | "httpClient" | "requestIdHeader">>;
+  & Partial<Pick<RunConfig, "baseUrl" | "httpClient" | "requestIdHeader" | "reasoningTags">>;
 
 /**
  * The connector a run configuration calls for. `sim`, `openai` and `sambanova` speak the OpenAI format; `sambastudio`
@@ -55,6 +55,7 @@ export function createConnector(
     fetch: options.fetch,
     requestIdHeader: config.requestIdHeader,
     httpClient: config.httpClient,
+    reasoningTags: config.reasoningTags,
   });
 }
 

@@ -30,6 +30,8 @@ export interface OpenAIConnectorOptions {
   api?: string;
   /** Send `x-request-id: <spec index>` with each request (the selftest matches the server's log by it). */
   requestIdHeader?: boolean;
+  /** `think`: text between `<think>` and `</think>` in the content is reasoning. */
+  reasoningTags?: "think";
 }
 
 interface ChunkChoice {
@@ -82,6 +84,45 @@ function parseChunk(ev: TimedSseEvent): Chunk {
 
 const NO_EVENTS: StreamEvent[] = Object.freeze([]) as unknown as StreamEvent[];
 
+/**
+ * `--reasoning-tags think`: the text a model writes between `<think>` and `</think>` inside its content is its
+ * reasoning. Moves it from a delta's `content` to its `reasoning`, across chunk boundaries (a tag split over two chunks
+ * is held back until it is whole); the tags themselves are neither.
+ */
+export function createThinkSplitter(open = "<think>", close = "</think>") {
+  let inside = false;
+  let carry = "";
+  return {
+    split(ev: StreamEvent): void {
+      if (ev.type !== "delta" || (ev.content === "" && carry === "")) return;
+      let text = carry + ev.content;
+      carry = "";
+      let content = "";
+      let reasoning = ev.reasoning;
+      for (;;) {
+        const tag = inside ? close : open;
+        const at = text.indexOf(tag);
+        if (at >= 0) {
+          if (inside) reasoning += text.slice(0, at);
+          else content += text.slice(0, at);
+          text = text.slice(at + tag.length);
+          inside = !inside;
+          continue;
+        }
+        // The end of the text may be the start of a tag: keep it for the next chunk.
+        let keep = Math.min(tag.length - 1, text.length);
+        while (keep > 0 && !tag.startsWith(text.slice(text.length - keep))) keep--;
+        carry = text.slice(text.length - keep);
+        if (inside) reasoning += text.slice(0, text.length - keep);
+        else content += text.slice(0, text.length - keep);
+        break;
+      }
+      (ev as { content: string }).content = content;
+      (ev as { reasoning: string }).reasoning = reasoning;
+    },
+  };
+}
+
 /** The per-chunk path of an OpenAI stream: bytes of one read in, timestamped events out. */
 export interface OpenAIStreamParser {
   /** Feeds one read's bytes, stamped `t` when the read resolved; returns the events they completed. */
@@ -102,10 +143,11 @@ export interface OpenAIStreamParser {
  * and usage. Each event keeps the time of the read that completed it. Throws `RequestError` on a chunk that is not
  * JSON (`STREAM_PARSE`) and on an `error` object sent mid-stream (`SERVER_ERROR_EVENT`).
  */
-export function createOpenAIStreamParser(): OpenAIStreamParser {
+export function createOpenAIStreamParser(options: { reasoningTags?: "think" } = {}): OpenAIStreamParser {
   const sse = createSseDecoder();
   let sawDone = false;
   let sawFinish = false;
+  const tags = options.reasoningTags ? createThinkSplitter() : undefined;
   const handle = (events: TimedSseEvent[]): StreamEvent[] => {
     if (events.length === 0) return NO_EVENTS; // a read that completed no event: nothing to allocate
     const out: StreamEvent[] = [];
@@ -116,7 +158,9 @@ export function createOpenAIStreamParser(): OpenAIStreamParser {
       }
       const chunk = parseChunk(ev);
       if (chunk.choices?.[0]?.finish_reason) sawFinish = true;
+      const at = out.length;
       chunkEvents(chunk, ev.t, out);
+      if (tags) { for (let i = at; i < out.length; i++) tags.split(out[i]); }
     }
     return out;
   };
@@ -201,7 +245,8 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
       { httpStatus: res.status, bodyExcerpt: excerpt },
     );
   };
-  const format: BodyFormat = stream ? { stream: createOpenAIStreamParser } : {
+  const tags = options.reasoningTags;
+  const format: BodyFormat = stream ? { stream: () => createOpenAIStreamParser({ reasoningTags: tags }) } : {
     body(text, tLast) {
       let parsed: Chunk;
       try {
@@ -211,6 +256,10 @@ export function createOpenAIConnector(options: OpenAIConnectorOptions): Connecto
       }
       const events: StreamEvent[] = [];
       chunkEvents(parsed, tLast, events);
+      if (tags) {
+        const splitter = createThinkSplitter();
+        for (const ev of events) splitter.split(ev);
+      }
       return events;
     },
   };

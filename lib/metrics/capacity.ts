@@ -4,7 +4,7 @@
  * doubles the load until a probe fails and then bisects to the asked precision.
  * @module
  */
-import { type Slo, type SloTerm, sloTerms } from "../config/slo.ts";
+import { type Slo, type SloTerm, sloTerms, sloValue } from "../config/slo.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import { quantileSorted } from "simple-statistics";
 
@@ -81,7 +81,10 @@ export interface SloFigure {
 /** The value at quantile `q` (type 7) of a metric over `records`, failed ones at +∞; null when it lies there. */
 function figureAt(records: readonly RequestRecord[], field: SloTerm["field"], q: number): number | null {
   const values = Float64Array.from(
-    records.flatMap((r) => r.status !== "ok" ? [Infinity] : r[field] === null ? [] : [r[field]!]),
+    records.flatMap((r) => {
+      const v = r.status === "ok" ? sloValue(r, field) : Infinity;
+      return v === null ? [] : [v];
+    }),
   ).sort();
   if (values.length === 0) return null;
   const v = quantileSorted(values as unknown as number[], q);
@@ -114,7 +117,7 @@ export function sloChecks(records: readonly RequestRecord[], slo: Slo, attainmen
   return groups.map(({ terms, target }) => {
     let met = 0;
     for (const r of judged) {
-      if (r.status === "ok" && terms.every((t) => r[t.field] === null || r[t.field]! <= t.maxMs)) met++;
+      if (r.status === "ok" && terms.every((t) => (sloValue(r, t.field) ?? -Infinity) <= t.maxMs)) met++;
     }
     const n = judged.length;
     const percentile = Math.round(target * 1000) / 10;

@@ -1,4 +1,4 @@
-import { type Slo, sloTerms } from "../config/slo.ts";
+import { type Slo, sloTerms, sloValue } from "../config/slo.ts";
 import type { RequestRecord } from "../results/schema.ts";
 
 /**
@@ -9,7 +9,7 @@ import type { RequestRecord } from "../results/schema.ts";
 export function meetsSlo(r: RequestRecord, slo: Slo): boolean {
   if (r.status !== "ok") return false;
   return sloTerms(slo).every((t) => {
-    const value = r[t.field];
+    const value = sloValue(r, t.field);
     return value === null || value <= t.maxMs;
   });
 }

@@ -30,7 +30,7 @@ export function precisionState(records: readonly RequestRecord[], targets: reado
       value = computeStatistics(gaps.flat())[t.statistic];
       interval = clusteredIntervals(gaps)[t.statistic];
     } else {
-      const field = t.metric as Exclude<MetricField, "interTokenLatencyMs">;
+      const field = t.metric as Exclude<MetricField, "interTokenLatencyMs" | "reasoningItlMs" | "answerItlMs">;
       const stats = computeStatistics(ok.map((r) => r[field] as number | null | undefined), { intervals: true });
       value = stats[t.statistic];
       interval = stats.ci?.[t.statistic] ?? null;

@@ -12,6 +12,8 @@ export interface BuildRecordOptions {
   countTokens: (text: string) => number;
   /** The tokenizer's count of the generated text, when the caller counted it already (then `countTokens` is unused). */
   outputTokens?: number;
+  /** The tokenizer's count of the reasoning text, when the caller counted it already. */
+  reasoningTokens?: number;
   /** False in batch mode: one JSON body has no first-token or inter-token timing. @default true */
   streamed?: boolean;
   /** When the request failed: its error (status becomes `error`, or `aborted` for code ABORTED). */
@@ -91,6 +93,7 @@ export function buildRecord(trace: RequestTrace, options: BuildRecordOptions): R
     finishReason: trace.finishReason,
     generatedText: trace.content,
   };
+  if (trace.reasoning !== "") Object.assign(record, reasoningFields(trace, t0, record, options));
   if (spec.datasetLine !== undefined) record.datasetLine = spec.datasetLine;
   const cached = trace.usage?.prompt_tokens_details?.cached_tokens;
   if (typeof cached === "number" && Number.isInteger(cached) && cached >= 0) record.cachedInputTokens = cached;
@@ -111,4 +114,36 @@ export function buildRecord(trace: RequestTrace, options: BuildRecordOptions): R
     }
   }
   return record;
+}
+
+/**
+ * A reasoning answer's own figures (DESIGN.md §9): time to first answer token, how long the reasoning streamed, its
+ * text events, reasoning tokens (usage.completion_tokens_details.reasoning_tokens when reported, else counted) and the
+ * answer's tokens (output less reasoning).
+ */
+function reasoningFields(
+  trace: RequestTrace,
+  t0: number,
+  record: RequestRecord,
+  options: BuildRecordOptions,
+): Partial<RequestRecord> {
+  const firstText = trace.textTimes[0];
+  const lastReasoning = trace.textTimes[Math.max(0, trace.reasoningEvents - 1)];
+  const details = trace.usage?.completion_tokens_details as { reasoning_tokens?: unknown } | undefined;
+  const reported = typeof details?.reasoning_tokens === "number" ? details.reasoning_tokens : undefined;
+  const reasoningTokens = reported ?? options.reasoningTokens ?? options.countTokens(trace.reasoning);
+  const out = record.outputTokens;
+  const streamed = options.streamed ?? true;
+  const fields: Partial<RequestRecord> = {
+    reasoningEvents: trace.reasoningEvents,
+    reasoningTokens,
+    reasoningTokenSource: reported !== undefined ? "server" : "tokenizer",
+  };
+  // Absent where a figure is undefined: no answer text, a response not streamed, no output count.
+  const ttfat = streamed && trace.firstContentAt !== null ? r(trace.firstContentAt - t0) : null;
+  if (ttfat !== null) fields.ttfatMs = ttfat;
+  const reasoning = streamed && firstText !== undefined ? r((trace.firstContentAt ?? lastReasoning) - firstText) : null;
+  if (reasoning !== null) fields.reasoningMs = reasoning;
+  if (out !== null) fields.answerTokens = Math.max(0, out - reasoningTokens);
+  return fields;
 }

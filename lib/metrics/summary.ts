@@ -46,12 +46,26 @@ export const SIMULATED_LABEL =
 export function metricValues(records: readonly RequestRecord[], field: MetricField): number[] {
   const ok = records.filter((r) => r.status === "ok" && !r.warmup);
   if (field === "interTokenLatencyMs") return ok.flatMap((r) => r.interTokenLatenciesMs);
+  if (field === "reasoningItlMs" || field === "answerItlMs") return ok.flatMap((r) => phaseGaps(r, field));
   // Queue time is a figure of open-loop runs only; in a closed loop it is 0 by definition.
   if (field === "clientQueueMs") return ok.filter((r) => r.scheduledOffsetMs !== undefined).map((r) => r.clientQueueMs);
   return ok.map((r) => r[field]).filter((v): v is number => typeof v === "number");
 }
 
 const FIELDS: readonly MetricField[] = METRIC_FIELDS;
+
+/**
+ * A reasoning answer's inter-token gaps of one phase: those between its reasoning events, or between its answer's
+ * (the gap from the last reasoning event to the first answer event belongs to neither). None for other answers.
+ */
+export function phaseGaps(r: RequestRecord, phase: "reasoningItlMs" | "answerItlMs"): number[] {
+  const n = r.reasoningEvents;
+  if (n === undefined) return [];
+  // Gap i lies between text events i and i + 1.
+  return phase === "reasoningItlMs"
+    ? r.interTokenLatenciesMs.slice(0, Math.max(0, n - 1))
+    : r.interTokenLatenciesMs.slice(n > 0 ? n : 0);
+}
 
 function readingSpeedOf(config: Record<string, unknown>): number {
   return typeof config.readingSpeed === "number" ? config.readingSpeed : DEFAULT_READING_SPEED;
@@ -247,14 +261,24 @@ function precisionBlock(
 }
 
 /** Every per-request metric's statistics and 95 % intervals over the records (warm-up left out by the caller). */
+/** Metrics pooled from every request's inter-token gaps: their intervals are over requests, not gaps. */
+const GAPS: readonly MetricField[] = ["interTokenLatencyMs", "reasoningItlMs", "answerItlMs"];
+
 function metricsOf(records: readonly RequestRecord[]): Record<MetricField, Statistics> {
   const metrics = {} as Record<MetricField, Statistics>;
   for (const field of FIELDS) {
     // A request's inter-token gaps travel together: their intervals are over requests, not gaps (below).
-    metrics[field] = computeStatistics(metricValues(records, field), { intervals: field !== "interTokenLatencyMs" });
+    metrics[field] = computeStatistics(metricValues(records, field), { intervals: !GAPS.includes(field) });
   }
   const ok = records.filter((r) => r.status === "ok");
   metrics.interTokenLatencyMs.ci = clusteredIntervals(ok.map((r) => r.interTokenLatenciesMs));
+  for (const phase of ["reasoningItlMs", "answerItlMs"] as const) {
+    if (metrics[phase].count > 0) {
+      metrics[phase].ci = clusteredIntervals(
+        ok.filter((r) => r.reasoningEvents !== undefined).map((r) => phaseGaps(r, phase)),
+      );
+    }
+  }
   return metrics;
 }
 

@@ -23,6 +23,10 @@ export interface RequestTrace {
   tWritten?: number;
   /** The first delta carried no text (a role-only or empty chunk). */
   firstDeltaEmpty: boolean | null;
+  /** Arrival of the first event with answer text (`content`), when there was one. */
+  firstContentAt: number | null;
+  /** Text events before the first with answer text: the reasoning phase's (all of them when no answer came). */
+  reasoningEvents: number;
 }
 
 /** An empty trace to fill with {@link addEvent}. */
@@ -40,6 +44,8 @@ export function newTrace(): RequestTrace {
     tEnd: null,
     simulatedServer: false,
     firstDeltaEmpty: null,
+    firstContentAt: null,
+    reasoningEvents: 0,
   };
 }
 
@@ -50,8 +56,18 @@ export function addEvent(trace: RequestTrace, ev: StreamEvent): void {
       if (trace.firstDeltaEmpty === null) trace.firstDeltaEmpty = ev.content === "" && ev.reasoning === "";
       if (ev.content !== "" || ev.reasoning !== "") {
         trace.textTimes.push(ev.t);
-        trace.content += ev.content;
-        trace.reasoning += ev.reasoning;
+        if (ev.reasoning !== "") {
+          trace.reasoning += ev.reasoning;
+          if (trace.firstContentAt === null) trace.reasoningEvents++;
+        }
+        if (ev.content !== "") {
+          trace.content += ev.content;
+          // An event carrying both is the answer's first: the reasoning ended in it.
+          if (trace.firstContentAt === null) {
+            trace.firstContentAt = ev.t;
+            if (ev.reasoning !== "") trace.reasoningEvents--;
+          }
+        }
       } else {
         trace.emptyEvents++;
       }

@@ -29,6 +29,12 @@ export const METRIC_LABELS: Record<MetricField, string> = {
   serverBatchSize: "Server: batch size used",
   serverAcceptanceRate: "Server: acceptance rate",
   ttftOverheadMs: "Client TTFT − server TTFT (ms)",
+  ttfatMs: "Time to first answer (ms)",
+  reasoningMs: "Reasoning duration (ms)",
+  reasoningTokens: "Reasoning tokens",
+  answerTokens: "Answer tokens",
+  reasoningItlMs: "ITL while reasoning (ms)",
+  answerItlMs: "ITL of the answer (ms)",
 };
 
 const isServerField = (f: MetricField) => f.startsWith("server") || f === "ttftOverheadMs";

@@ -33,6 +33,21 @@ export const StatisticsSchema = z.object({
     p99: IntervalSchema,
   }).optional(),
 });
+/** The statistics of no values. */
+const NO_VALUES = {
+  count: 0,
+  mean: null,
+  stddev: null,
+  min: null,
+  p5: null,
+  p25: null,
+  p50: null,
+  p75: null,
+  p90: null,
+  p95: null,
+  p99: null,
+  max: null,
+};
 /** count, mean, sample stddev, min, p5 … p99, max, and (per-request metrics) their 95 % intervals. */
 export type Statistics = z.infer<typeof StatisticsSchema>;
 
@@ -111,6 +126,18 @@ export const RequestRecordSchema = z.object({
   emptyEvents: z.int().min(0),
   /** Output tokens per text-carrying event (1 when every event is one token). */
   tokensPerEvent: maybe,
+  // Reasoning models (present when the answer carried reasoning text: reasoning_content / reasoning, or <think>).
+  /** Time to first answer token: the first `content` text after any reasoning − t0, ms (absent: no answer text). */
+  ttfatMs: z.number().optional(),
+  /** How long the reasoning streamed: from its first text to the answer's first (or its own last), ms. */
+  reasoningMs: z.number().optional(),
+  /** Text events of the reasoning phase (the first `reasoningEvents` of the text events). */
+  reasoningEvents: z.int().min(0).optional(),
+  /** Reasoning tokens: usage.completion_tokens_details.reasoning_tokens when reported, else the tokenizer's count. */
+  reasoningTokens: z.int().min(0).optional(),
+  reasoningTokenSource: z.enum(["server", "tokenizer"]).optional(),
+  /** Answer tokens: output tokens less reasoning tokens. */
+  answerTokens: z.int().min(0).optional(),
   requestedInputTokens: z.int(),
   inputTokens: z.int().nullable(),
   inputTokenSource: z.enum(["server", "tokenizer"]),
@@ -169,6 +196,21 @@ export const METRIC_FIELDS = [
   "serverBatchSize",
   "serverAcceptanceRate",
   "ttftOverheadMs",
+  "ttfatMs",
+  "reasoningMs",
+  "reasoningTokens",
+  "answerTokens",
+  "reasoningItlMs",
+  "answerItlMs",
+] as const;
+/** Metrics a summary written before they existed lacks (reasoning models'). */
+export const LATER_METRIC_FIELDS = [
+  "ttfatMs",
+  "reasoningMs",
+  "reasoningTokens",
+  "answerTokens",
+  "reasoningItlMs",
+  "answerItlMs",
 ] as const;
 /** One of {@link METRIC_FIELDS}. */
 export type MetricField = typeof METRIC_FIELDS[number];
@@ -384,7 +426,7 @@ export const RunSummarySchema = z.object({
       interval: z.tuple([z.number(), z.number()]).nullable(),
       verdict: z.enum(["PASS", "FAIL", "INDETERMINATE"]),
       figures: z.array(z.object({
-        metric: z.enum(["ttft", "tpot", "e2e"]),
+        metric: z.enum(["ttft", "tpot", "e2e", "ttfat"]),
         percentile: z.number(),
         label: z.string(),
         ms: z.number().nullable(),
@@ -399,10 +441,15 @@ export const RunSummarySchema = z.object({
     rateLimited: z.int(),
     byCode: z.record(z.string(), z.int()),
   }),
-  metrics: z.object(Object.fromEntries(METRIC_FIELDS.map((f) => [f, StatisticsSchema])) as Record<
-    MetricField,
-    typeof StatisticsSchema
-  >),
+  // A file written before a metric existed lacks it: read as no values.
+  metrics: z.object(
+    Object.fromEntries(
+      METRIC_FIELDS.map((f) => [
+        f,
+        (LATER_METRIC_FIELDS as readonly string[]).includes(f) ? StatisticsSchema.default(NO_VALUES) : StatisticsSchema,
+      ]),
+    ) as Record<MetricField, typeof StatisticsSchema>,
+  ),
 });
 /** The end-of-run summary. */
 export type RunSummary = z.infer<typeof RunSummarySchema>;

@@ -154,6 +154,12 @@ export async function measureRequest(
     if (typeof t.usage?.completion_tokens === "number" || (t.content === "" && t.reasoning === "")) return undefined;
     return await options.countTokens(t.content) + (t.reasoning ? await options.countTokens(t.reasoning) : 0);
   };
+  // Reasoning tokens are counted only where the server's usage does not break them out.
+  const countReasoning = async (t: RequestTrace): Promise<number | undefined> => {
+    if (t.reasoning === "") return undefined;
+    const details = t.usage?.completion_tokens_details as { reasoning_tokens?: unknown } | undefined;
+    return typeof details?.reasoning_tokens === "number" ? undefined : await options.countTokens(t.reasoning);
+  };
   const limits = options.timeouts ?? {};
   const watched = limits.firstTokenMs !== undefined || limits.idleMs !== undefined || limits.totalMs !== undefined;
   let phase: Phase | undefined;
@@ -197,7 +203,11 @@ export async function measureRequest(
         error: { code: "EMPTY_RESPONSE", message: "The response carried no generated text" },
         failedAt: trace.tEnd ?? performance.now(),
       })
-      : buildRecord(trace, { ...common, outputTokens: await countOutput(trace) });
+      : buildRecord(trace, {
+        ...common,
+        outputTokens: await countOutput(trace),
+        reasoningTokens: await countReasoning(trace),
+      });
   } catch (e) {
     const failedAt = performance.now();
     const outputTokens = await countOutput(trace).catch(() => undefined);

@@ -102,9 +102,19 @@ function sse(ctx: WireContext, c: OpenAIRequest, fault: FaultKind, arrived: Arri
   const id = `sim-${crypto.randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const object = c.kind === "chat" ? "chat.completion.chunk" : "text_completion";
-  const choice = (text: string, finish: string | null, first: boolean) =>
+  // A reasoning model's first tokens are its reasoning (chat only), at least one answer token after them.
+  const thinking = c.kind === "chat" ? Math.min(ctx.params.reasoningTokens, c.maxTokens - 1) : 0;
+  const choice = (text: string, finish: string | null, first: boolean, reasoning = false) =>
     c.kind === "chat"
-      ? { index: 0, delta: first ? { role: "assistant", content: text } : { content: text }, finish_reason: finish }
+      ? {
+        index: 0,
+        delta: first
+          ? { role: "assistant", content: text }
+          : reasoning
+          ? { reasoning_content: text }
+          : { content: text },
+        finish_reason: finish,
+      }
       : { index: 0, text, finish_reason: finish };
   const strikeAt = ctx.faults.strikesAt(fault, c.maxTokens);
   const pause = ctx.faults.pauseOf(fault, c.maxTokens);
@@ -119,7 +129,7 @@ function sse(ctx: WireContext, c: OpenAIRequest, fault: FaultKind, arrived: Arri
       }
       const last = i === c.maxTokens - 1 && fault !== "no-done";
       data(
-        { id, object, created, model: c.model, choices: [choice(text, last ? "length" : null, false)] },
+        { id, object, created, model: c.model, choices: [choice(text, last ? "length" : null, false, i < thinking)] },
         log && ((t) => log.sends.push(t)),
       );
       if (i === strikeAt) struck = true;
@@ -127,7 +137,19 @@ function sse(ctx: WireContext, c: OpenAIRequest, fault: FaultKind, arrived: Arri
     if (cancelled()) return;
     if (struck) return await ctx.faults.strike(fault, send, dialect);
     if (fault === "no-done") return; // no finish_reason, no usage, no [DONE]
-    if (c.includeUsage) data({ id, object, created, model: c.model, choices: [], usage: usage(ctx, c, g) });
+    if (c.includeUsage) {
+      const u = usage(ctx, c, g);
+      data({
+        id,
+        object,
+        created,
+        model: c.model,
+        choices: [],
+        usage: thinking > 0
+          ? { ...u, completion_tokens_details: { reasoning_tokens: Math.min(thinking, g.produced) } }
+          : u,
+      });
+    }
     send("data: [DONE]\n\n", log && ((t) => log.end = t));
   });
 }

@@ -77,6 +77,12 @@ export const SimParamsSchema = z.object({
    * sequences in the batch over it; the serving model does not preempt on it). @default 2,048 per batch slot
    */
   kvCacheTokens: z.int().min(1).optional(),
+  /**
+   * A reasoning model: the first this many tokens of each chat answer (at most all but its last) stream as
+   * `reasoning_content` deltas, then the answer as `content`; usage reports them as
+   * `completion_tokens_details.reasoning_tokens` (counted in `completion_tokens`, as OpenAI and vLLM do). @default 0
+   */
+  reasoningTokens: z.int().min(0).default(0),
   /** Output length when a request sets no `max_tokens`. @default 256 */
   defaultMaxTokens: z.int().min(1).default(256),
   /** Faults to inject (see {@link FaultsSchema}). @default none */
