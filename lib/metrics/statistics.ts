@@ -1,5 +1,5 @@
 import { mean, quantileSorted, sampleStandardDeviation } from "simple-statistics";
-import type { Statistics } from "../results/schema.ts";
+import { NO_VALUES, type Statistics } from "../results/schema.ts";
 import { sampleIntervals } from "./intervals.ts";
 
 const QUANTILES = [["p5", 0.05], ["p25", 0.25], ["p50", 0.5], ["p75", 0.75], ["p90", 0.9], ["p95", 0.95], [
@@ -27,21 +27,7 @@ export function computeStatistics(
   const xs = Float64Array.from(finite).sort() as unknown as number[];
   if (xs.length === 0) {
     const none = { mean: null, p50: null, p90: null, p95: null, p99: null };
-    return {
-      ...(options.intervals ? { ci: none } : {}),
-      count: 0,
-      mean: null,
-      stddev: null,
-      min: null,
-      p5: null,
-      p25: null,
-      p50: null,
-      p75: null,
-      p90: null,
-      p95: null,
-      p99: null,
-      max: null,
-    };
+    return { ...(options.intervals ? { ci: none } : {}), ...NO_VALUES };
   }
   const out = {
     count: xs.length,

@@ -34,7 +34,7 @@ export const StatisticsSchema = z.object({
   }).optional(),
 });
 /** The statistics of no values. */
-const NO_VALUES = {
+export const NO_VALUES = {
   count: 0,
   mean: null,
   stddev: null,
@@ -174,6 +174,16 @@ export const RequestRecordSchema = z.object({
 /** One request's outcome and metrics. */
 export type RequestRecord = z.infer<typeof RequestRecordSchema>;
 
+/** Metrics a summary written before they existed lacks (reasoning models'). */
+export const LATER_METRIC_FIELDS = [
+  "ttfatMs",
+  "reasoningMs",
+  "reasoningTokens",
+  "answerTokens",
+  "reasoningItlMs",
+  "answerItlMs",
+] as const;
+
 /** Per-request metrics that the summary describes with a {@link Statistics} record each. */
 export const METRIC_FIELDS = [
   "ttftMs",
@@ -196,21 +206,7 @@ export const METRIC_FIELDS = [
   "serverBatchSize",
   "serverAcceptanceRate",
   "ttftOverheadMs",
-  "ttfatMs",
-  "reasoningMs",
-  "reasoningTokens",
-  "answerTokens",
-  "reasoningItlMs",
-  "answerItlMs",
-] as const;
-/** Metrics a summary written before they existed lacks (reasoning models'). */
-export const LATER_METRIC_FIELDS = [
-  "ttfatMs",
-  "reasoningMs",
-  "reasoningTokens",
-  "answerTokens",
-  "reasoningItlMs",
-  "answerItlMs",
+  ...LATER_METRIC_FIELDS,
 ] as const;
 /** One of {@link METRIC_FIELDS}. */
 export type MetricField = typeof METRIC_FIELDS[number];
