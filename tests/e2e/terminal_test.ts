@@ -34,7 +34,9 @@ Deno.test({
     const session = `llm-bench-test-${Deno.pid}`;
     const cwd = await Deno.makeTempDir();
     const cmd = `cd ${cwd} && NO_COLOR=1 ${Deno.execPath()} task --config ${root}deno.json bench ` +
-      `--num-concurrent-requests 16 --max-num-completed-requests 64 --mean-output-tokens 60; echo "EXIT $?"; sleep 60`;
+      `--num-concurrent-requests 16 --max-num-completed-requests 64 --mean-output-tokens 60 ` +
+      // deno task runs in the project's folder: the results go to the test's own.
+      `--results-dir ${cwd}/results; echo "EXIT $?"; sleep 60`;
     await tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "60", cmd);
     try {
       const during = await screenUntil(session, (s) => /\d+\/64 done · 16 in flight/.test(s) || /EXIT/.test(s));
@@ -47,6 +49,7 @@ Deno.test({
       assert.deepEqual(wide, [], "lines wider than the terminal");
       assert.match(after, /^Running 64 requests, 16 at a time, against sim/m);
       assert.match(after, /^Time to first token \(ms\) /m);
+      assert.ok([...Deno.readDirSync(`${cwd}/results`)].length >= 3, "the run's files in the test's folder");
     } finally {
       await tmux("kill-session", "-t", session);
     }
