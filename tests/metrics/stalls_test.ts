@@ -67,7 +67,10 @@ Deno.test("end to end: pause-mid-stream is one stall of about the pause minus th
   }, { writeFiles: false });
   const [hit, smooth] = [...paused.records].sort((a, b) => a.index - b.index);
   assert.equal(hit.status, "ok", "the paused answer ends normally");
-  assert.equal(hit.stallCount, 1);
+  // One stall from the pause; on a busy machine (tests run in parallel on 2 cores) a chunk read a few ms late can add a
+  // wait of a few ms before it, which is the client's, not the pause's: count the waits longer than 100 ms.
+  assert.equal(hit.stalls!.filter((st) => st.ms > 100).length, 1, JSON.stringify(hit.stalls));
+  assert.ok(hit.stallCount! >= 1);
   // The pause comes after 20 tokens; at 50 tokens/s those take 400 ms to read, and arrived over ~20 × 9 ms.
   const buffer = 20 * (1000 / 50) - (hit.interTokenLatenciesMs.slice(0, 19).reduce((a, b) => a + b, 0));
   assert.ok(
