@@ -53,16 +53,24 @@ export class RequestError extends Error {
   readonly bodyExcerpt?: string;
   /** `Retry-After` of a 429, seconds. */
   readonly retryAfterS?: number;
+  /** A 429's `x-ratelimit-*` headers, by name without the prefix (`remaining-requests`: "0"). */
+  readonly rateLimit?: Record<string, string>;
   constructor(
     code: RequestErrorCode,
     message: string,
-    options?: ErrorOptions & { httpStatus?: number; bodyExcerpt?: string; retryAfterS?: number },
+    options?: ErrorOptions & {
+      httpStatus?: number;
+      bodyExcerpt?: string;
+      retryAfterS?: number;
+      rateLimit?: Record<string, string>;
+    },
   ) {
     super(message, options);
     this.code = code;
     if (options?.httpStatus !== undefined) this.httpStatus = options.httpStatus;
     if (options?.bodyExcerpt !== undefined) this.bodyExcerpt = options.bodyExcerpt;
     if (options?.retryAfterS !== undefined) this.retryAfterS = options.retryAfterS;
+    if (options?.rateLimit !== undefined) this.rateLimit = options.rateLimit;
   }
 }
 

@@ -23,6 +23,7 @@ const FLAG_NAMES: Record<string, string> = {
   idleTimeoutS: "--idle-timeout",
   requestTimeoutS: "--request-timeout",
   durationS: "--duration",
+  maxRateLimitWaitS: "--max-rate-limit-wait",
   turnDelayS: "--turn-delay",
   start: "--start-load",
 };

@@ -385,6 +385,24 @@ export const RunConfigFields = z.object({
         { arg: "N|off", default: "50, or 10 % of the requests (at least 10)" },
       ),
     ),
+  /**
+   * A 429 (rate limited): `fail` records it as a failure (RATE_LIMITED), as a measurement should; `wait` waits as its
+   * `Retry-After` says (1 s when it says nothing; at most {@link RunConfig.maxRateLimitWaitS} in all) and sends the
+   * request again, recording the wait apart from the latency (of the attempt that succeeded). @default "fail"
+   */
+  onRateLimit: z.enum(["fail", "wait"]).default("fail").meta(
+    flag(
+      "Limits & timeouts",
+      "a 429: fail (a failure, RATE_LIMITED) or wait as its Retry-After says and send it again (the wait recorded " +
+        "apart from the latency)",
+    ),
+  ),
+  /** With `onRateLimit: "wait"`: the most one request waits for rate limits in all, seconds; then it fails. */
+  maxRateLimitWaitS: z.number().positive().max(MAX_TIMER_S).default(60).meta(
+    flag("Limits & timeouts", "with --on-rate-limit wait: the most a request waits in all, then it fails", {
+      arg: "SECONDS",
+    }),
+  ),
   /** Per request: fail with TIMEOUT when the whole request takes longer than this many seconds. */
   requestTimeoutS: z.number().positive().max(MAX_TIMER_S).optional().meta(
     flag("Limits & timeouts", "per request: fail (TIMEOUT) when the whole request takes longer", {

@@ -114,11 +114,24 @@ export async function httpError(res: HttpResponse, url: string): Promise<Request
   const excerpt = await bodyExcerpt(res);
   const retryAfter = parseRetryAfter(res.headers.get("retry-after"));
   const hint = res.status === 404 ? ` — check the URL (${redactUrls(url)}) and the model name` : "";
+  const rateLimit = res.status === 429 ? rateLimitHeaders(res.headers) : undefined;
   return new RequestError(
     res.status === 429 ? "RATE_LIMITED" : "HTTP_STATUS",
     `HTTP ${res.status} ${res.statusText}${excerpt ? `: ${excerpt}` : ""}${hint}`,
-    { httpStatus: res.status, bodyExcerpt: excerpt, retryAfterS: retryAfter },
+    { httpStatus: res.status, bodyExcerpt: excerpt, retryAfterS: retryAfter, ...(rateLimit ? { rateLimit } : {}) },
   );
+}
+
+/** The rate-limit headers a hosted API sends with a 429, by name less `x-ratelimit-`; none: undefined. */
+export function rateLimitHeaders(headers: { get(name: string): string | null }): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const what of ["remaining", "reset", "limit"]) {
+    for (const  of of["requests", "tokens"]) {
+      const v = headers.get(`x-ratelimit-${what}-${of}`);
+      if (v !== null) out[`${what}-${of}`] = v.slice(0, 64);
+    }
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** `Retry-After` as seconds: a number of seconds, or an HTTP date from now. */

@@ -172,6 +172,17 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
     }
     : undefined;
   const health = assessHealth(all, context.clientLoad);
+  const limits = rateLimitBlock(records, context.config).rateLimit;
+  if (limits) {
+    health.notes.push(
+      `rate limited: ${limits.requests} of ${records.length} requests answered 429 — the endpoint's quota, not its ` +
+        `speed, set the pace: ${
+          limits.onRateLimit === "wait"
+            ? `${limits.waitedOut} waited out (${limits.waitedS} s waiting, in no latency)`
+            : "they are failures, and their latency is not measured"
+        }`,
+    );
+  }
   if (stalls && stalls.answersWithStall > 0) {
     health.notes.push(
       `${stalls.answersWithStall} of ${stalls.answers} answers stalled a reader at ${stalls.readingSpeedTokensPerS} tokens/s ` +
@@ -239,6 +250,7 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
       rate: records.length > 0 ? failed.length / records.length : null,
       count: failed.length,
       rateLimited: byCode.RATE_LIMITED ?? 0,
+      ...rateLimitBlock(records, context.config),
       byCode,
     },
     metrics,
@@ -326,6 +338,25 @@ function windowBlock(records: readonly RequestRecord[], context: SummaryContext)
         requestsPerS: spanS > 0 ? ok.length / spanS : null,
       },
       metrics: metricsOf(inside),
+    },
+  };
+}
+
+/** The run's rate limiting (`errors.rateLimit`): requests answered 429, Retry-After asked, time waited. */
+function rateLimitBlock(records: readonly RequestRecord[], config: Record<string, unknown>) {
+  const failed = records.filter((r) => r.status === "error" && r.error?.code === "RATE_LIMITED");
+  const waited = records.filter((r) => r.rateLimitRetries !== undefined);
+  if (failed.length === 0 && waited.length === 0) return {};
+  const asked = [...failed.map((r) => r.error?.retryAfterS), ...waited.map((r) => r.rateLimitRetryAfterS)]
+    .filter((x): x is number => typeof x === "number");
+  return {
+    rateLimit: {
+      requests: new Set([...failed, ...waited]).size,
+      waitedOut: waited.filter((r) => r.status === "ok").length,
+      responses: failed.length + waited.reduce((n, r) => n + r.rateLimitRetries!, 0),
+      retryAfterS: asked.length ? [Math.min(...asked), Math.max(...asked)] as [number, number] : null,
+      waitedS: Math.round(waited.reduce((s, r) => s + (r.rateLimitWaitMs ?? 0), 0)) / 1000,
+      onRateLimit: config.onRateLimit === "wait" ? "wait" as const : "fail" as const,
     },
   };
 }

@@ -21,6 +21,8 @@ export interface CapacityTextSearch {
   probes: CapacityTextProbe[];
   /** Why throughput stopped growing at the knee, from the server's metrics (absent: no server metrics). */
   kneeReason?: string | null;
+  /** `quota`: the lowest failing load was rate limited (absent in files from before it was told). */
+  limitedBy?: "quota" | null;
 }
 
 /** What the text needs of a probe. */
@@ -32,6 +34,7 @@ export interface CapacityTextProbe {
   extension: boolean;
   checks: SloCheck[];
   backlog?: { maxInFlight: number };
+  rateLimited?: { requests: number; of: number };
   outputTokensPerS: number | null;
 }
 
@@ -74,6 +77,9 @@ export function probeLines(
     lines.push(
       `  stopped: more than ${probe.backlog.maxInFlight} requests in flight — the endpoint fell behind the arrivals`,
     );
+  }
+  if (probe.rateLimited) {
+    lines.push(`  rate limited: ${probe.rateLimited.requests} of ${probe.rateLimited.of} requests answered 429`);
   }
   for (const c of probe.checks) {
     lines.push(
@@ -127,5 +133,16 @@ export function answerLines(search: CapacityTextSearch): string[] {
       : "No knee: output throughput still grew with load as it did at the start",
   );
   if (search.kneeReason) lines.push(...wrap(`server: ${search.kneeReason}`, 76).map((l) => `  ${l}`));
+  if (search.limitedBy === "quota") {
+    const at = search.probes.findLast((p) => p.load === search.upper)?.rateLimited;
+    lines.push(
+      ...wrap(
+        `The limit is the endpoint's quota, not the server: at ${name} ${search.upper}${unit} ${at?.requests} of ` +
+          `${at?.of} requests were answered 429 (rate limited) — a hosted API's quota caps the load before the ` +
+          `model server does`,
+        80,
+      ),
+    );
+  }
   return lines;
 }

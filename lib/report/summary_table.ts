@@ -377,8 +377,8 @@ export function headline(summary: RunSummary): [string, string][] {
     ...(run.warmupRequests > 0
       ? [["Warm-up requests", `${run.warmupRequests} (sent first, not in any statistic)`] as [string, string]]
       : []),
-    ...(errors.rateLimited > 0
-      ? [["Rate limited (429)", `${errors.rateLimited} of ${run.requestsStarted} requests`] as [string, string]]
+    ...(errors.rateLimit
+      ? [["Rate limited (429)", rateLimitText(errors.rateLimit, run.requestsStarted)] as [string, string]]
       : []),
   ];
 }
@@ -409,6 +409,25 @@ export function tokenCountLine(summary: RunSummary): string | undefined {
     ? " (--tokenizer: the server's tokenizer.json)"
     : "";
   return `${sides.map((x) => x.text).join(" · ")} — medians; see the health note${tokenizer}`;
+}
+
+/**
+ * A run's rate limiting in one line: `37 of 200 requests (429), Retry-After 1–4 s · failed: their latency is not
+ * measured (--on-rate-limit wait waits them out)`, or with waiting, how many were waited out and for how long.
+ */
+export function rateLimitText(rl: NonNullable<RunSummary["errors"]["rateLimit"]>, started: number): string {
+  const asked = rl.retryAfterS
+    ? `, Retry-After ${rl.retryAfterS[0] === rl.retryAfterS[1] ? rl.retryAfterS[0] : rl.retryAfterS.join("–")} s`
+    : "";
+  const head = `${rl.requests} of ${started} requests (429)${asked}`;
+  if (rl.onRateLimit === "fail") {
+    return `${head} · failed: their latency is not measured (--on-rate-limit wait waits them out)`;
+  }
+  const failed = rl.requests - rl.waitedOut;
+  return `${head} · ${rl.waitedOut} waited out, ${rl.responses} 429s, ${formatNumber(rl.waitedS)} s waiting in all — ` +
+    `excluded from the latencies (the attempt that succeeded is measured)${
+      failed ? ` · ${failed} failed after waiting` : ""
+    }`;
 }
 
 /** Client and server side by side, for the metrics both measure; empty when the server reported no timings. */

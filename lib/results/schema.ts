@@ -59,6 +59,12 @@ export const RecordErrorSchema = z.object({
   bodyExcerpt: z.string().optional(),
   /** `Retry-After` of a 429 response, seconds. */
   retryAfterS: z.number().optional(),
+  /**
+   * A 429's rate-limit headers, as sent: `x-ratelimit-remaining-requests` / `-tokens`, `x-ratelimit-reset-requests` /
+   * `-tokens` (OpenAI, Azure, Together, SambaNova Cloud …), `x-ratelimit-limit-requests` / `-tokens`, keyed by the header
+   * name without `x-ratelimit-`.
+   */
+  rateLimit: z.record(z.string(), z.string()).optional(),
   /** For TIMEOUT: which limit struck — first token, idle between chunks, or the whole request. */
   phase: z.enum(["first-token", "idle", "total"]).optional(),
 });
@@ -110,6 +116,12 @@ export const RequestRecordSchema = z.object({
   longestStallMs: z.number().optional(),
   /** The waits: when each began (ms after t0) and how long it was (at most 50 kept). */
   stalls: z.array(z.object({ atMs: z.number(), ms: z.number() })).optional(),
+  /** `--on-rate-limit wait`: the 429s this request was answered before the attempt it records. */
+  rateLimitRetries: z.int().min(1).optional(),
+  /** `--on-rate-limit wait`: from its first attempt's t0 to the recorded attempt's, ms — waited, not measured. */
+  rateLimitWaitMs: z.number().min(0).optional(),
+  /** `--on-rate-limit wait`: the longest Retry-After its 429s asked for, s. */
+  rateLimitRetryAfterS: z.number().min(0).optional(),
   /** Whether the request met every SLO of the run (`--slo`); absent when the run set none. */
   meetsSlo: z.boolean().optional(),
   /** HTTP status of the response, when one arrived. */
@@ -435,6 +447,21 @@ export const RunSummarySchema = z.object({
     count: z.int(),
     /** Failures that were rate limiting (HTTP 429), counted apart from the rest. */
     rateLimited: z.int(),
+    /**
+     * Every request answered 429 at least once — failed, or waited out and sent again (`--on-rate-limit wait`) — with
+     * the Retry-After range the server asked for and the time spent waiting; absent when none was.
+     */
+    rateLimit: z.object({
+      requests: z.int(),
+      /** Of those, the ones that succeeded after waiting. */
+      waitedOut: z.int(),
+      /** 429s in all (a request waited out was answered 429 once per retry). */
+      responses: z.int(),
+      retryAfterS: z.tuple([z.number(), z.number()]).nullable(),
+      /** Σ of the requests' waits, s: time spent waiting, not in any latency. */
+      waitedS: z.number(),
+      onRateLimit: z.enum(["fail", "wait"]),
+    }).optional(),
     byCode: z.record(z.string(), z.int()),
   }),
   // A file written before a metric existed lacks it: read as no values.

@@ -41,6 +41,7 @@ async function run(job: ThreadJob): Promise<void> {
       timeouts: job.timeouts,
       durationMs: job.durationMs,
       ...(job.maxFailures !== undefined ? { maxFailures: job.maxFailures } : {}),
+      ...(job.config.onRateLimit === "wait" ? { rateLimit: { maxWaitS: job.config.maxRateLimitWaitS } } : {}),
       streamed: job.streamed,
       warmup: job.warmup,
       signal: stop.signal,

@@ -67,6 +67,8 @@ export interface CapacityProbe {
   backlog?: { maxInFlight: number };
   /** A repeat of an INDETERMINATE probe with twice the requests. */
   extension: boolean;
+  /** Requests the endpoint answered 429 (rate limited), of `requests` sent; absent when none was. */
+  rateLimited?: { requests: number; of: number };
   result: BenchmarkResult;
 }
 
@@ -91,6 +93,11 @@ export interface CapacityResult {
    * (null: no server metrics).
    */
   kneeReason: string | null;
+  /**
+   * `quota` when the lowest load that failed was rate limited (429s for at least a tenth of its requests): the limit
+   * found is the endpoint's quota, not the server's capacity. Null otherwise.
+   */
+  limitedBy: "quota" | null;
   stoppedBy: CapacityStop;
 }
 
@@ -207,6 +214,11 @@ export async function findCapacity(base: RunConfigInput, options: CapacityOption
       checks,
       ...(backlog ? { backlog: { maxInFlight: maxBacklog! } } : {}),
       extension,
+      ...(result.summary.errors.rateLimit
+        ? {
+          rateLimited: { requests: result.summary.errors.rateLimit.requests, of: result.summary.run.requestsStarted },
+        }
+        : {}),
       result,
     };
     probes.push(probe);
@@ -237,6 +249,8 @@ export async function findCapacity(base: RunConfigInput, options: CapacityOption
       { load: top.load, server: top.result.summary.serverMetrics },
     )
     : null;
+  const failedAt = answer.upper === null ? undefined : judged.findLast((p) => p.load === answer.upper);
+  const limited = failedAt?.rateLimited;
   return {
     dimension: options.dimension,
     slo,
@@ -246,6 +260,7 @@ export async function findCapacity(base: RunConfigInput, options: CapacityOption
     ...answer,
     knee,
     kneeReason,
+    limitedBy: limited && limited.requests >= 0.1 * limited.of ? "quota" : null,
     stoppedBy,
   };
 }

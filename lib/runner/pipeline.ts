@@ -518,6 +518,7 @@ export async function executeRun(prepared: PreparedRun, options: ExecuteOptions 
     onProgress: options.onProgress,
     ...(options.maxBacklog !== undefined ? { maxBacklog: options.maxBacklog } : {}),
     ...(typeof config.maxFailures === "number" ? { maxFailures: config.maxFailures } : {}),
+    ...(config.onRateLimit === "wait" ? { rateLimit: { maxWaitS: config.maxRateLimitWaitS } } : {}),
   };
   const threaded = threadedRun
     ? await runInThreads({

@@ -119,6 +119,7 @@ function errorOf(e: unknown, phase: Phase | undefined): NonNullable<RequestRecor
   if (err.httpStatus !== undefined) error.httpStatus = err.httpStatus;
   if (err.bodyExcerpt !== undefined) error.bodyExcerpt = err.bodyExcerpt;
   if (err.retryAfterS !== undefined) error.retryAfterS = err.retryAfterS;
+  if (err.rateLimit !== undefined) error.rateLimit = err.rateLimit;
   if (err.code === "TIMEOUT" && phase) error.phase = phase;
   return error;
 }

@@ -5,7 +5,7 @@ import type { RequestRecord } from "../results/schema.ts";
 import type { RequestList } from "../plan/plan.ts";
 import type { ChatMessage, RequestSpec } from "../sampler/sampler.ts";
 import type { Session } from "../sampler/dataset.ts";
-import { measureRequest, type RequestTimeouts } from "./request.ts";
+import { type MeasuredRequest, measureRequest, type RequestTimeouts } from "./request.ts";
 
 /** Progress of a run, reported after every finished request. */
 export interface RunProgress {
@@ -93,6 +93,8 @@ export interface RunOptions {
    * flight are aborted and recorded. Absent: never.
    */
   maxFailures?: number;
+  /** Wait out a 429 as its Retry-After says and send the request again, for at most `maxWaitS` in all. */
+  rateLimit?: { maxWaitS: number };
 }
 
 /** What a run that is one part of a larger one shares with the others. */
@@ -111,6 +113,8 @@ export interface RunPart {
 }
 
 export type { RequestTimeouts };
+
+const limited = (r: RequestRecord) => r.status === "error" && r.error?.code === "RATE_LIMITED";
 
 /** Sleeps until `performance.now()` reaches `at`, or until `signal` aborts. */
 function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
@@ -208,17 +212,20 @@ export async function sendRequests(options: RunOptions): Promise<RunResult> {
       stopReason = "backlog";
       stop.abort(new DOMException(`more than ${options.maxBacklog} requests in flight: a backlog`, "AbortError"));
     }
-    const measured = await measureRequest(connector, spec, {
-      runStart,
-      countTokens: options.countTokens,
-      signal: stop.signal,
-      timeouts: options.timeouts,
-      streamed,
-      scheduledAt,
-      // This request's times are taken; building its record and sending the next one can wait for the reads that
-      // have already arrived on other streams, so their chunks are stamped first.
-      settle: () => (progress.inFlight > 1 ? yieldToIo() : Promise.resolve()),
-    });
+    const attempt = () =>
+      measureRequest(connector, spec, {
+        runStart,
+        countTokens: options.countTokens,
+        signal: stop.signal,
+        timeouts: options.timeouts,
+        streamed,
+        scheduledAt,
+        // This request's times are taken; building its record and sending the next one can wait for the reads that
+        // have already arrived on other streams, so their chunks are stamped first.
+        settle: () => (progress.inFlight > 1 ? yieldToIo() : Promise.resolve()),
+      });
+    let measured = await attempt();
+    if (options.rateLimit && limited(measured.record)) measured = await waitOut(measured, attempt, options.rateLimit);
     const record = measured.record;
     progress.inFlight--;
     if (measured.simulatedServer) simulatedResponses++;
@@ -243,6 +250,39 @@ export async function sendRequests(options: RunOptions): Promise<RunResult> {
       ...(stop.signal.aborted ? { stopped: true } : {}),
     });
     return record;
+  };
+
+  /**
+   * `--on-rate-limit wait`: waits as a 429's Retry-After says (1 s when it says nothing) and sends again, until an
+   * attempt is not rate limited or the waits would pass `maxWaitS`; the recorded attempt is the last, with the retries
+   * and the time since the first attempt's t0 beside it.
+   */
+  const waitOut = async (
+    first: MeasuredRequest,
+    attempt: () => Promise<MeasuredRequest>,
+    limit: { maxWaitS: number },
+  ): Promise<MeasuredRequest> => {
+    const firstT0 = runStart + first.record.startOffsetMs;
+    let measured = first;
+    let retries = 0;
+    let waited = 0;
+    let asked = 0;
+    while (limited(measured.record) && !stop.signal.aborted) {
+      const waitMs = Math.max(0, (measured.record.error?.retryAfterS ?? 1) * 1000);
+      asked = Math.max(asked, measured.record.error?.retryAfterS ?? 0);
+      if (waited + waitMs > limit.maxWaitS * 1000) break;
+      waited += waitMs;
+      await sleepUntil(performance.now() + waitMs, stop.signal);
+      if (stop.signal.aborted) break;
+      measured = await attempt();
+      retries++;
+    }
+    if (retries > 0) {
+      measured.record.rateLimitRetries = retries;
+      measured.record.rateLimitWaitMs = Math.round((runStart + measured.record.startOffsetMs - firstT0) * 1000) / 1000;
+      measured.record.rateLimitRetryAfterS = asked;
+    }
+    return measured;
   };
 
   // Stops sending new requests (the duration); requests in flight run on.

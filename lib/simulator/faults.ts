@@ -62,8 +62,19 @@ export function createFaults(params: SimParams, stalls: Stalls, isClosing: () =>
   let n = 0;
   const error = (dialect: FaultDialect, status: number, message: string, type: string, headers = {}) =>
     json(status, dialect.errorBody(status, message, type), headers);
+  // The quota's window: when the requests of the last second were admitted.
+  const admitted: number[] = [];
+  const overQuota = () => {
+    if (f.quotaRps === undefined) return false;
+    const now = performance.now();
+    while (admitted.length && now - admitted[0] >= 1000) admitted.shift();
+    if (admitted.length >= f.quotaRps) return true;
+    admitted.push(now);
+    return false;
+  };
   return {
     next() {
+      if (overQuota()) return "status-429";
       const i = n++;
       if (f.plan.length > 0) return f.plan[i % f.plan.length];
       if (f.rate > 0 && prng.next() < f.rate) return f.kinds[prng.int(f.kinds.length)];
@@ -72,8 +83,14 @@ export function createFaults(params: SimParams, stalls: Stalls, isClosing: () =>
     async beforeResponse(fault, dialect) {
       switch (fault) {
         case "status-429":
+          // As hosted APIs send them (OpenAI's names): the quota left, and when it resets.
           return error(dialect, 429, "Rate limit exceeded: too many requests", "rate_limit_error", {
             "retry-after": String(f.retryAfterS),
+            "x-ratelimit-limit-requests": "60",
+            "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-reset-requests": `${f.retryAfterS}s`,
+            "x-ratelimit-remaining-tokens": "0",
+            "x-ratelimit-reset-tokens": `${f.retryAfterS}s`,
           });
         case "status-500":
           return error(dialect, 500, "Internal server error", "server_error");

@@ -37,6 +37,11 @@ export const FaultsSchema = z.object({
   pauseMs: z.number().min(0).default(2000),
   /** Delay before the headers of a "slow-headers" response, ms. @default 1500 */
   slowHeadersMs: z.number().min(0).default(1500),
+  /**
+   * A hosted API's quota: more than this many generation requests in any second are answered 429 (the
+   * "status-429" fault: `Retry-After`, `x-ratelimit-*` headers), whatever else the plan says. @default none
+   */
+  quotaRps: z.number().positive().optional(),
   /** `Retry-After` of a 429, seconds. @default 2 */
   retryAfterS: z.int().min(0).default(2),
   /** Size of the "oversized-line" event, bytes (sent without a newline). @default 10 MiB */
