@@ -125,10 +125,11 @@ export async function httpError(res: HttpResponse, url: string): Promise<Request
 /** The rate-limit headers a hosted API sends with a 429, by name less `x-ratelimit-`; none: undefined. */
 export function rateLimitHeaders(headers: { get(name: string): string | null }): Record<string, string> | undefined {
   const out: Record<string, string> = {};
+  // OpenAI's per-minute names; SambaNova Cloud adds per-day ones (`x-ratelimit-remaining-requests-day`).
   for (const what of ["remaining", "reset", "limit"]) {
-    for (const  of of["requests", "tokens"]) {
-      const v = headers.get(`x-ratelimit-${what}-${of}`);
-      if (v !== null) out[`${what}-${of}`] = v.slice(0, 64);
+    for (const unit of ["requests", "tokens", "requests-day", "tokens-day"]) {
+      const v = headers.get(`x-ratelimit-${what}-${unit}`);
+      if (v !== null) out[`${what}-${unit}`] = v.slice(0, 64);
     }
   }
   return Object.keys(out).length ? out : undefined;

@@ -290,6 +290,24 @@ export async function listModels(
   baseUrl: string,
   options: { apiKey?: string; fetch?: FetchLike; timeoutMs?: number; throwOnTimeout?: boolean } = {},
 ): Promise<string[] | null> {
+  return (await listModelInfo(baseUrl, options))?.map((m) => m.id) ?? null;
+}
+
+/** A model an endpoint lists, with its context length when the listing says it. */
+export interface ModelInfo {
+  id: string;
+  /**
+   * Tokens of prompt and answer together the model takes: vLLM's `max_model_len`, SambaNova Cloud's and OpenRouter's
+   * `context_length`, others' `context_window`.
+   */
+  contextLength?: number;
+}
+
+/** The endpoint's models with their context lengths (`GET /models`), or null when it does not list them. */
+export async function listModelInfo(
+  baseUrl: string,
+  options: { apiKey?: string; fetch?: FetchLike; timeoutMs?: number; throwOnTimeout?: boolean } = {},
+): Promise<ModelInfo[] | null> {
   const doFetch = options.fetch ?? fetch;
   try {
     const res = await doFetch(endpointUrl(baseUrl, "/models"), {
@@ -300,9 +318,12 @@ export async function listModels(
       await res.body?.cancel();
       return null;
     }
-    const body = await res.json() as { data?: { id?: unknown }[] };
+    const body = await res.json() as { data?: Record<string, unknown>[] };
     if (!Array.isArray(body?.data)) return null;
-    return body.data.map((m) => m?.id).filter((id): id is string => typeof id === "string");
+    return body.data.filter((m) => typeof m?.id === "string").map((m) => {
+      const length = [m.max_model_len, m.context_length, m.context_window].find((v) => typeof v === "number" && v > 0);
+      return { id: m.id as string, ...(length !== undefined ? { contextLength: length as number } : {}) };
+    });
   } catch (e) {
     // A server that accepted the connection and sent nothing: the caller may want to say so, not treat it as no list.
     if (options.throwOnTimeout && e instanceof DOMException && e.name === "TimeoutError") throw e;

@@ -5,7 +5,7 @@
  */
 import type { RunConfig } from "../config/schema.ts";
 import { ConfigError, EndpointError, redactUrls } from "../errors.ts";
-import { endpointUrl, listModels } from "./openai.ts";
+import { endpointUrl, listModelInfo, listModels } from "./openai.ts";
 import { coeExpert } from "./sambastudio.ts";
 
 /** Why a connection could not be opened, in a few words. */
@@ -18,12 +18,18 @@ function reason(e: unknown): string {
   return message.split("\n")[0];
 }
 
+/** What the check found out about the endpoint. */
+export interface PreflightFindings {
+  /** The served model's context length (prompt + answer tokens), when its model list says it. */
+  contextLength?: number;
+}
+
 /**
  * Throws an {@link EndpointError} when the endpoint of `config` cannot be reached (a TCP, and for https a TLS,
  * connection to its host), or when it lists its models (`GET /models`, OpenAI-compatible APIs) and the run's model is
- * not among them.
+ * not among them. Returns the model's context length when the list gives one.
  */
-export async function preflight(config: RunConfig, baseUrl: string, timeoutMs = 10_000): Promise<void> {
+export async function preflight(config: RunConfig, baseUrl: string, timeoutMs = 10_000): Promise<PreflightFindings> {
   const url = new URL(baseUrl);
   const where = redactUrls(baseUrl);
   const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
@@ -44,11 +50,12 @@ export async function preflight(config: RunConfig, baseUrl: string, timeoutMs = 
   }
   if (config.llmApi === "openai" || config.llmApi === "sambanova" || baseUrl.includes("chat/completions")) {
     const base = baseUrl.replace(/\/(chat\/)?completions\/?(\?.*)?$/, "$2");
-    const models = await listModels(base, { apiKey: config.apiKey, timeoutMs, throwOnTimeout: true }).catch(() => {
+    const info = await listModelInfo(base, { apiKey: config.apiKey, timeoutMs, throwOnTimeout: true }).catch(() => {
       // It accepted the connection (checked above) and sent nothing: one line, not a hang.
       throw new EndpointError(`${where} accepted the connection but sent no answer within ${timeoutMs / 1000} s`);
     });
-    if (models === null) await noV1(base, config, timeoutMs);
+    if (info === null) await noV1(base, config, timeoutMs);
+    const models = info?.map((m) => m.id) ?? null;
     const model = coeExpert(config.model) ?? config.model;
     if (models && models.length > 0 && !models.includes(model)) {
       const shown = models.length > 12
@@ -56,7 +63,38 @@ export async function preflight(config: RunConfig, baseUrl: string, timeoutMs = 
         : models.join(", ");
       throw new EndpointError(`${where} does not serve the model ${model}; it serves: ${shown}`);
     }
+    const contextLength = info?.find((m) => m.id === model)?.contextLength;
+    return contextLength !== undefined ? { contextLength } : {};
   }
+  return {};
+}
+
+/**
+ * Refuses a run whose requests ask for more than the model's context — prompt + `max_tokens` beyond it is an error on
+ * every server — before any is sent: looks at the first `look` requests (all of a dataset's, at most 1,000 drawn).
+ */
+export function checkContext(
+  requests: { length: number; at(i: number): { promptTokens: number; maxTokens: number } | undefined },
+  contextLength: number,
+  model: string,
+  look = 1000,
+): void {
+  const n = Math.min(requests.length, look);
+  let over = 0;
+  let largest = 0;
+  for (let i = 0; i < n; i++) {
+    const r = requests.at(i);
+    if (!r) continue;
+    const need = r.promptTokens + r.maxTokens;
+    largest = Math.max(largest, need);
+    if (need > contextLength) over++;
+  }
+  if (over === 0) return;
+  throw new ConfigError(
+    `${over} of the first ${n} requests ask for more than ${model}'s context of ${contextLength} tokens (prompt + ` +
+      `max_tokens up to ${largest}): lower --mean-input-tokens or --mean-output-tokens (or their spreads)`,
+    { field: "meanInputTokens" },
+  );
 }
 
 /**

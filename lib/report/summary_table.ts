@@ -374,6 +374,7 @@ export function headline(summary: RunSummary): [string, string][] {
       [i === 0 ? `Server (${summary.serverMetrics!.engine ?? "metrics"})` : "", line] as [string, string]
     ),
     ...(tokenCountLine(summary) ? [["Token counts", tokenCountLine(summary)!] as [string, string]] : []),
+    ...(serverTimingsLine(summary) ? [["Server's timings", serverTimingsLine(summary)!] as [string, string]] : []),
     ...(run.warmupRequests > 0
       ? [["Warm-up requests", `${run.warmupRequests} (sent first, not in any statistic)`] as [string, string]]
       : []),
@@ -428,6 +429,30 @@ export function rateLimitText(rl: NonNullable<RunSummary["errors"]["rateLimit"]>
     `excluded from the latencies (the attempt that succeeded is measured)${
       failed ? ` · ${failed} failed after waiting` : ""
     }`;
+}
+
+/**
+ * The server's own timings (SambaNova's usage block, SambaStudio's last event) against the client's, in one line —
+ * `TTFT p50 45.2 ms by the server, 78.1 ms by the client: 32.9 ms before the server's clock (network, gateway,
+ * queueing) · decode 125 vs 120 tok/s` — or undefined when the server reported none.
+ */
+export function serverTimingsLine(summary: RunSummary): string | undefined {
+  const m = summary.metrics;
+  const parts: string[] = [];
+  if (m.serverTtftMs.count > 0 && m.ttftMs.p50 !== null && m.serverTtftMs.p50 !== null) {
+    const gap = m.ttftMs.p50 - m.serverTtftMs.p50;
+    parts.push(
+      `TTFT p50 ${formatNumber(m.serverTtftMs.p50)} ms by the server, ${formatNumber(m.ttftMs.p50)} ms by the ` +
+        `client: ${formatNumber(gap)} ms outside the server's clock (network, gateway, queueing)`,
+    );
+  }
+  if (m.serverDecodeTokensPerS.count > 0 && m.decodeTokensPerS.p50 !== null) {
+    parts.push(
+      `decode p50 ${formatNumber(m.serverDecodeTokensPerS.p50)} tok/s by the server, ` +
+        `${formatNumber(m.decodeTokensPerS.p50)} by the client`,
+    );
+  }
+  return parts.length ? parts.join(" · ") : undefined;
 }
 
 /** Client and server side by side, for the metrics both measure; empty when the server reported no timings. */

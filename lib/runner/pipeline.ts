@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { parseRunConfig, publicConfig, safeUrl } from "../config/resolve.ts";
 import { type RunConfig, type RunConfigInput, startAtEpochMs } from "../config/schema.ts";
 import { createConnector, displayModel } from "../connectors/factory.ts";
-import { preflight } from "../connectors/preflight.ts";
+import { checkContext, preflight } from "../connectors/preflight.ts";
 import type { Connector } from "../connectors/types.ts";
 import { meetsSlo } from "../metrics/goodput.ts";
 import { stallFields } from "../metrics/stalls.ts";
@@ -190,7 +190,13 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     }
     config = resolvedByPlan(config, plan);
     // An endpoint that cannot be used at all is one line and no run.
-    if (config.llmApi !== "sim" && config.preflight) await untilAborted(preflight(config, config.baseUrl!), signal);
+    if (config.llmApi !== "sim" && config.preflight) {
+      const found = await untilAborted(preflight(config, config.baseUrl!), signal);
+      // A request beyond the model's context fails on every server: refused before the first is sent.
+      if (found.contextLength !== undefined && !plan.sessions) {
+        checkContext(plan.requests, found.contextLength, config.model);
+      }
+    }
     if (config.shards !== undefined && config.shards > 1) plan = shardPlan(plan, config.shards, config.shardIndex ?? 0);
     await starting;
     const baseUrl = sim ? sim.baseUrl : config.baseUrl!;

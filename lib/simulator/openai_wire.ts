@@ -65,6 +65,12 @@ function parse(
   }
   const maxTokens = body.max_tokens ?? body.max_completion_tokens ?? ctx.params.defaultMaxTokens;
   if (!Number.isInteger(maxTokens) || (maxTokens as number) < 1) return "`max_tokens` must be a positive integer";
+  if (inputTokens + (maxTokens as number) > ctx.params.maxModelLen) {
+    // vLLM's words for it.
+    return `This model's maximum context length is ${ctx.params.maxModelLen} tokens. However, you requested ${
+      inputTokens + (maxTokens as number)
+    } tokens (${inputTokens} in the messages, ${maxTokens} in the completion).`;
+  }
   const streamOptions = body.stream_options as { include_usage?: boolean } | undefined;
   return {
     flavor,

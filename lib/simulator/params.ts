@@ -88,6 +88,11 @@ export const SimParamsSchema = z.object({
    * `completion_tokens_details.reasoning_tokens` (counted in `completion_tokens`, as OpenAI and vLLM do). @default 0
    */
   reasoningTokens: z.int().min(0).default(0),
+  /**
+   * The context length `/v1/models` lists (vLLM's `max_model_len`): a run against `deno task sim` refuses requests
+   * beyond it before sending. Requests beyond it are answered 400, as vLLM answers them. @default 131072
+   */
+  maxModelLen: z.int().min(1).default(131_072),
   /** Output length when a request sets no `max_tokens`. @default 256 */
   defaultMaxTokens: z.int().min(1).default(256),
   /** Faults to inject (see {@link FaultsSchema}). @default none */

@@ -142,7 +142,14 @@ export function startSimServer(options: SimServerOptions): SimServer {
     if (req.method === "GET" && /^(\/sambanova)?\/v1\/models$/.test(path)) {
       return json(200, {
         object: "list",
-        data: [{ id: params.model, object: "model", created: 0, owned_by: "llm-bench-simulated" }],
+        data: [{
+          id: params.model,
+          object: "model",
+          created: 0,
+          owned_by: "llm-bench-simulated",
+          // As vLLM lists it: prompt and answer tokens together.
+          max_model_len: params.maxModelLen,
+        }],
       });
     }
     const studio = STUDIO_PATH.exec(path);

@@ -389,6 +389,11 @@ Deno.test("SambaStudio v1/v2 (with and without COE) and SambaNova Cloud, configu
       assert.equal(summary.metrics.ttftOverheadMs.count, 3);
       assert.match(r.stdout, /client vs server \(p50\)/);
       assert.match(r.stdout, /Server: time to first token \(ms\)/);
+      // The server's timings against the client's in one line (it wraps at 80 columns).
+      assert.match(
+        r.stdout.replace(/\n {4,}/g, " "),
+        /^Server's timings +TTFT p50 [\d.,]+ ms by the server, [\d.,]+ ms by the client: -?[\d.,]+ ms outside the server's clock/m,
+      );
       const records = await readRecords(`${cwd}/${files.records}`);
       for (const rec of records) {
         assert.ok(rec.serverTtftMs! <= rec.ttftMs!, "the server's clock starts after the client's");

@@ -125,3 +125,26 @@ Deno.test("a capacity search stopped by 429s says the limit is the quota, not th
     /The limit is the endpoint's quota, not the server: at rate 8 req\/s 30 of 80\s+requests were answered 429/,
   );
 });
+
+Deno.test("a model's context length from its listing: requests beyond it refused before any is sent", async () => {
+  let posts = 0;
+  await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    if (req.method === "GET" && new URL(req.url).pathname === "/v1/models") {
+      // SambaNova Cloud's and OpenRouter's name for it (vLLM: max_model_len).
+      return Response.json({ object: "list", data: [{ id: "m", object: "model", context_length: 600 }] });
+    }
+    posts++;
+    return new Response("no", { status: 500 });
+  });
+  const base = `http://127.0.0.1:${server.addr.port}/v1`;
+  const cwd = await Deno.makeTempDir();
+  const r = await runTask("bench", ["--base-url", base, "--model", "m", "--results-dir", `${cwd}/r`]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /^error: --mean-input-tokens: \d+ of the first 40 requests ask for more than m's context of 600 tokens \(prompt \+ max_tokens up to \d+\): lower --mean-input-tokens or --mean-output-tokens/m,
+  );
+  assert.equal(posts, 0, "nothing sent");
+  const left = await Array.fromAsync(Deno.readDir(`${cwd}/r`)).catch(() => []);
+  assert.deepEqual(left, [], "no results files of a run that did not start");
+});
