@@ -1,5 +1,5 @@
 import { parseChatConfig } from "../config/resolve.ts";
-import type { ChatConfig, ChatConfigInput } from "../config/schema.ts";
+import { type ChatConfig, type ChatConfigInput, localTokenizer } from "../config/schema.ts";
 import { type ConnectorConfig, createConnector, displayModel } from "../connectors/factory.ts";
 import type { Connector } from "../connectors/types.ts";
 import type { RequestRecord } from "../results/schema.ts";
@@ -115,10 +115,10 @@ export async function createChatSession(
 /** Starts a chat session from a configuration already parsed (see {@link createChatSession}). */
 export async function startChatSession(config: ChatConfig, options: ChatSessionOptions = {}): Promise<ChatSession> {
   const model = config.model ?? config.sim.model;
-  const tokenizer = options.tokenizer ?? await loadTokenizer(config.tokenizer);
+  const tokenizer = options.tokenizer ?? await loadTokenizer(localTokenizer(config.tokenizer));
   let sim: SimWorker | undefined;
   if (config.llmApi === "sim" && !options.connector) {
-    sim = await startSimWorker({ params: { ...config.sim, model }, tokenizerPath: config.tokenizer });
+    sim = await startSimWorker({ params: { ...config.sim, model }, tokenizerPath: localTokenizer(config.tokenizer) });
   }
   const extra: Record<string, unknown> = {};
   if (config.temperature !== undefined) extra.temperature = config.temperature;

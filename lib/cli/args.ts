@@ -12,6 +12,7 @@ import {
   FIELD_GROUPS,
   type RunConfig,
   type RunConfigInput,
+  SERVER_TOKENIZER,
   type SweepField,
 } from "../config/schema.ts";
 import { parseSlo } from "../config/slo.ts";
@@ -369,6 +370,8 @@ function fromUserFolder(config: RunConfigInput, initCwd: string | undefined): Ru
   const out = { ...config };
   for (const field of ["dataset", "resultsDir", "tokenizer"] as const) {
     const v = out[field];
+    // `--tokenizer server` names no file.
+    if (field === "tokenizer" && v === SERVER_TOKENIZER) continue;
     if (typeof v === "string" && v !== "" && !isAbsolute(v)) out[field] = resolve(initCwd, v);
   }
   return out;

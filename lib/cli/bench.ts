@@ -19,6 +19,7 @@ import { withDiscoveredModel } from "./discover_model.ts";
 import { cliMessage, flagName } from "./flags.ts";
 import { fitHelp, versionText } from "./help.ts";
 import { fitLine, outputColumns, stderrColumns } from "../text.ts";
+import { calibrationText } from "../plan/calibrate.ts";
 import { createProgressView } from "./progress.ts";
 import { emphasize, paint, wantsColour } from "./style.ts";
 import { targetName } from "../config/precision.ts";
@@ -136,6 +137,7 @@ function announce(s: BenchmarkStart, label: string | undefined, formatDetected: 
       `${s.endpoint.api} ${s.endpoint.url} (model ${s.endpoint.model}); tokenizer ${s.tokenizer}`,
   );
   err(serverMetricsLine(s.serverMetrics));
+  if (s.calibration) err(`Prompts sized by the server's counts: ${calibrationText(s.calibration)}`);
 }
 
 /** What `--server-metrics` found, in one line. */

@@ -479,9 +479,17 @@ export const RunConfigFields = z.object({
   seed: z.int().min(0).max(2 ** 32 - 1).default(0).meta(
     flag("Requests & datasets", "seed of the request sampler; same seed, same requests", { arg: "N" }),
   ),
-  /** Path of a Hugging Face tokenizer.json; the bundled Llama 3 tokenizer when absent. */
+  /**
+   * Path of a Hugging Face tokenizer.json; the bundled Llama 3 tokenizer when absent. `server`: size prompts by the
+   * endpoint's own counts (`usage.prompt_tokens`), calibrated before the run (lib/plan/calibrate.ts).
+   */
   tokenizer: z.string().min(1).optional().meta(
-    flag("Endpoint", "Hugging Face tokenizer.json to count tokens with (default: bundled Llama 3)", { arg: "PATH" }),
+    flag(
+      "Endpoint",
+      "Hugging Face tokenizer.json to count tokens with (default: bundled Llama 3); server: size prompts by the " +
+        "endpoint's own usage.prompt_tokens, calibrated on a few requests first (hosted models)",
+      { arg: "PATH|server" },
+    ),
   ),
   /** Send `ignore_eos: true` so servers that accept it generate exactly `max_tokens`. @default false */
   ignoreEos: z.boolean().default(false).meta(
@@ -515,6 +523,14 @@ function checkEndpoint(
   if (needs.key && !cfg.apiKey) {
     ctx.addIssue({ code: "custom", path: ["llmApi"], message: `${cfg.llmApi} needs an API key: set ${needs.key}` });
   }
+}
+
+/** `--tokenizer server`: the endpoint's own counts size the prompts. */
+export const SERVER_TOKENIZER = "server";
+
+/** The tokenizer.json to load for counting on this machine: none (the bundled one) for `server`. */
+export function localTokenizer(tokenizer: string | undefined): string | undefined {
+  return tokenizer === SERVER_TOKENIZER ? undefined : tokenizer;
 }
 
 /** Measuring threads are each given their list of requests up front: a bound keeps that list in memory. */

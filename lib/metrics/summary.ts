@@ -30,6 +30,8 @@ export interface SummaryContext {
   tokenizer: string;
   endpoint: RunSummary["endpoint"];
   environment: RunSummary["environment"];
+  /** `--tokenizer server`: the calibration the prompts were sized by. */
+  calibration?: RunSummary["calibration"];
   /** The run's SLOs: the summary then reports goodput and attainment. */
   slo?: Slo;
   /** The client's own load during the run, for the health verdict. */
@@ -201,6 +203,7 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
     config: context.config,
     environment: context.environment,
     tokenizer: context.tokenizer,
+    ...(context.calibration ? { calibration: context.calibration } : {}),
     endpoint: context.endpoint,
     run: {
       startedAt: context.startedAt,

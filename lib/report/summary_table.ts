@@ -1,6 +1,7 @@
 import { OPEN_LOOP_MAX_IN_FLIGHT } from "../config/schema.ts";
 import { sloText } from "../config/slo.ts";
 import { HEALTH_LIMITS } from "../metrics/health.ts";
+import { calibrationText } from "../plan/calibrate.ts";
 import { valuesNeeded } from "../metrics/intervals.ts";
 import { hang, wrap, wrapAtDots } from "../text.ts";
 
@@ -543,6 +544,7 @@ export function formatSummaryTable(summary: RunSummary, options: { intervals?: b
     ...wrapAtDots(`model ${summary.endpoint.model} · api ${summary.endpoint.api} · ${summary.endpoint.url}`, 80),
     ...wrapAtDots(`load: ${workloadLine(summary)}`, 80),
     ...hang("tokenizer ", summary.tokenizer, 80),
+    ...(summary.calibration ? hang("calibrated: ", calibrationText(summary.calibration), 80) : []),
     "",
   );
   const shown = shownFigures(summary);

@@ -321,6 +321,16 @@ export const RunSummarySchema = z.object({
     /** 95 % intervals of the two rates, by batch means over ten windows of the run (null when too short). */
     ci: z.object({ outputTokensPerS: IntervalSchema, requestsPerS: IntervalSchema }).optional(),
   }),
+  /**
+   * `--tokenizer server`: the calibration the prompts were sized by — each calibration request's bundled-tokenizer
+   * and server counts, the fitted line (server = intercept + slope × local) and its largest relative miss.
+   */
+  calibration: z.object({
+    requests: z.array(z.object({ localTokens: z.int(), serverTokens: z.int() })),
+    intercept: z.number(),
+    slope: z.number(),
+    residual: z.number(),
+  }).optional(),
   /** Whether the numbers can be trusted: `suspect` when the client may have distorted them. */
   health: z.object({
     verdict: z.enum(["valid", "suspect"]),
@@ -490,6 +500,7 @@ export const RunInfoSchema = RunSummarySchema.pick({
   config: true,
   environment: true,
   tokenizer: true,
+  calibration: true,
   endpoint: true,
 }).extend({ startedAt: z.string() });
 /** A run's start record. */

@@ -31,8 +31,10 @@ import {
   writeSummary,
 } from "../results/files.ts";
 import type { RequestRecord, RunInfo, RunSummary } from "../results/schema.ts";
-import { loadCorpusTable } from "../sampler/corpus.ts";
-import { DEFAULT_TOKENIZER_NAME, type Tokenizer } from "../sampler/tokenizer.ts";
+import { loadCorpus, loadCorpusTable } from "../sampler/corpus.ts";
+import { DEFAULT_TOKENIZER_NAME, loadTokenizer, type Tokenizer } from "../sampler/tokenizer.ts";
+import { calibrate, calibratedTokenizer } from "../plan/calibrate.ts";
+import { localTokenizer, SERVER_TOKENIZER } from "../config/schema.ts";
 import { type SimWorker, startSimWorker } from "../simulator/worker.ts";
 import { type ClientLoad, connectionDelta, startClientMonitor } from "./monitor.ts";
 import { type RunPart, type RunProgress, type RunResult, sendRequests } from "./runner.ts";
@@ -55,6 +57,8 @@ export interface BenchmarkStart {
   files: RunFiles | null;
   endpoint: RunSummary["endpoint"];
   tokenizer: string;
+  /** `--tokenizer server`: the calibration the prompts were sized by. */
+  calibration?: RunSummary["calibration"];
   /** Requests to send (Infinity when only a duration bounds the run). */
   requests: number;
   /** Requests in flight at most. */
@@ -156,13 +160,21 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
     // The simulated endpoint (in its own worker thread, so serving never delays the client's timestamps) starts while
     // the requests are drawn.
     starting = simulated
-      ? startSimWorker({ params: config.sim, tokenizerPath: config.tokenizer, signal }).then((w) => sim = w)
+      ? startSimWorker({ params: config.sim, tokenizerPath: localTokenizer(config.tokenizer), signal }).then((w) =>
+        sim = w
+      )
       : undefined;
     starting?.catch(() => {}); // awaited below; a failure while the plan is drawn is reported there
-    let plan: RunPlan;
-    let tokenizerName: string;
-    let countTokens: (text: string) => number | Promise<number>;
-    if (
+    let plan: RunPlan | undefined;
+    let tokenizerName = "";
+    let countTokens: (text: string) => number | Promise<number> = () => 0;
+    // --tokenizer server: the prompts are sized by the endpoint's counts, calibrated once it has been checked (below).
+    const serverSized = config.tokenizer === SERVER_TOKENIZER && !options.tokenizer;
+    const bundled = serverSized ? loadTokenizer() : undefined;
+    bundled?.catch(() => {});
+    if (serverSized) {
+      // nothing to plan before the calibration
+    } else if (
       !options.tokenizer && config.tokenizer === undefined && config.dataset === undefined &&
       config.sharedPrefixTokens === undefined && !config.multiTurn
     ) {
@@ -188,24 +200,34 @@ export async function prepareRun(config: RunConfig, options: PrepareOptions = {}
       tokenizerName = source.name;
       countTokens = (text) => source.count(text);
     }
-    config = resolvedByPlan(config, plan);
+    if (plan) config = resolvedByPlan(config, plan);
     // An endpoint that cannot be used at all is one line and no run.
+    let contextLength: number | undefined;
     if (config.llmApi !== "sim" && config.preflight) {
-      const found = await untilAborted(preflight(config, config.baseUrl!), signal);
-      // A request beyond the model's context fails on every server: refused before the first is sent.
-      if (found.contextLength !== undefined && !plan.sessions) {
-        checkContext(plan.requests, found.contextLength, config.model);
-      }
+      contextLength = (await untilAborted(preflight(config, config.baseUrl!), signal)).contextLength;
     }
-    if (config.shards !== undefined && config.shards > 1) plan = shardPlan(plan, config.shards, config.shardIndex ?? 0);
     await starting;
     const baseUrl = sim ? sim.baseUrl : config.baseUrl!;
     connector = createConnector(config, { baseUrl });
+    let calibration: RunSummary["calibration"];
+    if (serverSized) {
+      const local = await untilAborted(bundled!, signal);
+      calibration = await untilAborted(calibrate(connector, local, await loadCorpus(), { signal }), signal);
+      const sized = calibratedTokenizer(local, calibration);
+      plan = await untilAborted(planRun(config, sized, { onProgress: options.onPrepareProgress }), signal);
+      tokenizerName = sized.name;
+      countTokens = (text) => local.count(text);
+      config = resolvedByPlan(config, plan);
+    }
+    if (!plan) throw new TypeError("no plan"); // every branch above plans
+    // A request beyond the model's context fails on every server: refused before the first is sent.
+    if (contextLength !== undefined && !plan.sessions) checkContext(plan.requests, contextLength, config.model);
+    if (config.shards !== undefined && config.shards > 1) plan = shardPlan(plan, config.shards, config.shardIndex ?? 0);
     const serverMetrics = await untilAborted(findServerMetrics(config.serverMetrics, baseUrl), signal);
     const dataset = config.dataset
       ? { ...await datasetIdentity(config.dataset), ...(plan.datasetFormat ? { format: plan.datasetFormat } : {}) }
       : undefined;
-    const info = runInfo(config, runId, tokenizerName, endpointOf(config, connector), dataset);
+    const info = runInfo(config, runId, tokenizerName, endpointOf(config, connector), dataset, calibration);
     if (files) await writeRunInfo(files.run, info);
     const out = writer;
     return {
@@ -306,6 +328,7 @@ function runInfo(
   tokenizer: string,
   endpoint: RunSummary["endpoint"],
   dataset?: RunSummary["dataset"],
+  calibration?: RunSummary["calibration"],
 ): RunInfo {
   const environment = environmentInfo();
   return {
@@ -316,6 +339,7 @@ function runInfo(
     config: publicConfig(config),
     environment,
     tokenizer,
+    ...(calibration ? { calibration } : {}),
     endpoint,
     startedAt: environment.startTime,
   };
@@ -666,6 +690,7 @@ export async function finishRun(prepared: PreparedRun, executed: ExecutedRun): P
     startedAt: run.startedAt,
     stopReason: run.stopReason,
     tokenizer: info.tokenizer,
+    ...(info.calibration ? { calibration: info.calibration } : {}),
     endpoint,
     environment: info.environment,
     slo: prepared.config.slo,
@@ -760,6 +785,7 @@ export async function runParsed(config: RunConfig, options: BenchmarkOptions = {
     files: prepared.files,
     endpoint: prepared.info.endpoint,
     tokenizer: prepared.info.tokenizer,
+    ...(prepared.info.calibration ? { calibration: prepared.info.calibration } : {}),
     requests: prepared.plan.max,
     concurrency: prepared.plan.concurrency,
     ...(prepared.plan.datasetFormat ? { datasetFormat: prepared.plan.datasetFormat } : {}),
