@@ -5,7 +5,7 @@ import { INTERACTIVE_SCRIPT } from "./interactive.ts";
 import { formatNumber, formatShare, workloadLine } from "./summary_table.ts";
 import type { RunSummary } from "../results/schema.ts";
 import { sloTerms, sloText } from "../config/slo.ts";
-import type { CapacityTextProbe, CapacityTextSearch } from "./capacity_text.ts";
+import { type CapacityTextProbe, type CapacityTextSearch, quotaText } from "./capacity_text.ts";
 import { capacityRecord, type CapacityResult } from "../runner/capacity.ts";
 
 /** What the capacity page needs of a search: its record (`_capacity.json`), and each probe's run summary. */
@@ -81,7 +81,9 @@ body { margin: 24px; }</style></head><body class="llm-bench"><h1 style="font-siz
     simulated ? '<div class="sim-banner">⚠ SIMULATED ENDPOINT — the search ran against the simulator</div>' : ""
   }<p>${answer}${escapeHtml(knee)}</p>${
     search.kneeReason ? `<p>Server at the knee: ${escapeHtml(search.kneeReason)}</p>` : ""
-  }<p class="meta">SLOs: ${escapeHtml(slo)}${
+  }${quotaText(search) ? `<p><b>${escapeHtml(quotaText(search)!)}</b></p>` : ""}<p class="meta">SLOs: ${
+    escapeHtml(slo)
+  }${
     sloTerms(search.slo).some((t) => t.percentile === null)
       ? ` (per-request limits for ≥ ${pct(search.attainmentTarget)} of requests)`
       : ""

@@ -133,16 +133,21 @@ export function answerLines(search: CapacityTextSearch): string[] {
       : "No knee: output throughput still grew with load as it did at the start",
   );
   if (search.kneeReason) lines.push(...wrap(`server: ${search.kneeReason}`, 76).map((l) => `  ${l}`));
-  if (search.limitedBy === "quota") {
-    const at = search.probes.findLast((p) => p.load === search.upper)?.rateLimited;
-    lines.push(
-      ...wrap(
-        `The limit is the endpoint's quota, not the server: at ${name} ${search.upper}${unit} ${at?.requests} of ` +
-          `${at?.of} requests were answered 429 (rate limited) — a hosted API's quota caps the load before the ` +
-          `model server does`,
-        80,
-      ),
-    );
-  }
+  const quota = quotaText(search);
+  if (quota) lines.push(...wrap(quota, 80));
   return lines;
+}
+
+/** When the search was stopped by a quota (429s at the lowest failing load): says so in one sentence; else null. */
+export function quotaText(
+  search: Pick<CapacityTextSearch, "limitedBy" | "upper" | "dimension"> & {
+    probes: readonly Pick<CapacityTextProbe, "load" | "rateLimited">[];
+  },
+): string | null {
+  if (search.limitedBy !== "quota") return null;
+  const at = search.probes.findLast((p) => p.load === search.upper)?.rateLimited;
+  return `The limit is the endpoint's quota, not the server: at ${loadName(search.dimension)} ${
+    loadText(search.dimension, search.upper!)
+  } ${at?.requests} of ${at?.of} requests were answered 429 (rate limited) — a hosted API's quota caps the load ` +
+    `before the model server does`;
 }
