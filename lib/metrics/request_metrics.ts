@@ -129,8 +129,7 @@ function reasoningFields(
 ): Partial<RequestRecord> {
   const firstText = trace.textTimes[0];
   const lastReasoning = trace.textTimes[Math.max(0, trace.reasoningEvents - 1)];
-  const details = trace.usage?.completion_tokens_details as { reasoning_tokens?: unknown } | undefined;
-  const reported = typeof details?.reasoning_tokens === "number" ? details.reasoning_tokens : undefined;
+  const reported = reportedReasoningTokens(trace.usage);
   const reasoningTokens = reported ?? options.reasoningTokens ?? options.countTokens(trace.reasoning);
   const out = record.outputTokens;
   const streamed = options.streamed ?? true;
@@ -146,4 +145,10 @@ function reasoningFields(
   if (reasoning !== null) fields.reasoningMs = reasoning;
   if (out !== null) fields.answerTokens = Math.max(0, out - reasoningTokens);
   return fields;
+}
+
+/** The reasoning tokens a server's usage breaks out (`completion_tokens_details.reasoning_tokens`), if it does. */
+export function reportedReasoningTokens(usage: RequestTrace["usage"]): number | undefined {
+  const details = usage?.completion_tokens_details as { reasoning_tokens?: unknown } | undefined;
+  return typeof details?.reasoning_tokens === "number" ? details.reasoning_tokens : undefined;
 }

@@ -174,7 +174,8 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
     }
     : undefined;
   const health = assessHealth(all, context.clientLoad);
-  const limits = rateLimitBlock(records, context.config).rateLimit;
+  const rateLimit = rateLimitBlock(records, context.config);
+  const limits = rateLimit.rateLimit;
   if (limits) {
     health.notes.push(
       `rate limited: ${limits.requests} of ${records.length} requests answered 429 — the endpoint's quota, not its ` +
@@ -253,7 +254,7 @@ export function summarize(all: readonly RequestRecord[], context: SummaryContext
       rate: records.length > 0 ? failed.length / records.length : null,
       count: failed.length,
       rateLimited: byCode.RATE_LIMITED ?? 0,
-      ...rateLimitBlock(records, context.config),
+      ...rateLimit,
       byCode,
     },
     metrics,

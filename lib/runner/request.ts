@@ -6,7 +6,7 @@
  */
 import type { Connector } from "../connectors/types.ts";
 import { RequestError } from "../errors.ts";
-import { buildRecord } from "../metrics/request_metrics.ts";
+import { buildRecord, reportedReasoningTokens } from "../metrics/request_metrics.ts";
 import { addEvent, newTrace, type RequestTrace } from "../metrics/trace.ts";
 import type { RequestRecord } from "../results/schema.ts";
 import type { RequestSpec } from "../sampler/sampler.ts";
@@ -158,8 +158,7 @@ export async function measureRequest(
   // Reasoning tokens are counted only where the server's usage does not break them out.
   const countReasoning = async (t: RequestTrace): Promise<number | undefined> => {
     if (t.reasoning === "") return undefined;
-    const details = t.usage?.completion_tokens_details as { reasoning_tokens?: unknown } | undefined;
-    return typeof details?.reasoning_tokens === "number" ? undefined : await options.countTokens(t.reasoning);
+    return reportedReasoningTokens(t.usage) !== undefined ? undefined : await options.countTokens(t.reasoning);
   };
   const limits = options.timeouts ?? {};
   const watched = limits.firstTokenMs !== undefined || limits.idleMs !== undefined || limits.totalMs !== undefined;
